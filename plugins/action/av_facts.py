@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetsec.banned_av contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin for fleetsec.banned_av.av_facts.
+
+Runs exactly one collector on the target (PowerShell on Windows, Python elsewhere) and does the
+matching here, on the controller, with the catalogue data and the tested engine in
+``plugins/module_utils``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import matcher
+
+POSIX_COLLECTOR = 'fleetsec.banned_av.av_collect_posix'
+WINDOWS_COLLECTOR = 'fleetsec.banned_av.av_collect_win'
+
+ARGUMENT_SPEC = dict(
+    root=dict(type='str', default='/'),
+    catalog_files=dict(type='list', elements='str', default=[]),
+    catalog_entries=dict(type='list', elements='dict', default=[]),
+)
+
+
+def build_facts(inventory, catalog, collected_at):
+    """Turn one raw inventory into the ``ansible_facts.banned_av`` dict (pure, unit-tested)."""
+    result = matcher.match(inventory, catalog)
+    findings = result['findings']
+    return {
+        'schema': 1,
+        'catalog_version': catalog.version,
+        'collected_at': collected_at,
+        'platform': inventory.get('platform'),
+        'os': inventory.get('os') or {},
+        'root': inventory.get('root'),
+        'live': inventory.get('live'),
+        'findings': findings,
+        'protection': result['protection'],
+        'summary': {
+            'installed': sorted(f['id'] for f in findings if f['installed']),
+            'residue': sorted(f['id'] for f in findings if not f['installed']),
+            'active_protection': sorted(p['id'] for p in result['protection'] if p['active']),
+        },
+        'skipped': inventory.get('skipped') or [],
+        'errors': inventory.get('errors') or [],
+    }
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _requires_connection = True
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+
+        validation, new_args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        root = new_args['root'] or '/'
+        if not root.startswith('/'):
+            result.update(failed=True, msg="root: must be an absolute path on the target, got %r" % root)
+            return result
+        try:
+            catalog = catalog_mod.load(extra_files=new_args['catalog_files'], extra_entries=new_args['catalog_entries'])
+        except catalog_mod.CatalogError as exc:
+            result.update(failed=True, msg='catalog: %s' % exc)
+            return result
+
+        windows = getattr(self._connection._shell, 'SHELL_FAMILY', '') == 'powershell'
+        if windows:
+            if root != '/':
+                result.update(failed=True, msg="root: offline scans run from a Linux host that has the image mounted; "
+                                               "it is not supported on a Windows target")
+                return result
+            module_name = WINDOWS_COLLECTOR
+            module_args = {'probe': catalog.probe('windows')}
+        else:
+            module_name = POSIX_COLLECTOR
+            module_args = {'probe': dict((p, catalog.probe(p)) for p in catalog_mod.PLATFORMS), 'root': root}
+
+        collected = self._execute_module(module_name=module_name, module_args=module_args, task_vars=task_vars)
+        if collected.get('failed') or 'inventory' not in collected:
+            result.update(failed=True, msg=collected.get('msg', 'the collector returned no inventory'),
+                          collector=module_name)
+            return result
+
+        collected_at = datetime.datetime.utcnow().replace(microsecond=0).isoformat() + 'Z'
+        facts = build_facts(collected['inventory'], catalog, collected_at)
+        result['changed'] = False
+        result['ansible_facts'] = {'banned_av': facts}
+        return result

@@ -1,0 +1,255 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetsec.banned_av contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared helpers of the report writers (controller side, standard library only).
+
+Every writer takes the one ``report`` document (see ``json_report`` for its shape) and
+returns bytes; ``atomic_write`` puts those bytes on disk so that a failed run never leaves a
+half-written report behind.
+
+Statuses.  ``STATUSES`` is the closed list of host statuses, ``FAILING`` the ones that fail a
+run.  ``STATUS_ORDER`` ranks them from most to least severe: failing statuses first, then
+the statuses that still need someone to act (``reboot_pending``, ``warning``), then the
+passing ones.  A status that is not in ``STATUSES`` (a newer policy module, a typo in a
+hand-edited report) is treated as failing and ranked just after ``unknown``: fail safe.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import os
+import re
+
+STATUSES = (
+    "compliant", "warning", "noncompliant", "waived", "waiver_expired", "unknown",
+    "remediated", "reboot_pending", "blocked", "degraded",
+)
+FAILING = frozenset(("noncompliant", "waiver_expired", "unknown", "blocked", "degraded"))
+
+# Hosts that need someone to do something: every failing host, plus a host in its grace
+# period (warning) and a host that only waits for a reboot.
+NEEDS_ACTION = FAILING | frozenset(("warning", "reboot_pending"))
+
+# Most severe first.  Used to sort tables and to pick one record of a duplicated host.
+STATUS_ORDER = (
+    "noncompliant", "blocked", "waiver_expired", "degraded", "unknown",
+    "reboot_pending", "warning", "waived", "remediated", "compliant",
+)
+_STATUS_RANK = dict((s, i) for i, s in enumerate(STATUS_ORDER))
+_UNRECOGNISED_RANK = STATUS_ORDER.index("unknown") + 0.5
+
+STATUS_LABELS = dict((s, s.replace("_", " ")) for s in STATUSES)
+
+SEVERITIES = ("critical", "high", "medium", "low")
+_SEVERITY_RANK = dict((s, i) for i, s in enumerate(SEVERITIES))
+
+# verdicts of a finding, most severe first
+VERDICTS = ("violation", "warning", "residue", "waived", "ok")
+
+_ONE_LINE_RE = re.compile(r"[\s\x00-\x1f\x7f\x85\u2028\u2029]+")
+# characters that XML 1.0 does not allow at all (C0 controls except TAB LF CR, surrogates,
+# U+FFFE and U+FFFF); HTML treats them as parse errors, so the HTML writer strips them too.
+_ILLEGAL_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def status_rank(status):
+    """Sort key of a status: 0 is the most severe."""
+    return _STATUS_RANK.get(status, _UNRECOGNISED_RANK)
+
+
+def severity_rank(severity):
+    """Sort key of a severity: 0 is ``critical``; no severity sorts last."""
+    return _SEVERITY_RANK.get(severity, len(SEVERITIES))
+
+
+def is_failing(status):
+    """True for a failing status, and for any status this module does not know (fail safe)."""
+    return status in FAILING or status not in _STATUS_RANK
+
+
+def needs_action(status):
+    return status in NEEDS_ACTION or status not in _STATUS_RANK
+
+
+def summarize(hosts):
+    """The ``summary`` block of a report, recomputed from its hosts.
+
+    ``findings`` counts every finding of every host, ``violations`` the findings whose verdict
+    is ``violation``.  Every status appears in ``by_status``, with 0 when no host has it; a
+    status this module does not know is counted under its own name.
+    """
+    by_status = dict((s, 0) for s in STATUSES)
+    findings = violations = 0
+    for host in hosts:
+        status = host.get("status") or "unknown"
+        by_status[status] = by_status.get(status, 0) + 1
+        for finding in host.get("findings") or ():
+            findings += 1
+            if finding.get("verdict") == "violation":
+                violations += 1
+    return {"hosts": len(hosts), "by_status": by_status, "findings": findings, "violations": violations}
+
+
+def text(value):
+    """A display string for any report value (None is the empty string)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return ", ".join("%s: %s" % (text(k), text(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(text(v) for v in value)
+    return str(value)
+
+
+def one_line(value):
+    """``text(value)`` with every run of whitespace and control characters made one space."""
+    return _ONE_LINE_RE.sub(" ", text(value)).strip()
+
+
+def truncate(value, limit):
+    """Cut ``value`` to at most ``limit`` characters, marking the cut with ``...``."""
+    if limit is None or len(value) <= limit:
+        return value
+    if limit <= 3:
+        return value[:limit]
+    return value[:limit - 3].rstrip() + "..."
+
+
+def xml_safe(value):
+    """``text(value)`` without the characters XML 1.0 forbids."""
+    return _ILLEGAL_XML_RE.sub("", text(value))
+
+
+def evidence_item(evidence):
+    """``kind: value`` for one evidence entry (a dict ``{kind, value}`` or anything else)."""
+    if isinstance(evidence, dict):
+        kind = one_line(evidence.get("kind"))
+        value = one_line(evidence.get("value"))
+        return "%s: %s" % (kind, value) if kind else value
+    return one_line(evidence)
+
+
+def evidence_summary(finding, limit=200, item_limit=80):
+    """One line ``kind: value; kind: value`` describing the evidence of a finding.
+
+    Whitespace and control characters (newlines included) become single spaces; each item is
+    cut to ``item_limit`` characters and the whole line stops before ``limit`` characters,
+    ending with ``+N more`` when items were left out.  The first item is always shown.
+    """
+    items = (finding or {}).get("evidence") or []
+    parts = []
+    used = 0
+    for index, evidence in enumerate(items):
+        item = truncate(evidence_item(evidence), item_limit)
+        if parts and used + len(item) + 2 > limit - 12:
+            parts.append("+%d more" % (len(items) - index))
+            break
+        parts.append(item)
+        used += len(item) + 2
+    return "; ".join(parts)
+
+
+def host_policy(host):
+    """The policy a host is judged by: that of its most severe finding, else None."""
+    best = None
+    best_rank = None
+    for finding in host.get("findings") or ():
+        policy = finding.get("policy")
+        if not policy:
+            continue
+        verdict = finding.get("verdict")
+        rank = VERDICTS.index(verdict) if verdict in VERDICTS else len(VERDICTS)
+        if best_rank is None or rank < best_rank:
+            best, best_rank = policy, rank
+    return best
+
+
+def parse_date(value):
+    """A ``datetime.date`` from a date, a datetime or an ISO string (date part); else None."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return datetime.date(int(value[0:4]), int(value[5:7]), int(value[8:10]))
+        except ValueError:
+            return None
+    return None
+
+
+def atomic_write(path, data_bytes):
+    """Write ``data_bytes`` to ``path`` atomically.
+
+    The bytes go to a temporary file in the same directory, which is flushed, fsync'ed and
+    then renamed over ``path`` with ``os.replace`` (atomic on POSIX and Windows).  On any
+    error the temporary file is removed and the error re-raised: ``path`` is then either
+    absent or still holds its previous content, never a half-written report.  A replaced
+    file keeps its permission bits; a new file gets 0666 minus the umask.
+    """
+    if not isinstance(data_bytes, (bytes, bytearray, memoryview)):
+        raise TypeError("atomic_write needs bytes, got %s" % type(data_bytes).__name__)
+    path = os.path.abspath(path)
+    directory, name = os.path.split(path)
+    tmp = None
+    fd = None
+    for attempt in range(100):
+        candidate = os.path.join(directory, ".%s.%d.%s.tmp" % (name, os.getpid(), os.urandom(4).hex()))
+        try:
+            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        except FileExistsError:
+            continue
+        tmp = candidate
+        break
+    else:  # pragma: no cover - 100 random collisions
+        raise OSError("cannot create a temporary file next to %s" % path)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            fd = None
+            handle.write(data_bytes)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            mode = os.stat(path).st_mode & 0o7777
+        except OSError:
+            mode = None
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+        tmp = None
+    except BaseException:
+        if fd is not None:
+            os.close(fd)
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory):
+    """Make the rename durable (POSIX); not possible, and not needed, on every platform."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)

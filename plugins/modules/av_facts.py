@@ -1,0 +1,234 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetsec.banned_av contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This file holds the documentation of the av_facts action plugin (plugins/action/av_facts.py).
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: av_facts
+short_description: Detect banned anti-virus (Kaspersky, Kaspersky-based OEM engines, UltraAV) and the protection present
+version_added: 1.0.0
+description:
+  - Runs one collector per host (Python on Linux and macOS, PowerShell on Windows) with targeted queries
+    derived from the banned-product catalogue, and matches the result on the controller. No C(gather_facts)
+    is needed and no full package database is dumped; C(Win32_Product) is never used.
+  - Sets C(ansible_facts.banned_av) with the findings (each with its evidence), the anti-virus protection
+    present and whether it is active, the catalogue version and the collection time.
+  - The catalogue is versioned data (C(catalog/products/*.yml) in the collection). Users add or override
+    entries with O(catalog_files) or O(catalog_entries); a malformed entry fails the task with an error that
+    names the entry and the field, before anything runs on the host.
+  - With O(root) the collector scans a mounted image, container root filesystem or chroot instead of the live
+    system, including an offline Windows system volume (registry hives). Live-only sources are skipped and
+    listed in C(skipped).
+options:
+  root:
+    description:
+      - Absolute path on the target of a root filesystem to scan instead of the live system.
+      - V(/) scans the live system. The audit playbook passes the host variable C(banned_av_scan_root).
+      - A directory holding C(Windows/System32/config/SOFTWARE) is scanned as an offline Windows volume;
+        that needs the C(regipy) Python library on the scanning host.
+    type: str
+    default: /
+  catalog_files:
+    description:
+      - Catalogue files (on the controller) read after the built-in catalogue. An entry with the id of an
+        existing entry replaces it; C(disabled: true) removes it. Schema in C(docs/catalog.md).
+    type: list
+    elements: str
+    default: []
+  catalog_entries:
+    description:
+      - Catalogue product entries given inline, applied after O(catalog_files).
+    type: list
+    elements: dict
+    default: []
+extends_documentation_fragment:
+  - action_common_attributes
+  - action_common_attributes.facts
+attributes:
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+    details: Detection only reads; the facts are the same in check mode.
+  diff_mode:
+    support: none
+  facts:
+    support: full
+  platform:
+    platforms: [posix, windows]
+notes:
+  - Matching and policy run on the controller; the collectors only collect. See C(docs/architecture.md).
+  - What only a live Windows or macOS host can confirm is listed in C(docs/limitations.md).
+seealso:
+  - module: fleetsec.banned_av.compliance_report
+  - module: fleetsec.banned_av.av_collect_posix
+  - module: fleetsec.banned_av.av_collect_win
+author:
+  - fleetsec.banned_av contributors
+'''
+
+EXAMPLES = r'''
+- name: Detect banned anti-virus without gathering facts
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Detect
+      fleetsec.banned_av.av_facts:
+
+    - name: Show what was found
+      ansible.builtin.debug:
+        msg: "{{ ansible_facts.banned_av.findings | map(attribute='product') | list }}"
+
+- name: Scan a mounted golden image instead of the live system
+  fleetsec.banned_av.av_facts:
+    root: /mnt/images/win11-golden
+
+- name: Add a site-specific ban
+  fleetsec.banned_av.av_facts:
+    catalog_entries:
+      - id: acme.legacy_av
+        vendor: Acme
+        product: Acme Legacy AV
+        category: banned
+        family: acme
+        platforms: [linux]
+        sources: ["Security policy SP-12, 2026-03-01"]
+        match:
+          packages: [acme-av]
+          units: [acme-av.service]
+'''
+
+RETURN = r'''
+ansible_facts:
+  description: Facts set by the module.
+  returned: always
+  type: complex
+  contains:
+    banned_av:
+      description: Detection result for the host.
+      returned: always
+      type: complex
+      contains:
+        schema:
+          description: Version of this fact's layout.
+          type: int
+          sample: 1
+        catalog_version:
+          description: Version of the catalogue used; C(+site) when users extended it.
+          type: str
+          sample: "2026.11.27"
+        collected_at:
+          description: UTC time of the collection, ISO 8601.
+          type: str
+          sample: "2026-11-27T23:59:59Z"
+        platform:
+          description: C(linux), C(darwin) or C(windows).
+          type: str
+        os:
+          description: What the collector could tell about the OS (name, family, version, installation type).
+          type: dict
+        root:
+          description: The scanned root.
+          type: str
+          sample: /
+        live:
+          description: Whether the live system was scanned (false for an offline root).
+          type: bool
+        findings:
+          description: Catalogue products found, installed ones first, in removal order.
+          type: list
+          elements: dict
+          contains:
+            id:
+              description: Catalogue product id.
+              type: str
+              sample: kaspersky.kesl
+            vendor:
+              description: Vendor name.
+              type: str
+              sample: Kaspersky
+            product:
+              description: Product name.
+              type: str
+              sample: Kaspersky Endpoint Security for Linux
+            category:
+              description: C(banned), C(oem) (an embedded engine) or C(unapproved_successor) (UltraAV, UltraVPN).
+              type: str
+            family:
+              description: Product family, used by policies.
+              type: str
+              sample: kaspersky
+            installed:
+              description: True when the evidence shows the product installed; false when only residue
+                (leftover paths, role groups, vendor registry keys, removed-not-purged packages) was found.
+              type: bool
+            version:
+              description: Product version, when a source exposes it.
+              type: str
+              sample: 12.1.0.1297
+            signatures_date:
+              description: ISO date of the newest signature database found, or null.
+              type: str
+              sample: "2024-09-05"
+            confidence:
+              description: Confidence of the catalogue entry (C(high), C(medium), C(low)).
+              type: str
+            evidence:
+              description: Why the product was reported, as C({kind, value}) items (package, uninstall, service,
+                driver, unit, file, path, group, kernel_module, registry, receipt, bundle, launchd,
+                security_center, process, command).
+              type: list
+              elements: dict
+            removal:
+              description: Removal hints from the catalogue, used by the remediate role.
+              type: dict
+        protection:
+          description: Anti-virus products from the catalogue's protection entries that are present.
+          type: list
+          elements: dict
+          contains:
+            id:
+              description: Catalogue id (C(clamav), C(mdatp), C(microsoft_defender), or a site entry).
+              type: str
+            product:
+              description: Product name.
+              type: str
+            approved:
+              description: Whether the catalogue marks it as an approved replacement.
+              type: bool
+            present:
+              description: Always true (only present products are listed).
+              type: bool
+            active:
+              description: Whether it is running and protecting; null when it cannot be known (offline root).
+              type: bool
+            mode:
+              description: Running mode where the product reports one (Defender C(Normal), C(Passive); mdatp C(normal), C(passive)).
+              type: str
+            evidence:
+              description: Evidence items as for findings.
+              type: list
+              elements: dict
+        summary:
+          description: Ids of installed products, of residue-only products and of active protection.
+          type: dict
+        skipped:
+          description: Sources not consulted, with the reason (for example live-only sources on an offline root).
+          type: list
+          elements: dict
+        errors:
+          description: Sources that failed; the result may be incomplete and reports treat the host with care.
+          type: list
+          elements: dict
+'''

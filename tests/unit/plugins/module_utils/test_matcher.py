@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The matching engine on raw inventories built from real-looking tool output."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import matcher
+from ansible_collections.fleetsec.banned_av.tests.unit.conftest import fixture_text
+
+KESL_APP_INFO = ['/opt/kaspersky/kesl/bin/kesl-control', '--app-info']
+
+
+def linux_inventory(**kwargs):
+    inv = {'schema': 1, 'platform': 'linux', 'root': '/', 'live': True, 'os': {}, 'commands': [], 'packages': [],
+           'uninstall': [], 'services': [], 'units': [], 'paths': [], 'groups': [], 'processes': [], 'kernel_modules': [],
+           'registry': [], 'receipts': [], 'bundles': [], 'launchd': [], 'security_center': [], 'defender': None,
+           'skipped': [], 'errors': []}
+    inv.update(kwargs)
+    return inv
+
+
+def dpkg(name):
+    return {'id': 'dpkg', 'argv': ['dpkg-query', '-W'], 'rc': 0, 'stdout': fixture_text('linux', name), 'stderr': ''}
+
+
+def test_live_kesl_with_app_info_gives_signatures_date(catalog):
+    inv = linux_inventory(
+        commands=[dpkg('dpkg-query-kesl.txt'),
+                  {'id': 'kesl_app_info', 'argv': KESL_APP_INFO, 'rc': 0, 'stdout': fixture_text('linux', 'kesl-app-info-ru.txt'), 'stderr': ''}],
+        units=[{'name': 'kesl.service', 'path': '/lib/systemd/system/kesl.service', 'active_state': 'active', 'unit_file_state': 'enabled'}],
+        processes=[{'name': 'kesl', 'pid': 812, 'exe': '/opt/kaspersky/kesl/libexec/kesl'}])
+    result = matcher.match(inv, catalog)
+    kesl = [f for f in result['findings'] if f['id'] == 'kaspersky.kesl'][0]
+    assert kesl['signatures_date'] == '2024-09-05'
+    assert kesl['version'] == '12.1.0.1297'
+    kinds = [e['kind'] for e in kesl['evidence']]
+    assert 'command' in kinds and 'process' in kinds and 'unit' in kinds
+    assert {'kind': 'unit', 'value': 'kesl.service (active, enabled)'} in kesl['evidence']
+
+
+def test_failed_command_output_is_not_trusted(catalog):
+    inv = linux_inventory(commands=[dpkg('dpkg-query-kesl.txt'),
+                                    {'id': 'kesl_app_info', 'argv': KESL_APP_INFO, 'rc': 1,
+                                     'stdout': fixture_text('linux', 'kesl-app-info-en.txt'), 'stderr': 'error'}])
+    kesl = [f for f in matcher.match(inv, catalog)['findings'] if f['id'] == 'kaspersky.kesl'][0]
+    assert kesl['signatures_date'] is None
+
+
+def test_decoys_never_match(catalog):
+    inv = linux_inventory(commands=[dpkg('dpkg-query-decoys.txt')],
+                          paths=[{'path': '/usr/bin/klavaro', 'type': 'file'}],
+                          processes=[{'name': 'klavaro', 'pid': 5, 'exe': None}])
+    result = matcher.match(inv, catalog)
+    assert result['findings'] == []
+    assert [p['id'] for p in result['protection']] == ['clamav']
+
+
+def test_process_alone_creates_no_finding(catalog):
+    inv = linux_inventory(processes=[{'name': 'kesl', 'pid': 812, 'exe': None}])
+    assert matcher.match(inv, catalog)['findings'] == []
+
+
+def test_clamav_active_from_unit_state(catalog):
+    unit = {'name': 'clamav-daemon.service', 'path': '/lib/systemd/system/clamav-daemon.service', 'unit_file_state': 'enabled'}
+    active = linux_inventory(commands=[dpkg('dpkg-query-decoys.txt')], units=[dict(unit, active_state='active')])
+    inactive = linux_inventory(commands=[dpkg('dpkg-query-decoys.txt')], units=[dict(unit, active_state='failed')])
+    assert matcher.match(active, catalog)['protection'][0]['active'] is True
+    assert matcher.match(inactive, catalog)['protection'][0]['active'] is False
+
+
+def test_mdatp_passive_mode_is_present_not_active(catalog):
+    inv = linux_inventory(packages=[{'name': 'mdatp', 'version': '101.24092.0002', 'installed': True, 'manager': 'dpkg', 'status': 'install ok installed'}],
+                          commands=[{'id': 'mdatp_health', 'argv': ['/usr/bin/mdatp', 'health', '--output', 'json'], 'rc': 0,
+                                     'stdout': fixture_text('linux', 'mdatp-health.json'), 'stderr': ''}])
+    mdatp = matcher.match(inv, catalog)['protection'][0]
+    assert mdatp['id'] == 'mdatp' and mdatp['present'] is True
+    assert mdatp['active'] is False and mdatp['mode'] == 'passive'
+    assert mdatp['signatures_date'] == '2024-11-27'
+
+
+def test_scan_engine_is_oem(catalog):
+    inv = linux_inventory(paths=[{'path': '/opt/kaspersky/ScanEngine/bin/kavhttpd', 'type': 'file'}],
+                          units=[{'name': 'kavhttpd.service', 'path': '/etc/systemd/system/kavhttpd.service', 'active_state': 'active', 'unit_file_state': 'enabled'}])
+    findings = matcher.match(inv, catalog)['findings']
+    assert [(f['id'], f['category'], f['installed']) for f in findings] == [('kaspersky.scan_engine', 'oem', True)]
+
+
+def test_catch_all_only_takes_unclaimed_evidence(catalog):
+    inv = linux_inventory(paths=[{'path': '/opt/kaspersky/kesl/bin/kesl-control', 'type': 'file'},
+                                 {'path': '/opt/kaspersky/kesl', 'type': 'dir'},
+                                 {'path': '/opt/kaspersky', 'type': 'dir'}])
+    findings = dict((f['id'], f) for f in matcher.match(inv, catalog)['findings'])
+    assert findings['kaspersky.kesl']['installed'] is True
+    other = findings['kaspersky.other']
+    assert other['installed'] is False and [e['value'] for e in other['evidence']] == ['/opt/kaspersky']
+
+
+def test_site_entry_matches(catalog):
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
+    site = catalog_mod.load(extra_entries=[{'id': 'acme.av', 'vendor': 'Acme', 'product': 'Acme AV', 'category': 'banned',
+                                            'platforms': ['linux'], 'sources': ['SP-12'], 'match': {'packages': ['acme-*']}}])
+    inv = linux_inventory(packages=[{'name': 'acme-av', 'version': '3', 'installed': True, 'manager': 'rpm', 'status': 'installed'}])
+    assert [f['id'] for f in matcher.match(inv, site)['findings']] == ['acme.av']
