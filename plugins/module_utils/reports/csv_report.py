@@ -20,8 +20,10 @@ Formula (CSV) injection guard
 A spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula (and
 some also after a leading TAB or CR).  Host and product names come from the fleet, so every
 cell that starts with one of ``= + - @ TAB CR`` is written with a ``'`` in front, which
-spreadsheets show as text.  A program that reads the CSV back and needs the original value
-strips one leading ``'`` from such a cell (``unguard``).
+spreadsheets show as text.  A cell that already starts with ``'`` gets one more, so the
+guard is reversible: a program that reads the CSV back and needs the original value strips
+one leading ``'`` from a cell whose next character is one of ``= + - @ TAB CR '``
+(``unguard``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -41,20 +43,23 @@ COLUMNS = (
     "signatures_date", "verdict", "evidence", "waiver_ticket", "waiver_expires", "reasons",
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# a value that already starts with ' gets one more, so that unguard() is exact and a
+# spreadsheet (which hides one leading ') shows the original value
+_GUARDED = FORMULA_PREFIXES + ("'",)
 REASON_SEPARATOR = " | "
 
 
 def guard(value):
     """A cell value safe to open in a spreadsheet (see the module docstring)."""
     value = text(value).replace("\x00", "")
-    if value.startswith(FORMULA_PREFIXES):
+    if value.startswith(_GUARDED):
         return "'" + value
     return value
 
 
 def unguard(value):
     """The original value of a guarded cell."""
-    if value.startswith("'") and value[1:2] and value[1:].startswith(FORMULA_PREFIXES):
+    if value.startswith("'") and value[1:].startswith(_GUARDED):
         return value[1:]
     return value
 

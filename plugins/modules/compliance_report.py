@@ -1,0 +1,187 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetsec.banned_av contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This file holds the documentation of the compliance_report action plugin (plugins/action/compliance_report.py).
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: compliance_report
+short_description: Evaluate banned anti-virus findings against dated policy and waivers, and write fleet reports
+version_added: 1.0.0
+description:
+  - Runs once, on the controller. Reads every host's C(ansible_facts.banned_av) (set by M(fleetsec.banned_av.av_facts)),
+    the host's reachability (C(banned_av_host_state)) and remediation outcome (C(banned_av_remediation)), evaluates each
+    host against the dated policies and the waivers, and writes the fleet reports into O(report_dir).
+  - Every host named in O(hosts) appears in every report. A host without results is C(unknown), never C(compliant).
+  - Statuses are C(compliant), C(warning) (a banned product present before its enforcement date; days left reported),
+    C(noncompliant), C(waived), C(waiver_expired) (counts as noncompliant), C(unknown) (unreachable, failed, unsupported,
+    no data, or detection incomplete), and the remediation outcomes C(remediated), C(reboot_pending), C(blocked),
+    C(degraded).
+  - Formats, written atomically (a failed run never leaves a half-written report) -
+    C(banned_av_report.json) (schema C(fleetsec.banned_av/report/v1), see C(docs/reports.md), with a SHA-256 of its
+    content), C(banned_av_report.csv), C(banned_av_report.html) (self-contained dashboard),
+    C(banned_av_report.junit.xml), C(banned_av_report.sarif) (SARIF 2.1.0) and C(banned_av_report.md).
+  - With O(merge) it merges the JSON reports of several AWX job slices into one fleet report instead, with no host
+    lost or counted twice.
+options:
+  report_dir:
+    description: Directory on the controller for the reports; created when missing. Relative paths are relative to the
+      controller's working directory.
+    type: path
+    required: true
+  hosts:
+    description: Hosts to report on. Defaults to every host of the play (C(ansible_play_hosts_all)), including those that
+      failed or were unreachable.
+    type: list
+    elements: str
+  formats:
+    description: Report formats to write.
+    type: list
+    elements: str
+    choices: [json, csv, html, junit, sarif, markdown]
+    default: [json, csv, html, junit, sarif, markdown]
+  as_of:
+    description: The date (C(YYYY-MM-DD)) to judge against instead of today (UTC), for planning and tests.
+    type: str
+  policy_files:
+    description: Policy files (controller paths) read after the built-in policies. A policy with an existing id is merged
+      into it field by field, so a site can change one date. Schema in C(docs/policy.md).
+    type: list
+    elements: str
+    default: []
+  policies:
+    description: Policies or policy overrides given inline, applied last.
+    type: list
+    elements: dict
+    default: []
+  waivers:
+    description:
+      - Waivers. Each has C(hosts) and/or C(groups) (shell patterns), optional C(products) (catalogue ids or patterns),
+        C(expires) (C(YYYY-MM-DD)), C(owner), C(ticket) and C(reason); optional C(id) (defaults to the ticket).
+      - A waiver past its expiry turns into a violation (C(waiver_expired)). A waiver with a missing or malformed field
+        fails the task before any report is written, naming the waiver and the field.
+    type: list
+    elements: dict
+    default: []
+  catalog_files:
+    description: Catalogue files, as for M(fleetsec.banned_av.av_facts); used for the SARIF rules.
+    type: list
+    elements: str
+    default: []
+  catalog_entries:
+    description: Inline catalogue entries, as for M(fleetsec.banned_av.av_facts).
+    type: list
+    elements: dict
+    default: []
+  merge:
+    description: JSON reports (controller paths) of AWX job slices to merge into one fleet report. When set, host facts are
+      not read.
+    type: list
+    elements: path
+    default: []
+  fail_on:
+    description: Statuses listed in the C(failing_hosts) return value, which the audit playbook uses to fail the run.
+    type: list
+    elements: str
+    default: [noncompliant, waiver_expired, blocked, degraded]
+    choices: [compliant, warning, noncompliant, waived, waiver_expired, unknown, remediated, reboot_pending, blocked, degraded]
+  play:
+    description: Name of the play recorded in the run metadata (C(audit), C(enforce), C(merge)).
+    type: str
+    default: audit
+  validate_only:
+    description: Only validate policies, waivers and catalogue, and write nothing. The playbooks run this first, so bad
+      input fails before any host is contacted.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - action_common_attributes
+attributes:
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: full
+  check_mode:
+    support: full
+    details: The reports are written in check mode too (they change no managed host), so a dry run produces the same reports.
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+notes:
+  - The AWX job id, template name and user are recorded when AWX/Tower provides them (C(awx_job_id), C(tower_job_id)).
+seealso:
+  - module: fleetsec.banned_av.av_facts
+author:
+  - fleetsec.banned_av contributors
+'''
+
+EXAMPLES = r'''
+- name: Write the reports for every host of the play
+  fleetsec.banned_av.compliance_report:
+    report_dir: /var/lib/banned_av/reports
+    waivers:
+      - hosts: [lab-*]
+        products: [kaspersky.kesl]
+        expires: "2026-12-31"
+        owner: jane.doe
+        ticket: SEC-1234
+        reason: Lab isolated from the internet until the hardware refresh
+  run_once: true
+  register: report
+
+- name: Merge the reports of three AWX job slices
+  fleetsec.banned_av.compliance_report:
+    report_dir: /var/lib/banned_av/fleet
+    merge:
+      - /var/lib/banned_av/slice1/banned_av_report.json
+      - /var/lib/banned_av/slice2/banned_av_report.json
+      - /var/lib/banned_av/slice3/banned_av_report.json
+    play: merge
+  run_once: true
+'''
+
+RETURN = r'''
+reports:
+  description: Paths of the written reports by format.
+  returned: success
+  type: dict
+  sample: {json: /var/lib/banned_av/reports/banned_av_report.json}
+summary:
+  description: Counts - C(hosts), C(by_status), C(findings), C(violations), C(failing).
+  returned: success
+  type: dict
+sha256:
+  description: SHA-256 of the JSON report content (without its own sha256 field).
+  returned: success
+  type: str
+generated_at:
+  description: UTC time the report was generated.
+  returned: success
+  type: str
+as_of:
+  description: The date the hosts were judged against.
+  returned: success
+  type: str
+report_dir:
+  description: Absolute path of the report directory.
+  returned: success
+  type: str
+failing_hosts:
+  description: Hosts whose status is in O(fail_on).
+  returned: success
+  type: list
+  elements: str
+hosts_by_status:
+  description: Host names for each status.
+  returned: success
+  type: dict
+'''
