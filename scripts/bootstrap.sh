@@ -5,16 +5,18 @@
 # Idempotent and cheap to re-run: each step checks what is already there (stamp files, dpkg
 # status, `podman image exists`) and does nothing if it is up to date.
 #
-#   scripts/bootstrap.sh [--no-apt] [--no-image] [--sync-only] [-v|--verbose]
+#   scripts/bootstrap.sh [--light] [--no-apt] [--no-image] [--sync-only] [-v|--verbose]
 #
+#   --light      venv + collections only (scripts/audit.sh): no podman set-up or image, and
+#                from apt only what that needs (rsync, python3-venv)
 #   --no-apt     do not install Debian packages (they must be there already, or not needed)
-#   --no-image   skip podman configuration and the Molecule test image (scripts/audit.sh)
+#   --no-image   skip the Molecule test image (scripts/test.sh without molecule/integration)
 #   --sync-only  only copy the working tree into the installed collection (SKIP_BOOTSTRAP=1)
 #   --verbose    show apt, pip and debootstrap output instead of logging it
 #
 # Steps:
 #   1. apt: podman runc debootstrap uidmap python3-hivex libhivex-bin chromium rsync dpkg-dev
-#      shellcheck (the last one makes ansible-test's shellcheck sanity test run everywhere
+#      and the ShellCheck linter (with it, ansible-test's shellcheck sanity test runs everywhere
 #      instead of being skipped where the binary happens to be missing).
 #   2. venv at $BANNED_AV_VENV from requirements-dev.txt (re-installed when its sha256 changes).
 #   3. collections root $BANNED_AV_COLLECTIONS/ansible_collections/: this working tree as
@@ -30,10 +32,15 @@ set -euo pipefail
 
 DO_APT=1
 DO_IMAGE=1
+LIGHT=0
 SYNC_ONLY=0
 VERBOSE=0
 while [ "$#" -gt 0 ]; do
     case "$1" in
+        --light)
+            LIGHT=1
+            DO_IMAGE=0
+            ;;
         --no-apt) DO_APT=0 ;;
         --no-image) DO_IMAGE=0 ;;
         --sync-only) SYNC_ONLY=1 ;;
@@ -105,6 +112,7 @@ sha256() { sha256sum "$@" | cut -d' ' -f1; }
 apt_step() {
     local missing=() pkg
     local pkgs=("${APT_PACKAGES[@]}")
+    [ "${LIGHT}" = 1 ] && pkgs=(rsync)
     # The venv and ansible-test's per-test venvs need ensurepip; Debian splits it out.
     if ! "${BANNED_AV_PYTHON}" -c 'import ensurepip, venv' >/dev/null 2>&1; then
         pkgs+=(python3-venv)
@@ -160,7 +168,9 @@ venv_step() {
 sync_collection() {
     local dest="${BANNED_AV_COLLECTION_DIR}"
     mkdir -p "${dest}"
-    rsync -a --delete \
+    # --delete-excluded: junk left in the copy by earlier runs (ansible-lint's .ansible/,
+    # ansible-test's tests/output/) goes too, so every run starts from the working tree alone.
+    rsync -a --delete --delete-excluded --filter=':- .gitignore' \
         --exclude=/.git --exclude=/.github --exclude=/tests/output/ \
         --exclude=.venv/ --exclude=/venv/ --exclude=.tox/ --exclude=__pycache__/ --exclude='*.py[co]' \
         --exclude=.pytest_cache/ --exclude=.mypy_cache/ --exclude=.ruff_cache/ \
@@ -428,8 +438,8 @@ venv_step
 sync_collection
 dep_collections_step
 get_pip_step
+podman_conf_step
 if [ "${DO_IMAGE}" = 1 ]; then
-    podman_conf_step
     image_step
 fi
 

@@ -205,6 +205,18 @@ def _version(evidence, command_results):
     return None
 
 
+def _explained(evidence, claimed, windows):
+    """A vendor directory is explained when a specific product claimed something below it."""
+    if evidence['kind'] != 'path':
+        return False
+    sep = '\\' if windows else '/'
+    prefix = evidence['value'].rstrip(sep) + sep
+    if windows:
+        prefix = prefix.lower()
+        return any(c.lower().startswith(prefix) for c in claimed)
+    return any(c.startswith(prefix) for c in claimed)
+
+
 def match(inventory, catalog):
     """Match ``inventory`` against ``catalog``; return ``{findings, protection}``."""
     platform = inventory.get('platform')
@@ -220,7 +232,7 @@ def match(inventory, catalog):
     for entry in entries:
         evidence = _collect_evidence(entry, inventory, packages, windows)
         if entry.get('catch_all'):
-            evidence = [e for e in evidence if e['value'] not in claimed]
+            evidence = [e for e in evidence if e['value'] not in claimed and not _explained(e, claimed, windows)]
         anchors = [e for e in evidence if e['kind'] in ANCHOR_KINDS]
         residue = [e for e in evidence if e['kind'] in RESIDUE_KINDS]
         if not anchors and not residue:

@@ -143,7 +143,7 @@ class _Volume:
         """``(path, [real names])`` of a volume-relative path, or None.  Intermediate
         components must be real directories (symbolic links are not followed)."""
         path, names = self.root, []
-        for i, part in enumerate(parts):
+        for part in parts:
             if not self.is_dir(path):
                 return None
             found = self.child(path, part)
@@ -239,7 +239,7 @@ def _convert(value_type, value):
     if isinstance(value, (bytes, bytearray)):
         if value_type in ('REG_DWORD_BIG_ENDIAN',) and len(value) == 4:
             return struct.unpack('>I', bytes(value))[0]
-        return bytes(value).hex() if hasattr(bytes, 'hex') else ''.join('%02x' % b for b in bytearray(value))
+        return bytes(value).hex()
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, (list, tuple)):
@@ -458,13 +458,8 @@ def _current_control_set(system):
             if isinstance(candidate, int) and candidate > 0:
                 number = candidate
                 break
-    names = [number] if number else [1]
-    for n in names:
-        control_set = 'ControlSet%03d' % n
-        nk = system.key((control_set,))
-        if nk is not None:
-            return nk.name
-    return None
+    nk = system.key(('ControlSet%03d' % (number or 1),))
+    return nk.name if nk is not None else None
 
 
 def _collect_services(system, control_set, probe, inventory):
@@ -496,7 +491,6 @@ def _collect_services(system, control_set, probe, inventory):
             'start': START_TYPES.get(start) if isinstance(start, int) else None,
             'kind': kind,
             'state': None,
-            'type': service_type,
         })
 
 
@@ -535,13 +529,12 @@ def _collect_registry(hives, control_set, probe, inventory):
         hive = hives.get(label)
         if hive is None or not parts:
             continue
-        shown_prefix = []
         if label == 'SYSTEM' and parts[0].lower() == 'currentcontrolset':
+            # CurrentControlSet is a link Windows creates at boot: read the set Select names,
+            # report the key under the name a live scan sees
             if control_set is None:
                 continue
-            shown_prefix = [parts[0]]
-            expanded = [([control_set] + names, nk) for names, nk in hive.expand([control_set] + parts[1:])]
-            expanded = [(shown_prefix + names[1:], nk) for names, nk in expanded]
+            expanded = [(['CurrentControlSet'] + names[1:], nk) for names, nk in hive.expand([control_set] + parts[1:])]
         else:
             expanded = hive.expand(parts)
         for names, nk in expanded:

@@ -7,8 +7,8 @@ Every writer takes the one ``report`` document (see ``json_report`` for its shap
 returns bytes; ``atomic_write`` puts those bytes on disk so that a failed run never leaves a
 half-written report behind.
 
-Statuses.  ``STATUSES`` is the closed list of host statuses, ``FAILING`` the ones that fail a
-run.  ``STATUS_ORDER`` ranks them from most to least severe: failing statuses first, then
+Statuses.  ``STATUSES`` is the closed list of host statuses, ``FAILING`` the ones that need
+action; both come from ``policy.py``, where they are defined once.  ``STATUS_ORDER`` ranks them from most to least severe: failing statuses first, then
 the statuses that still need someone to act (``reboot_pending``, ``warning``), then the
 passing ones.  A status that is not in ``STATUSES`` (a newer policy module, a typo in a
 hand-edited report) is treated as failing and ranked just after ``unknown``: fail safe.
@@ -22,11 +22,11 @@ import datetime
 import os
 import re
 
-STATUSES = (
-    "compliant", "warning", "noncompliant", "waived", "waiver_expired", "unknown",
-    "remediated", "reboot_pending", "blocked", "degraded",
-)
-FAILING = frozenset(("noncompliant", "waiver_expired", "unknown", "blocked", "degraded"))
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as _policy
+
+# The statuses are defined once, in policy.py; FAILING is a set here for fast membership tests.
+STATUSES = tuple(_policy.STATUSES)
+FAILING = frozenset(_policy.FAILING)
 
 # Hosts that need someone to do something: every failing host, plus a host in its grace
 # period (warning) and a host that only waits for a reboot.
@@ -42,11 +42,11 @@ _UNRECOGNISED_RANK = STATUS_ORDER.index("unknown") + 0.5
 
 STATUS_LABELS = dict((s, s.replace("_", " ")) for s in STATUSES)
 
-SEVERITIES = ("critical", "high", "medium", "low")
+SEVERITIES = tuple(_policy.SEVERITIES)
 _SEVERITY_RANK = dict((s, i) for i, s in enumerate(SEVERITIES))
 
 # verdicts of a finding, most severe first
-VERDICTS = ("violation", "warning", "residue", "waived", "ok")
+VERDICTS = ("violation", "waiver_expired", "warning", "residue", "waived", "ok")
 
 _ONE_LINE_RE = re.compile(r"[\s\x00-\x1f\x7f\x85\u2028\u2029]+")
 # characters that XML 1.0 does not allow at all (C0 controls except TAB LF CR, surrogates,
@@ -74,22 +74,18 @@ def needs_action(status):
 
 
 def summarize(hosts):
-    """The ``summary`` block of a report, recomputed from its hosts.
+    """The ``summary`` block of a report, recomputed from its hosts (``policy.summarize``).
 
-    ``findings`` counts every finding of every host, ``violations`` the findings whose verdict
-    is ``violation``.  Every status appears in ``by_status``, with 0 when no host has it; a
-    status this module does not know is counted under its own name.
+    Records read back from a file may lack keys; they are read as ``unknown`` with no
+    findings rather than failing.
     """
-    by_status = dict((s, 0) for s in STATUSES)
-    findings = violations = 0
+    normalised = []
     for host in hosts:
-        status = host.get("status") or "unknown"
-        by_status[status] = by_status.get(status, 0) + 1
-        for finding in host.get("findings") or ():
-            findings += 1
-            if finding.get("verdict") == "violation":
-                violations += 1
-    return {"hosts": len(hosts), "by_status": by_status, "findings": findings, "violations": violations}
+        if host.get("status") and isinstance(host.get("findings"), list):
+            normalised.append(host)
+        else:
+            normalised.append(dict(host, status=host.get("status") or "unknown", findings=host.get("findings") or []))
+    return _policy.summarize(normalised)
 
 
 def text(value):

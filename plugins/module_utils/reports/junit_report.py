@@ -49,6 +49,11 @@ def _sub(parent, tag, attrib=None, body=None):
     return element
 
 
+def _indent_lines(value, pad="    "):
+    lines = text(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return ("\n" + pad).join(lines)
+
+
 def _host_text(host):
     lines = ["status: %s" % text(host.get("status"))]
     if host.get("severity"):
@@ -56,7 +61,7 @@ def _host_text(host):
     reasons = host.get("reasons") or []
     if reasons:
         lines.append("reasons:")
-        lines.extend("  - %s" % text(r) for r in reasons)
+        lines.extend("  - %s" % _indent_lines(r) for r in reasons)
     findings = host.get("findings") or []
     if findings:
         lines.append("findings:")

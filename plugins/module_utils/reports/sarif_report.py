@@ -13,7 +13,7 @@ rule too, so every ``ruleIndex`` points at the rule with the same ``id``.
 
 One *result* per finding per host:
 
-* ``level``: verdict ``violation`` -> ``error``, ``warning`` -> ``warning``, ``waived`` and
+* ``level``: verdict ``violation`` and ``waiver_expired`` -> ``error``, ``warning`` -> ``warning``, ``waived`` and
   ``residue`` -> ``note``, ``ok`` -> ``none``; another verdict follows the host severity
   (``critical``/``high`` -> ``error``, else ``warning``).
 * ``locations``: a logical location ``{name: <host>, fullyQualifiedName: "host/<host>",
@@ -52,7 +52,7 @@ INFORMATION_URI = "https://example.invalid/fleetsec/banned_av"
 RULE_CATEGORIES = ("banned", "oem", "unapproved_successor")
 
 _URL_RE = re.compile(r"https?://[^\s\"'<>()]+")
-_LEVELS = {"violation": "error", "warning": "warning", "waived": "note", "residue": "note", "ok": "none"}
+_LEVELS = {"violation": "error", "waiver_expired": "error", "warning": "warning", "waived": "note", "residue": "note", "ok": "none"}
 _CATEGORY_TEXT = {
     "banned": "a product banned for US persons",
     "oem": "a product built on a banned vendor's engine (OEM)",

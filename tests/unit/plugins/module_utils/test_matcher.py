@@ -86,14 +86,23 @@ def test_scan_engine_is_oem(catalog):
     assert [(f['id'], f['category'], f['installed']) for f in findings] == [('kaspersky.scan_engine', 'oem', True)]
 
 
-def test_catch_all_only_takes_unclaimed_evidence(catalog):
-    inv = linux_inventory(paths=[{'path': '/opt/kaspersky/kesl/bin/kesl-control', 'type': 'file'},
-                                 {'path': '/opt/kaspersky/kesl', 'type': 'dir'},
-                                 {'path': '/opt/kaspersky', 'type': 'dir'}])
-    findings = dict((f['id'], f) for f in matcher.match(inv, catalog)['findings'])
+def test_catch_all_only_takes_unexplained_evidence(catalog):
+    kesl = [{'path': '/opt/kaspersky/kesl/bin/kesl-control', 'type': 'file'}, {'path': '/opt/kaspersky/kesl', 'type': 'dir'}]
+    vendor_dir = [{'path': '/opt/kaspersky', 'type': 'dir'}]
+    findings = dict((f['id'], f) for f in matcher.match(linux_inventory(paths=kesl + vendor_dir), catalog)['findings'])
     assert findings['kaspersky.kesl']['installed'] is True
-    other = findings['kaspersky.other']
-    assert other['installed'] is False and [e['value'] for e in other['evidence']] == ['/opt/kaspersky']
+    assert 'kaspersky.other' not in findings  # /opt/kaspersky is explained by KESL below it
+    alone = matcher.match(linux_inventory(paths=vendor_dir), catalog)['findings']
+    assert [(f['id'], f['installed'], [e['value'] for e in f['evidence']]) for f in alone] == [
+        ('kaspersky.other', False, ['/opt/kaspersky'])]
+
+
+def test_windows_uninstall_by_publisher_only_goes_to_catch_all(catalog):
+    inv = linux_inventory(platform='windows', uninstall=[
+        {'hive': 'HKLM', 'view': '32', 'key': '{00000000-1111-2222-3333-444444444444}', 'display_name': 'KSN Helper',
+         'display_version': '1.0', 'publisher': 'AO Kaspersky Lab'}])
+    findings = matcher.match(inv, catalog)['findings']
+    assert [(f['id'], f['installed']) for f in findings] == [('kaspersky.other', True)]
 
 
 def test_site_entry_matches(catalog):
