@@ -1,0 +1,265 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetsec.banned_av contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import re
+
+import pytest
+
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import sarif_report
+
+# Property names the SARIF 2.1.0 schema allows (its objects have additionalProperties: false),
+# for the objects this writer emits.
+ALLOWED = {
+    "log": {"$schema", "version", "runs", "inlineExternalProperties", "properties"},
+    "run": {"tool", "invocations", "conversion", "language", "versionControlProvenance", "originalUriBaseIds",
+            "artifacts", "logicalLocations", "graphs", "results", "automationDetails", "runAggregates",
+            "baselineGuid", "redactionTokens", "defaultEncoding", "defaultSourceLanguage", "newlineSequences",
+            "columnKind", "externalPropertyFileReferences", "threadFlowLocations", "taxonomies", "addresses",
+            "translations", "policies", "webRequests", "webResponses", "specialLocations", "properties"},
+    "toolComponent": {"guid", "name", "organization", "product", "productSuite", "shortDescription",
+                      "fullDescription", "fullName", "version", "semanticVersion", "dottedQuadFileVersion",
+                      "releaseDateUtc", "downloadUri", "informationUri", "globalMessageStrings", "notifications",
+                      "rules", "taxa", "locations", "language", "contents", "isComprehensive",
+                      "localizedDataSemanticVersion", "minimumRequiredLocalizedDataSemanticVersion",
+                      "associatedComponent", "translationMetadata", "supportedTaxonomies", "properties"},
+    "reportingDescriptor": {"id", "deprecatedIds", "guid", "deprecatedGuids", "name", "deprecatedNames",
+                            "shortDescription", "fullDescription", "messageStrings", "defaultConfiguration",
+                            "helpUri", "help", "relationships", "properties"},
+    "reportingConfiguration": {"enabled", "level", "rank", "parameters", "properties"},
+    "result": {"ruleId", "ruleIndex", "rule", "kind", "level", "message", "analysisTarget", "locations", "guid",
+               "correlationGuid", "occurrenceCount", "partialFingerprints", "fingerprints", "stacks", "codeFlows",
+               "graphs", "graphTraversals", "relatedLocations", "suppressions", "baselineState", "rank",
+               "attachments", "hostedViewerUri", "workItemUris", "provenance", "fixes", "taxa", "webRequest",
+               "webResponse", "properties"},
+    "location": {"id", "physicalLocation", "logicalLocations", "message", "annotations", "relationships",
+                 "properties"},
+    "logicalLocation": {"name", "index", "fullyQualifiedName", "decoratedName", "parentIndex", "kind", "properties"},
+    "suppression": {"guid", "kind", "status", "justification", "location", "properties"},
+    "invocation": {"commandLine", "arguments", "responseFiles", "startTimeUtc", "endTimeUtc", "exitCode",
+                   "ruleConfigurationOverrides", "notificationConfigurationOverrides", "toolExecutionNotifications",
+                   "toolConfigurationNotifications", "exitCodeDescription", "exitSignalName", "exitSignalNumber",
+                   "processStartFailureMessage", "executionSuccessful", "machine", "account", "processId",
+                   "executableLocation", "workingDirectory", "environmentVariables", "stdin", "stdout", "stderr",
+                   "stdoutStderr", "properties"},
+    "notification": {"locations", "message", "level", "threadId", "timeUtc", "exception", "descriptor",
+                     "associatedRule", "properties"},
+    "message": {"text", "markdown", "id", "arguments", "properties"},
+    "multiformatMessageString": {"text", "markdown", "properties"},
+    "runAutomationDetails": {"description", "id", "guid", "correlationGuid", "properties"},
+}
+LEVELS = ("none", "note", "warning", "error")
+DATE_TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+def _obj(value, kind, required=()):
+    assert isinstance(value, dict), "%s must be an object" % kind
+    extra = set(value) - ALLOWED[kind]
+    assert not extra, "%s has properties SARIF does not allow: %s" % (kind, sorted(extra))
+    for key in required:
+        assert key in value, "%s needs %s" % (kind, key)
+
+
+def _message(value, kind="message"):
+    _obj(value, kind)
+    assert isinstance(value.get("text"), str) and value["text"]
+
+
+def _locations(locations):
+    assert isinstance(locations, list)
+    for location in locations:
+        _obj(location, "location")
+        for logical in location.get("logicalLocations", []):
+            _obj(logical, "logicalLocation")
+            for key in ("name", "fullyQualifiedName", "kind"):
+                assert isinstance(logical.get(key), str)
+
+
+def check_sarif(doc):
+    """Structural check of a SARIF 2.1.0 log (the parts this writer produces)."""
+    _obj(doc, "log", ("version", "runs"))
+    assert doc["version"] == "2.1.0"
+    assert doc["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
+    assert isinstance(doc["runs"], list) and len(doc["runs"]) == 1
+    run = doc["runs"][0]
+    _obj(run, "run", ("tool",))
+    assert set(run["tool"]) <= {"driver", "extensions", "properties"} and "driver" in run["tool"]
+    driver = run["tool"]["driver"]
+    _obj(driver, "toolComponent", ("name",))
+    assert isinstance(driver["name"], str)
+    rules = driver.get("rules", [])
+    ids = []
+    for rule in rules:
+        _obj(rule, "reportingDescriptor", ("id",))
+        assert isinstance(rule["id"], str) and rule["id"]
+        ids.append(rule["id"])
+        for key in ("shortDescription", "fullDescription"):
+            if key in rule:
+                _message(rule[key], "multiformatMessageString")
+        if "defaultConfiguration" in rule:
+            _obj(rule["defaultConfiguration"], "reportingConfiguration")
+            assert rule["defaultConfiguration"]["level"] in LEVELS
+        if "helpUri" in rule:
+            assert re.match(r"^https?://\S+$", rule["helpUri"])
+        tags = rule.get("properties", {}).get("tags", [])
+        assert len(tags) == len(set(tags)) and all(isinstance(t, str) for t in tags)
+    assert len(ids) == len(set(ids)), "rule ids must be unique"
+    assert run.get("columnKind") in (None, "utf16CodeUnits", "unicodeCodePoints")
+    for invocation in run.get("invocations", []):
+        _obj(invocation, "invocation", ("executionSuccessful",))
+        assert isinstance(invocation["executionSuccessful"], bool)
+        assert DATE_TIME_RE.match(invocation["endTimeUtc"])
+        for note in invocation.get("toolExecutionNotifications", []):
+            _obj(note, "notification", ("message",))
+            _message(note["message"])
+            assert note.get("level", "warning") in LEVELS
+            _locations(note.get("locations", []))
+    if "automationDetails" in run:
+        _obj(run["automationDetails"], "runAutomationDetails")
+    for result in run.get("results", []):
+        _obj(result, "result", ("message",))
+        _message(result["message"])
+        assert isinstance(result["ruleId"], str)
+        assert isinstance(result["ruleIndex"], int) and 0 <= result["ruleIndex"] < len(rules)
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"], "ruleIndex must point at the rule with that id"
+        assert result["level"] in LEVELS
+        _locations(result["locations"])
+        assert all(isinstance(v, str) for v in result.get("partialFingerprints", {}).values())
+        for suppression in result.get("suppressions", []):
+            _obj(suppression, "suppression", ("kind",))
+            assert suppression["kind"] in ("inSource", "external")
+            assert suppression.get("status", "accepted") in ("accepted", "underReview", "rejected")
+            assert isinstance(suppression.get("justification", ""), str)
+    return run
+
+
+def _render(report, entries=None):
+    data = sarif_report.render(report, entries)
+    return check_sarif(json.loads(data.decode("utf-8")))
+
+
+CATALOG = [
+    {"id": "kaspersky.kesl", "vendor": "Kaspersky", "product": "Kaspersky Endpoint Security for Linux",
+     "family": "kaspersky", "category": "banned", "confidence": "high",
+     "sources": ["footprint §2: https://support.kaspersky.com/KES4Linux/12.2.0/en-US/273064.htm (packages)",
+                 "https://example.org/second"]},
+    {"id": "kaspersky.kesl_gui", "vendor": "Kaspersky", "product": "KESL GUI", "category": "banned",
+     "confidence": "high", "sources": ["vendor documentation, no URL"]},
+    {"id": "ultraav.ultraav", "vendor": "Pango", "product": "UltraAV", "category": "unapproved_successor",
+     "confidence": "medium", "sources": ["https://helpnetsecurity.com/2024/09/24/kaspersky-ultraav-handover."]},
+    {"id": "clamav", "vendor": "Cisco", "product": "ClamAV", "category": "protection", "sources": []},
+    {"id": "kaspersky.old", "disabled": True},
+]
+
+
+def test_structure_with_catalogue_rules(factory):
+    report = factory.report()
+    run = _render(report, CATALOG)
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == ["kaspersky.kesl", "kaspersky.kesl_gui", "ultraav.ultraav"]
+    kesl = rules[0]
+    assert kesl["name"] == "Kaspersky Endpoint Security for Linux"
+    assert kesl["helpUri"] == "https://support.kaspersky.com/KES4Linux/12.2.0/en-US/273064.htm"
+    assert kesl["properties"]["category"] == "banned"
+    assert kesl["properties"]["confidence"] == "high"
+    assert "kaspersky" in kesl["properties"]["tags"]
+    assert "helpUri" not in rules[1]
+    assert rules[2]["helpUri"] == "https://helpnetsecurity.com/2024/09/24/kaspersky-ultraav-handover"
+    assert rules[2]["defaultConfiguration"]["level"] == "warning"
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "fleetsec.banned_av" and driver["version"] == "1.0.0"
+    assert driver["informationUri"].startswith("https://")
+
+
+def test_one_result_per_finding_per_host(factory):
+    hosts = [factory.host("a", "noncompliant", findings=[factory.finding(), factory.finding(id="kaspersky.kesl_gui")]),
+             factory.host("b", "noncompliant"), factory.host("c", "compliant")]
+    run = _render(factory.report(hosts), CATALOG)
+    results = run["results"]
+    assert [(r["properties"]["host"], r["ruleId"]) for r in results] == [
+        ("a", "kaspersky.kesl"), ("a", "kaspersky.kesl_gui"), ("b", "kaspersky.kesl")]
+    first = results[0]
+    assert first["locations"][0]["logicalLocations"][0] == {"name": "a", "fullyQualifiedName": "host/a",
+                                                            "kind": "resource"}
+    props = first["properties"]
+    assert props["status"] == "noncompliant"
+    assert props["version"] == "12.1.0.1297"
+    assert props["signatures_date"] == "2024-09-05"
+    assert props["evidence"] == ["package: kesl 12.1.0.1297 (dpkg: install ok installed)", "unit: kesl.service (active)"]
+    assert "12.1.0.1297" in first["message"]["text"] and first["message"]["text"].startswith("a: ")
+    # the same host and product give the same fingerprint, another host another one
+    assert first["partialFingerprints"] != results[2]["partialFingerprints"]
+
+
+def test_rules_derived_from_findings_without_catalogue(factory):
+    hosts = [factory.host("a", "noncompliant", findings=[factory.finding(id="x.one", product="One"),
+                                                          factory.finding(id="x.two", product="Two")]),
+             factory.host("b", "noncompliant", findings=[factory.finding(id="x.two", product="Two")])]
+    run = _render(factory.report(hosts))
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["x.one", "x.two"]
+    assert [r["ruleIndex"] for r in run["results"]] == [0, 1, 1]
+
+
+def test_finding_missing_from_catalogue_gets_a_rule(factory):
+    hosts = [factory.host("a", "noncompliant", findings=[factory.finding(id="site.custom", product="Custom AV")])]
+    run = _render(factory.report(hosts), CATALOG)
+    rules = run["tool"]["driver"]["rules"]
+    assert rules[-1]["id"] == "site.custom" and rules[-1]["name"] == "Custom AV"
+    assert run["results"][0]["ruleIndex"] == len(rules) - 1
+
+
+@pytest.mark.parametrize("verdict,level", [
+    ("violation", "error"), ("waiver_expired", "error"), ("warning", "warning"), ("waived", "note"),
+    ("residue", "note"), ("ok", "none"),
+])
+def test_levels(factory, verdict, level):
+    run = _render(factory.report([factory.host("a", "noncompliant", findings=[factory.finding(verdict=verdict)])]))
+    assert run["results"][0]["level"] == level
+
+
+def test_waived_finding_is_suppressed_with_justification(factory):
+    host = factory.host("w", "waived", waiver={"id": "WVR-7", "owner": "ana", "ticket": "SEC-4411",
+                                               "expires": "2026-12-15", "reason": "lab appliance migration",
+                                               "expired": False})
+    result = _render(factory.report([host]))["results"][0]
+    assert result["level"] == "note"
+    assert result["suppressions"] == [{
+        "kind": "external", "status": "accepted",
+        "justification": "lab appliance migration (ticket SEC-4411, owner ana, expires 2026-12-15)"}]
+    plain = _render(factory.report([factory.host("n", "noncompliant")]))["results"][0]
+    assert "suppressions" not in plain
+
+
+def test_invocation_reports_hosts_that_could_not_be_checked(factory):
+    ok = _render(factory.report([factory.host("a", "compliant")]))
+    assert ok["invocations"][0]["executionSuccessful"] is True
+    assert ok["invocations"][0]["endTimeUtc"] == "2026-11-27T23:59:59Z"
+    bad = _render(factory.report([factory.host("m", "unknown", reasons=["unreachable: timeout"])]))
+    invocation = bad["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    assert "unreachable: timeout" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+
+
+def test_hostile_names_survive(factory):
+    host = factory.host(factory.MARKUP_HOST, "noncompliant", findings=[factory.finding(product=factory.FRENCH_PRODUCT)])
+    data = sarif_report.render(factory.report([host]))
+    run = check_sarif(json.loads(data.decode("utf-8")))
+    assert run["results"][0]["properties"]["host"] == factory.MARKUP_HOST
+    assert run["tool"]["driver"]["rules"][0]["name"] == factory.FRENCH_PRODUCT
+
+
+def test_builtin_catalogue_gives_one_rule_per_finding_product(factory, catalog):
+    run = _render(factory.report(), catalog.entries)
+    rules = run["tool"]["driver"]["rules"]
+    expected = [e["id"] for e in catalog.entries if e["category"] != "protection"]
+    assert [r["id"] for r in rules] == expected
+    by_id = dict((e["id"], e) for e in catalog.entries)
+    for rule in rules:
+        has_url = any(re.search(r"https?://", s) for s in by_id[rule["id"]]["sources"])
+        assert ("helpUri" in rule) == has_url, rule["id"]
+        assert rule["properties"]["category"] == by_id[rule["id"]]["category"]
