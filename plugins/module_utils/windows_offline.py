@@ -559,7 +559,13 @@ def _uninstall_entries(hive, parts, hive_name, view, display_re, publisher_re, i
     if key is None:
         return
     for sub in hive.subkeys(key):
-        values = hive.typed_values(sub)
+        try:
+            values = hive.typed_values(sub)
+        except Exception as exc:  # pylint: disable=broad-except
+            inventory['errors'].append({'source': 'uninstall', 'message': '%s\\%s\\%s: %s: %s' % (
+                hive_name + ('\\SOFTWARE' if hive_name == 'HKLM' else ''), '\\'.join(parts), sub.name,
+                type(exc).__name__, exc)})
+            continue
         display_name = _string_field(_pick(values, 'DisplayName'))
         publisher = _string_field(_pick(values, 'Publisher'))
         if not (_search_any(display_name, display_re) or _search_any(publisher, publisher_re)):
@@ -590,7 +596,12 @@ def _collect_services(system, control_set, service_globs, driver_globs, inventor
         as_driver = _glob_any(name, driver_globs)
         if not (as_service or as_driver):
             continue
-        values = system.typed_values(sub)
+        try:
+            values = system.typed_values(sub)
+        except Exception as exc:  # pylint: disable=broad-except
+            inventory['errors'].append({'source': 'services', 'message': 'HKLM\\SYSTEM\\%s\\Services\\%s: %s: %s' % (
+                control_set, name, type(exc).__name__, exc)})
+            continue
         service_type = _int_field(_pick(values, 'Type'))
         if service_type is None:
             continue  # no Type: not something the service control manager loads (a stub key)

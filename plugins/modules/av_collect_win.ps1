@@ -321,6 +321,41 @@ Function Join-RegistryPath {
     return "$Parent\$Child"
 }
 
+Function Get-SubKeyName {
+    <#
+    .SYNOPSIS
+    Returns the subkey names of HiveName\Path (empty when the key does not exist), listed once per
+    run: several patterns expand under the same keys (HKLM\SOFTWARE holds the large Classes key).
+    #>
+    param (
+        [Parameter(Mandatory = $true)][String]$HiveName,
+        [AllowEmptyString()][String]$Path
+    )
+
+    $cacheKey = "$HiveName\$Path"
+    if ($subKeyNameCache.ContainsKey($cacheKey)) {
+        return , $subKeyNameCache[$cacheKey]
+    }
+    $root = $registryRoots[$HiveName]
+    $names = [String[]]@()
+    if ($Path -eq '') {
+        $names = $root.GetSubKeyNames()
+    }
+    else {
+        $key = $root.OpenSubKey($Path, $false)
+        if ($null -ne $key) {
+            try {
+                $names = $key.GetSubKeyNames()
+            }
+            finally {
+                $key.Dispose()
+            }
+        }
+    }
+    $subKeyNameCache[$cacheKey] = $names
+    return , $names
+}
+
 Function Resolve-RegistryPattern {
     <#
     .SYNOPSIS
@@ -356,8 +391,6 @@ Function Resolve-RegistryPattern {
         Add-SourceError -Source 'registry' -Message "'$Pattern': only HKLM and HKU keys are read"
         return , $found
     }
-    $root = $registryRoots[$hiveName]
-
     $wildcardSegments = @($segments | Where-Object { [System.Management.Automation.WildcardPattern]::ContainsWildcardCharacters($_) })
     if ($wildcardSegments.Count -gt $maxWildcardSegments) {
         Add-SourceError -Source 'registry' -Message "'$Pattern' has more than $maxWildcardSegments wildcard levels and was not read"
@@ -382,43 +415,24 @@ Function Resolve-RegistryPattern {
                 if ($truncated) {
                     break
                 }
-                $parentKey = $null
                 try {
-                    if ($parent -eq '') {
-                        $parentKey = $root
-                    }
-                    else {
-                        $parentKey = $root.OpenSubKey($parent, $false)
-                        if ($null -eq $parentKey) {
-                            continue
-                        }
-                    }
-                    foreach ($child in $parentKey.GetSubKeyNames()) {
+                    foreach ($child in (Get-SubKeyName -HiveName $hiveName -Path $parent)) {
                         $childPath = Join-RegistryPath -Parent $parent -Child $child
                         $candidates = [System.Collections.Generic.List[String]]@()
                         if ($wildcard.IsMatch($child)) {
                             $candidates.Add($childPath)
                         }
                         if (-not $last) {
-                            $childKey = $null
                             try {
-                                $childKey = $parentKey.OpenSubKey($child, $false)
-                                if ($null -ne $childKey) {
-                                    foreach ($grandchild in $childKey.GetSubKeyNames()) {
-                                        if ($wildcard.IsMatch("$child\$grandchild")) {
-                                            $candidates.Add("$childPath\$grandchild")
-                                        }
+                                foreach ($grandchild in (Get-SubKeyName -HiveName $hiveName -Path $childPath)) {
+                                    if ($wildcard.IsMatch("$child\$grandchild")) {
+                                        $candidates.Add("$childPath\$grandchild")
                                     }
                                 }
                             }
                             catch {
-                                # a subkey this account may not list (e.g. SECURITY-only keys): not a match
+                                # a subkey this account may not list: it cannot hold a match
                                 $null = $_
-                            }
-                            finally {
-                                if ($null -ne $childKey) {
-                                    $childKey.Dispose()
-                                }
                             }
                         }
                         foreach ($candidate in $candidates) {
@@ -435,11 +449,6 @@ Function Resolve-RegistryPattern {
                 }
                 catch {
                     Add-SourceError -Source 'registry' -Message "$hiveName\${parent}: $($_.Exception.Message)"
-                }
-                finally {
-                    if ($null -ne $parentKey -and $parent -ne '') {
-                        $parentKey.Dispose()
-                    }
                 }
             }
         }
@@ -473,12 +482,23 @@ Function Add-UninstallEntry {
         [Parameter(Mandatory = $true)][AllowEmptyCollection()][System.Collections.Generic.List[Object]]$Result
     )
 
-    $uninstallKey = $Root.OpenSubKey($SubKey, $false)
+    $where = '{0}\{1}' -f $Root.Name, $SubKey
+    $uninstallKey = $null
+    $names = @()
+    try {
+        $uninstallKey = $Root.OpenSubKey($SubKey, $false)
+        if ($null -ne $uninstallKey) {
+            $names = $uninstallKey.GetSubKeyNames()
+        }
+    }
+    catch {
+        Add-SourceError -Source 'uninstall' -Message "${where}: $($_.Exception.Message)"
+    }
     if ($null -eq $uninstallKey) {
         return
     }
     try {
-        foreach ($name in $uninstallKey.GetSubKeyNames()) {
+        foreach ($name in $names) {
             $entry = $null
             try {
                 $entry = $uninstallKey.OpenSubKey($name, $false)
@@ -506,7 +526,7 @@ Function Add-UninstallEntry {
                     })
             }
             catch {
-                Add-SourceError -Source 'uninstall' -Message "$Hive\$SubKey\${name}: $($_.Exception.Message)"
+                Add-SourceError -Source 'uninstall' -Message "$where\${name}: $($_.Exception.Message)"
             }
             finally {
                 if ($null -ne $entry) {
@@ -588,6 +608,7 @@ $sysnative = Join-Path -Path $env:SystemRoot -ChildPath 'Sysnative'
 $hklm = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]::LocalMachine, [Microsoft.Win32.RegistryView]::Registry64)
 $hku = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]::Users, [Microsoft.Win32.RegistryView]::Registry64)
 $registryRoots = @{ HKLM = $hklm; HKU = $hku }
+$subKeyNameCache = @{}
 
 $os = [Ordered]@{ name = $null; family = 'windows'; version = $null; installation_type = $null }
 $uninstall = [System.Collections.Generic.List[Object]]@()
@@ -655,19 +676,15 @@ try {
         Add-SkippedSource -Source 'uninstall' -Reason 'the probe has no display_name or publisher pattern'
     }
     else {
+        # Each call reports its own failures, so one unreadable view does not hide the other.
         $uninstallPath = 'Microsoft\Windows\CurrentVersion\Uninstall'
-        try {
-            # On 32-bit Windows the only view is the 32-bit one and WOW6432Node does not exist.
-            if ([Environment]::Is64BitOperatingSystem) {
-                Add-UninstallEntry -Root $hklm -SubKey "SOFTWARE\$uninstallPath" -Hive 'HKLM' -View '64' -Result $uninstall
-                Add-UninstallEntry -Root $hklm -SubKey "SOFTWARE\WOW6432Node\$uninstallPath" -Hive 'HKLM' -View '32' -Result $uninstall
-            }
-            else {
-                Add-UninstallEntry -Root $hklm -SubKey "SOFTWARE\$uninstallPath" -Hive 'HKLM' -View '32' -Result $uninstall
-            }
+        if ([Environment]::Is64BitOperatingSystem) {
+            Add-UninstallEntry -Root $hklm -SubKey "SOFTWARE\$uninstallPath" -Hive 'HKLM' -View '64' -Result $uninstall
+            Add-UninstallEntry -Root $hklm -SubKey "SOFTWARE\WOW6432Node\$uninstallPath" -Hive 'HKLM' -View '32' -Result $uninstall
         }
-        catch {
-            Add-SourceError -Source 'uninstall' -Message "HKLM\SOFTWARE\${uninstallPath}: $($_.Exception.Message)"
+        else {
+            # 32-bit Windows: the native view is the 32-bit one and there is no WOW6432Node.
+            Add-UninstallEntry -Root $hklm -SubKey "SOFTWARE\$uninstallPath" -Hive 'HKLM' -View '32' -Result $uninstall
         }
 
         # Per-user installs live in each user's hive. Only loaded hives (users logged on, services)
@@ -681,12 +698,7 @@ try {
                     continue
                 }
                 $null = $loadedSids.Add($sid)
-                try {
-                    Add-UninstallEntry -Root $hku -SubKey "$sid\Software\$uninstallPath" -Hive "HKU\$sid" -View 'user' -Result $uninstall
-                }
-                catch {
-                    Add-SourceError -Source 'uninstall' -Message "HKU\$sid\Software\${uninstallPath}: $($_.Exception.Message)"
-                }
+                Add-UninstallEntry -Root $hku -SubKey "$sid\Software\$uninstallPath" -Hive "HKU\$sid" -View 'user' -Result $uninstall
             }
 
             $profileList = $hklm.OpenSubKey('SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList', $false)

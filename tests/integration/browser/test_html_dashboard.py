@@ -1,0 +1,313 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetsec.banned_av contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The HTML dashboard in a real browser (headless Chromium).
+
+Renders the sample report of render_dashboard.py (12 hosts, every status, hostile names),
+takes a screenshot to tests/output/dashboard.png and checks the DOM *after* the page script
+ran (``--dump-dom``): tile counts, one row per host, no injected script or handler ran, and
+that sorting, filtering, paging and the details work, driven through the URL hash
+(``#sort=name:desc&filter=noncompliant``).  Skipped when Chromium is not installed.
+
+    PYTHONPATH=<collections root> pytest tests/integration/browser
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from html.parser import HTMLParser
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import render_dashboard  # noqa: E402  pylint: disable=wrong-import-position
+
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import common  # noqa: E402
+
+OUTPUT = os.environ.get("TEST_OUTPUT") or os.path.join(HERE, "..", "..", "output")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-extensions", "--hide-scrollbars", "--mute-audio"]
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+def _chromium():
+    for candidate in (os.environ.get("CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium",
+                      shutil.which("chromium-browser"), shutil.which("google-chrome")):
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+CHROMIUM = _chromium()
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)")
+
+
+def run_chromium(args, timeout=90):
+    """Run Chromium in its own process group with a throw-away profile; return stdout."""
+    profile = tempfile.mkdtemp(prefix="banned-av-chromium-")
+    cmd = [CHROMIUM] + CHROMIUM_FLAGS + ["--user-data-dir=%s" % profile] + args
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise AssertionError("chromium did not finish within %ss: %s" % (timeout, " ".join(cmd)))
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    assert proc.returncode == 0, "chromium failed (%s): %s" % (proc.returncode, err.decode("utf-8", "replace")[-2000:])
+    return out.decode("utf-8")
+
+
+# ---------------------------------------------------------------- a small DOM of the dump
+
+class Node:
+    def __init__(self, tag, attrs, parent=None):
+        self.tag, self.attrs, self.parent, self.children = tag, dict(attrs), parent, []
+
+    def text(self):
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def classes(self):
+        return (self.attrs.get("class") or "").split()
+
+    def iter(self, tag=None, cls=None, **attrs):
+        for child in self.children:
+            if isinstance(child, Node):
+                if ((tag is None or child.tag == tag) and (cls is None or cls in child.classes())
+                        and all(child.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())):
+                    yield child
+                for sub in child.iter(tag, cls, **attrs):
+                    yield sub
+
+    def find(self, tag=None, cls=None, **attrs):
+        return next(self.iter(tag, cls, **attrs), None)
+
+
+class Builder(HTMLParser):
+    def __init__(self):
+        HTMLParser.__init__(self, convert_charrefs=True)
+        self.root = self.cur = Node("#root", {})
+
+    def handle_starttag(self, tag, attrs):
+        node = Node(tag, attrs, self.cur)
+        self.cur.children.append(node)
+        if tag not in VOID:
+            self.cur = node
+
+    def handle_endtag(self, tag):
+        node = self.cur
+        while node is not None and node.tag != tag:
+            node = node.parent
+        if node is not None:
+            self.cur = node.parent
+
+    def handle_data(self, data):
+        self.cur.children.append(data)
+
+
+def parse(markup):
+    builder = Builder()
+    builder.feed(markup)
+    builder.close()
+    return builder.root
+
+
+def rows(root):
+    """(index, host name, status) of the host rows in DOM order."""
+    table = root.find("table", id="hosts")
+    return [(int(tb.attrs["data-i"]), tb.find("span", "hn").text(), tb.attrs["data-status"])
+            for tb in table.iter("tbody", "host")]
+
+
+# ---------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """The sample report and the file URL of its dashboard."""
+    if not os.path.isdir(OUTPUT):
+        os.makedirs(OUTPUT)
+    path = os.path.join(OUTPUT, "dashboard.html")
+    report = render_dashboard.render(path)
+    return report, "file://" + os.path.abspath(path)
+
+
+@pytest.fixture(scope="module")
+def dump(sample):
+    cache = {}
+
+    def get(fragment="", url=None, extra=()):
+        key = (fragment, url, tuple(extra))
+        if key not in cache:
+            target = (url or sample[1]) + (("#" + fragment) if fragment else "")
+            cache[key] = parse(run_chromium(list(extra) + ["--dump-dom", target]))
+        return cache[key]
+    return get
+
+
+# ---------------------------------------------------------------- tests
+
+def test_screenshot(sample):
+    png = os.path.join(OUTPUT, "dashboard.png")
+    if os.path.exists(png):
+        os.unlink(png)
+    run_chromium(["--window-size=1400,1800", "--screenshot=%s" % png, sample[1]])
+    with open(png, "rb") as handle:
+        data = handle.read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(data) > 20000  # a rendered page, not a blank one
+    expanded = os.path.join(OUTPUT, "dashboard-details.png")
+    run_chromium(["--window-size=1400,2400", "--screenshot=%s" % expanded, sample[1] + "#sort=status:asc&open=all"])
+    assert os.path.getsize(expanded) > 20000
+
+
+def test_script_ran_and_nothing_injected_ran(dump, sample):
+    root = dump()
+    body = root.find("body")
+    assert body.attrs.get("data-ready") == "1", "the page script did not run"
+    assert "data-pwned" not in body.attrs, "an injected event handler ran"
+    assert root.find("html").attrs.get("class") == "js"
+    assert len(list(root.iter("script"))) == 3, "a host name became a <script> element"
+    assert not list(root.iter("img")), "a host name became an <img> element"
+    names = [name for _, name, _ in rows(root)]
+    assert render_dashboard.SCRIPT_HOST in names  # shown as text
+    assert render_dashboard.IMG_HOST in names
+    assert render_dashboard.NONASCII_HOST in names
+    title = root.find("title").text()
+    assert title.startswith("Banned anti-virus compliance report")
+
+
+def test_tiles_show_the_counts(dump, sample):
+    report = sample[0]
+    expected = common.summarize(report["hosts"])["by_status"]
+    tiles = dict((t.attrs["data-status"], int(t.find("span", "n").text())) for t in dump().iter("a", "tile"))
+    assert tiles == expected
+    assert set(tiles) == set(common.STATUSES)
+    assert all(tiles[s] >= 1 for s in common.STATUSES), "the sample covers every status"
+
+
+def test_one_row_per_host_with_details_collapsed(dump, sample):
+    root = dump()
+    hosts = sample[0]["hosts"]
+    assert len(hosts) == 12
+    assert rows(root) == [(i, h["name"], h["status"]) for i, h in enumerate(hosts)]
+    assert root.find("body").attrs["data-rows"] == "12"
+    assert "Showing 12 hosts" in root.find("div", id="shown").text()
+    for tb in root.find("table", id="hosts").iter("tbody", "host"):
+        toggle = tb.find("button", "tog")
+        assert toggle.attrs["aria-expanded"] == "false"
+        assert "hidden" in tb.find("tr", "detail").attrs
+    headers = list(root.find("table", id="hosts").find("thead").iter("th"))
+    assert all(th.attrs.get("aria-sort") == "none" and th.find("button") for th in headers)
+
+
+def _expected_order(hosts, key, reverse=False):
+    """Indexes in the order the page must show: by key, ties in report order, no value last."""
+    present = [(key(h), i) for i, h in enumerate(hosts) if key(h) is not None]
+    present.sort(key=lambda k: k[0], reverse=reverse)  # stable: ties keep report order
+    return [i for _, i in present] + [i for i, h in enumerate(hosts) if key(h) is None]
+
+
+def test_sort_by_name_descending(dump, sample):
+    hosts = sample[0]["hosts"]
+    root = dump("sort=name:desc")
+    assert [i for i, _, _ in rows(root)] == _expected_order(hosts, lambda h: h["name"].lower(), reverse=True)
+    host_th = root.find("th", data_key="name")
+    assert host_th.attrs["aria-sort"] == "descending"
+    assert root.find("th", data_key="status").attrs["aria-sort"] == "none"
+
+
+def test_sort_by_status_uses_severity_order(dump, sample):
+    hosts = sample[0]["hosts"]
+    order = [status for _, _, status in rows(dump("sort=status:asc"))]
+    assert order == sorted((h["status"] for h in hosts), key=common.status_rank)
+    assert order[0] == "noncompliant" and order[-1] == "compliant"
+    desc = [status for _, _, status in rows(dump("sort=status:desc"))]
+    assert desc == list(reversed(sorted((h["status"] for h in hosts), key=common.status_rank)))
+
+
+def test_sort_numeric_column_puts_empty_values_last(dump, sample):
+    hosts = sample[0]["hosts"]
+    got = [i for i, _, _ in rows(dump("sort=days_left:asc"))]
+    assert got == _expected_order(hosts, lambda h: h["days_left"])
+    assert [hosts[i]["days_left"] for i in got[:2]] == [3, 12]
+
+
+def test_filter_by_status_and_text(dump, sample):
+    hosts = sample[0]["hosts"]
+    root = dump("sort=name:desc&filter=noncompliant")
+    assert [name for _, name, _ in rows(root)] == ["web01", render_dashboard.SCRIPT_HOST]
+    assert root.find("select", id="status").find("option", value="noncompliant") is not None
+    assert "Showing 2 of 12 hosts" in root.find("div", id="shown").text()
+    assert "active" in root.find("a", "tile", data_status="noncompliant").classes()
+
+    failing = [status for _, _, status in rows(dump("filter=failing"))]
+    assert sorted(failing) == sorted(h["status"] for h in hosts if h["status"] in common.FAILING)
+    assert [name for _, name, _ in rows(dump("q=KIOSK"))] == ["lab-kiosk"]
+    # every term must match, anywhere in the host's data (here: a product and a waiver ticket)
+    assert [name for _, name, _ in rows(dump("q=kaspersky%20SEC-4411"))] == [render_dashboard.NONASCII_HOST]
+    empty = dump("q=no-such-thing")
+    assert rows(empty) == []
+    assert "No host matches" in empty.find("table", id="hosts").text()
+
+
+def test_details_expand(dump):
+    root = dump("open=all&filter=blocked")
+    (tb,) = list(root.find("table", id="hosts").iter("tbody", "host"))
+    assert tb.find("button", "tog").attrs["aria-expanded"] == "true"
+    detail = tb.find("tr", "detail")
+    assert "hidden" not in detail.attrs
+    text = detail.text()
+    assert "removal blocked: package is held (dpkg hold)" in text
+    assert "kesl 12.1.0.1297 (dpkg: install ok installed)" in text
+    assert "apt-get purge kesl: E: Held packages were changed" in text
+
+
+def test_page_reads_without_javascript(dump):
+    root = dump(extra=["--blink-settings=scriptEnabled=false"])
+    assert "data-ready" not in root.find("body").attrs
+    assert root.find("html").attrs.get("class") == "no-js"
+    assert len(rows(root)) == 12
+    details = list(root.find("table", id="hosts").iter("tr", "detail"))
+    assert len(details) == 12 and not [d for d in details if "hidden" in d.attrs]
+    assert "kesl.service (active)" in details[0].text()
+
+
+def _detail_texts(root):
+    out = {}
+    for tb in root.find("table", id="hosts").iter("tbody", "host"):
+        out[int(tb.attrs["data-i"])] = " ".join(tb.find("tr", "detail").text().split())
+    return out
+
+
+def test_rows_built_by_script_match_server_rows(tmp_path, dump, sample):
+    """Above static_limit the script builds rows from the JSON: same content, paged."""
+    path = str(tmp_path / "large.html")
+    render_dashboard.render(path, sample[0], static_limit=4, page_size=5)
+    url = "file://" + path
+    page1 = dump(url=url)
+    assert [i for i, _, _ in rows(page1)] == [0, 1, 2, 3, 4]
+    assert page1.find("nav", id="pager").attrs.get("hidden") is None
+    assert "Page 1 of 3" in page1.find("span", id="pageinfo").text()
+    assert [i for i, _, _ in rows(dump("page=3", url=url))] == [10, 11]
+    filtered = dump("filter=warning&sort=name:asc", url=url)
+    assert [name for _, name, _ in rows(filtered)] == sorted(
+        [render_dashboard.IMG_HOST, "home-laptop"], key=lambda n: n.lower())
+    # details built by the script read exactly like the server-rendered ones
+    built = {}
+    for page in (1, 2, 3):
+        built.update(_detail_texts(dump("open=all&page=%d" % page, url=url)))
+    server = _detail_texts(dump("open=all"))
+    assert sorted(built) == list(range(12))
+    for index in range(12):
+        assert built[index] == server[index], "host %d: script and server details differ" % index

@@ -1,0 +1,215 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetsec.banned_av contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Server-side checks of the HTML dashboard (the browser test drives the script)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import hashlib
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import common, html_report, json_report
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class Node:
+    def __init__(self, tag, attrs, parent=None):
+        self.tag, self.attrs, self.parent, self.children = tag, dict(attrs), parent, []
+
+    def text(self):
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def iter(self, tag=None, **attrs):
+        for child in self.children:
+            if isinstance(child, Node):
+                if (tag is None or child.tag == tag) and all(
+                        (v in (child.attrs.get(k.rstrip("_")) or "").split()) if k == "class_" else child.attrs.get(k) == v
+                        for k, v in attrs.items()):
+                    yield child
+                for sub in child.iter(tag, **attrs):
+                    yield sub
+
+    def find(self, tag=None, **attrs):
+        return next(self.iter(tag, **attrs), None)
+
+
+class Builder(HTMLParser):
+    def __init__(self):
+        HTMLParser.__init__(self, convert_charrefs=True)
+        self.root = self.cur = Node("#root", {})
+
+    def handle_starttag(self, tag, attrs):
+        node = Node(tag, attrs, self.cur)
+        self.cur.children.append(node)
+        if tag not in VOID:
+            self.cur = node
+
+    def handle_endtag(self, tag):
+        node = self.cur
+        while node is not None and node.tag != tag:
+            node = node.parent
+        assert node is not None, "stray </%s>" % tag
+        self.cur = node.parent
+
+    def handle_data(self, data):
+        self.cur.children.append(data)
+
+
+def dom(data):
+    builder = Builder()
+    builder.feed(data.decode("utf-8"))
+    builder.close()
+    assert builder.cur is builder.root, "unclosed <%s>" % builder.cur.tag
+    return builder.root
+
+
+def _script(text, ident):
+    match = re.search(r'<script type="application/json" id="%s">(.*?)</script>' % ident, text, re.S)
+    return match.group(1)
+
+
+def test_page_is_self_contained_and_locked_down(factory):
+    data = html_report.render(factory.report())
+    text = data.decode("utf-8")
+    root = dom(data)
+    assert text.startswith("<!DOCTYPE html>\n<html lang=\"en\"")
+    assert not list(root.iter("link"))
+    assert not [n for n in root.iter() if "src" in n.attrs]
+    policy_urls = ["https://regulations.justia.com/x.html"]
+    for anchor in root.iter("a"):
+        assert anchor.attrs["href"].startswith("#") or anchor.attrs["href"] in policy_urls
+    style = root.find("style").text()
+    assert "url(" not in style and "@import" not in style
+    scripts = list(root.iter("script"))
+    assert [s.attrs.get("type") for s in scripts] == ["application/json", "application/json", None]
+    # the Content-Security-Policy allows exactly the inline script and style
+    csp = root.find("meta", **{"http-equiv": "Content-Security-Policy"}).attrs["content"]
+    assert "default-src 'none'" in csp
+
+    def digest(source):
+        return "'sha256-%s'" % base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii")
+    assert "script-src %s;" % digest(scripts[2].text()) in csp
+    assert "style-src %s;" % digest(style) in csp
+
+
+def test_hostile_values_are_escaped(factory):
+    evil = u"<script>alert(1)</script>"
+    img = u"<img src=x onerror=alert(2)>"
+    host = factory.host(evil, "noncompliant", reasons=[img, u"</script><script>alert(3)</script>"],
+                        findings=[factory.finding(product=u'"><b>bold</b>', evidence=[{"kind": "<i>", "value": "<!--"}])])
+    data = html_report.render(factory.report([host, factory.host(factory.HOSTILE_HOST, "compliant")]))
+    text = data.decode("utf-8")
+    assert evil not in text and "<img" not in text and "<b>" not in text and "<i>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    root = dom(data)
+    assert len(list(root.iter("script"))) == 3
+    names = [n.text() for n in root.iter("span", class_="hn")]
+    assert names == [evil, factory.HOSTILE_HOST]
+    # the embedded JSON cannot close its element and round-trips exactly
+    embedded = _script(text, "report-data")
+    assert "</" not in embedded and "<!--" not in embedded and "<" not in embedded
+    assert json.loads(embedded)["hosts"][0]["name"] == evil
+
+
+def test_embedded_report_is_the_report(factory):
+    report = json_report.finalize(factory.report())
+    embedded = json.loads(_script(html_report.render(report).decode("utf-8"), "report-data"))
+    assert embedded == report
+    config = json.loads(_script(html_report.render(report).decode("utf-8"), "report-config"))
+    assert config["statusOrder"] == list(common.STATUS_ORDER)
+    assert config["partial"] is False
+
+
+def test_tiles_count_every_status(factory):
+    statuses = ["noncompliant", "noncompliant", "waived", "unknown", "compliant", "compliant", "compliant", "exploded"]
+    report = factory.report([factory.host("h%d" % i, s) for i, s in enumerate(statuses)])
+    root = dom(html_report.render(report))
+    tiles = dict((t.attrs["data-status"], t) for t in root.iter("a", class_="tile"))
+    assert set(tiles) == set(common.STATUSES) | {"exploded"}
+    counts = dict((s, int(t.find("span", class_="n").text())) for s, t in tiles.items())
+    assert counts["noncompliant"] == 2 and counts["compliant"] == 3 and counts["blocked"] == 0
+    assert counts["exploded"] == 1
+    assert "failing" in tiles["noncompliant"].attrs["class"].split()
+    assert "failing" in tiles["exploded"].attrs["class"].split()  # unknown status fails safe
+    assert "failing" not in tiles["waived"].attrs["class"].split()
+    assert "zero" in tiles["blocked"].attrs["class"].split()
+    verdict = root.find("p", id="verdict").text()
+    assert verdict.startswith("4 of 8 hosts need action") and "4 failing" in verdict
+
+
+def test_table_rows_and_accessibility(factory):
+    report = factory.report()
+    root = dom(html_report.render(report))
+    table = root.find("table", id="hosts")
+    headers = list(table.find("thead").iter("th"))
+    assert [h.attrs["data-key"] for h in headers] == [c[0] for c in html_report.COLUMNS]
+    assert all(h.attrs.get("scope") == "col" for h in headers)
+    bodies = list(table.iter("tbody", class_="host"))
+    assert [b.attrs["data-i"] for b in bodies] == ["0", "1", "2", "3"]
+    assert [b.find("span", class_="hn").text() for b in bodies] == [h["name"] for h in report["hosts"]]
+    assert [b.attrs["data-status"] for b in bodies] == [h["status"] for h in report["hosts"]]
+    for ident in ("q", "status"):
+        assert root.find("label", **{"for": ident}) is not None
+    options = [o.attrs["value"] for o in root.find("select", id="status").iter("option")]
+    assert options[:3] == ["", "needs_action", "failing"] and set(common.STATUSES) <= set(options)
+    assert root.find("caption") is not None
+
+
+def test_details_show_everything_about_a_host(factory):
+    host = factory.host("w", "blocked", reasons=["removal blocked: dpkg hold"],
+                        waiver={"id": "WVR-9", "owner": "ana", "ticket": "SEC-9", "expires": "2026-10-01",
+                                "reason": "kiosk", "expired": True},
+                        remediation={"outcome": "blocked", "actions": ["apt-get purge kesl: E: held"],
+                                     "before": ["kaspersky.kesl"], "after": []},
+                        errors=[{"source": "processes", "message": "ps failed"}])
+    root = dom(html_report.render(factory.report([host])))
+    detail = root.find("tr", id="d-0")
+    text = detail.text()
+    for expected in ("removal blocked: dpkg hold", "Kaspersky Endpoint Security for Linux", "kaspersky.kesl",
+                     "12.1.0.1297", "2024-09-05", "violation", "bis-kaspersky-2024",
+                     "kesl 12.1.0.1297 (dpkg: install ok installed)", "kesl.service (active)",
+                     "ClamAV", "present, active, approved", "WVR-9", "SEC-9", "2026-10-01 (expired)", "kiosk",
+                     "apt-get purge kesl: E: held", "processes: ps failed"):
+        assert expected in text, expected
+    evidence = [li.text() for li in detail.iter("ul", class_="ev").__next__().iter("li")]
+    assert evidence == ["package kesl 12.1.0.1297 (dpkg: install ok installed)", "unit kesl.service (active)"]
+    assert [h.text() for h in detail.iter("h4")] == ["Actions", "Before", "After"]
+
+
+def test_large_report_renders_hosts_needing_action_first(factory):
+    hosts = [factory.host("c%d" % i, "compliant") for i in range(6)] + [factory.host("bad", "noncompliant"),
+                                                                        factory.host("late", "warning")]
+    data = html_report.render(factory.report(hosts), static_limit=3)
+    root = dom(data)
+    bodies = list(root.find("table", id="hosts").iter("tbody", class_="host"))
+    assert [b.attrs["data-i"] for b in bodies] == ["6", "7", "0"]
+    assert "only 3 of them are listed" in root.find("noscript").text()
+    config = json.loads(_script(data.decode("utf-8"), "report-config"))
+    assert config["partial"] is True
+    assert len(json.loads(_script(data.decode("utf-8"), "report-data"))["hosts"]) == 8
+
+
+def test_empty_report(factory):
+    root = dom(html_report.render(factory.report([])))
+    assert root.find("p", id="verdict").text().startswith("No hosts in this report")
+    assert not list(root.iter("tbody", class_="host"))
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("see https://a.example/x?y=1&z=2 (doc)", '<a href="https://a.example/x?y=1&amp;z=2"'),
+    ("javascript:alert(1) https://ok.example/", '<a href="https://ok.example/"'),
+])
+def test_policy_sources_are_linked_safely(factory, url, expected):
+    report = factory.report()
+    report["policies"][0]["sources"] = [url]
+    text = html_report.render(report).decode("utf-8")
+    assert expected in text
+    assert 'href="javascript' not in text
