@@ -507,8 +507,10 @@ Function Add-UninstallEntry {
                 }
                 $displayName = Get-RegistryString -Key $entry -Name 'DisplayName'
                 $publisher = Get-RegistryString -Key $entry -Name 'Publisher'
-                $wanted = (Test-RegexList -Value $displayName -Regex $displayNameRegex) -or
-                    (Test-RegexList -Value $publisher -Regex $publisherRegex)
+                $wanted = Test-RegexList -Value $displayName -Regex $displayNameRegex
+                if (-not $wanted) {
+                    $wanted = Test-RegexList -Value $publisher -Regex $publisherRegex
+                }
                 if (-not $wanted) {
                     continue
                 }
@@ -836,8 +838,10 @@ try {
             foreach ($process in @(Get-Process -ErrorAction SilentlyContinue)) {
                 # ProcessName has no extension; the catalogue names Windows images with '.exe'.
                 $imageName = '{0}.exe' -f $process.ProcessName
-                $wanted = (Test-WildcardList -Value $imageName -Pattern $processWildcards) -or
-                    (Test-WildcardList -Value $process.ProcessName -Pattern $processWildcards)
+                $wanted = Test-WildcardList -Value $imageName -Pattern $processWildcards
+                if (-not $wanted) {
+                    $wanted = Test-WildcardList -Value $process.ProcessName -Pattern $processWildcards
+                }
                 if (-not $wanted) {
                     continue
                 }
