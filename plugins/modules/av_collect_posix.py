@@ -49,7 +49,7 @@ notes:
 seealso:
   - module: fleetsec.banned_av.av_facts
 author:
-  - fleetsec.banned_av contributors
+  - fleetsec.banned_av contributors (@fleetsec)
 '''
 
 EXAMPLES = r'''

@@ -75,7 +75,7 @@ seealso:
   - module: fleetsec.banned_av.av_collect_posix
   - module: fleetsec.banned_av.av_collect_win
 author:
-  - fleetsec.banned_av contributors
+  - fleetsec.banned_av contributors (@fleetsec)
 '''
 
 EXAMPLES = r'''
