@@ -113,8 +113,12 @@ apt_step() {
     local missing=() pkg
     local pkgs=("${APT_PACKAGES[@]}")
     [ "${LIGHT}" = 1 ] && pkgs=(rsync)
+    # pip needs the CA bundle for PyPI.
+    pkgs+=(ca-certificates)
     # The venv and ansible-test's per-test venvs need ensurepip; Debian splits it out.
-    if ! "${BANNED_AV_PYTHON}" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    if ! command -v "${BANNED_AV_PYTHON}" >/dev/null 2>&1; then
+        pkgs+=(python3 python3-venv)
+    elif ! "${BANNED_AV_PYTHON}" -c 'import ensurepip, venv' >/dev/null 2>&1; then
         pkgs+=(python3-venv)
     fi
     for pkg in "${pkgs[@]}"; do
@@ -155,7 +159,8 @@ venv_step() {
     fi
     say "venv: installing requirements-dev.txt (a few minutes the first time)"
     run venv "${BANNED_AV_VENV}/bin/python" -m pip install --upgrade-strategy only-if-needed -r "${req}"
-    run venv "${BANNED_AV_VENV}/bin/python" -m pip check
+    "${BANNED_AV_VENV}/bin/python" -m pip check >>"${LOG_DIR}/venv.log" 2>&1 ||
+        say "venv: 'pip check' reports conflicts (see ${LOG_DIR}/venv.log)"
     printf '%s\n' "${want}" >"${stamp}"
     rm -f "${STAMP_DIR}/collections.stamp" # the `ansible` package may have changed
     DID+=(venv)
@@ -200,11 +205,14 @@ PY
     local ansible_version want
     ansible_version="$("${BANNED_AV_VENV}/bin/python" -c 'from importlib.metadata import version; print(version("ansible"))')"
     want="ansible-${ansible_version} $(printf '%s\n' "${deps[@]}" | sort -u | tr '\n' ' ')"
-    local stamp="${STAMP_DIR}/collections.stamp"
+    local stamp="${STAMP_DIR}/collections.stamp" root="${BANNED_AV_COLLECTIONS}/ansible_collections" ns name
     if [ -f "${stamp}" ] && [ "$(cat "${stamp}")" = "${want}" ]; then
-        return 0
+        local complete=1
+        for dep in "${DEP_COLLECTIONS[@]}"; do
+            [ -d "${root}/${dep%%.*}/${dep#*.}" ] || complete=0
+        done
+        [ "${complete}" = 1 ] && return 0
     fi
-    local root="${BANNED_AV_COLLECTIONS}/ansible_collections" ns name
     for dep in $(printf '%s\n' "${deps[@]}" | sort -u); do
         ns="${dep%%.*}"
         name="${dep#*.}"

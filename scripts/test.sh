@@ -300,6 +300,8 @@ EOF
 
 stage_molecule() {
     in_collection
+    # Plain text in the log file (molecule passes this on to ansible as well).
+    [ "${VERBOSE:-0}" = 1 ] || export NO_COLOR=1
     local base scenarios=() failed=() ran=0 yml dir scenario workdir
     base="$(molecule_base_config)"
     shopt -s nullglob

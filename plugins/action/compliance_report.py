@@ -155,7 +155,7 @@ class ActionModule(ActionBase):
         if args['merge']:
             try:
                 slices = [_read_report(p) for p in args['merge']]
-                report = json_report.merge(slices)
+                report = json_report.merge(slices, names=args['merge'])
             except ValueError as exc:
                 raise AnsibleActionFail('merge: %s' % to_native(exc))
             report['run'].update(dict((k, v) for k, v in run.items() if k not in report['run'] or k == 'generated_at'))

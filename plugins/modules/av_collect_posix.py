@@ -125,7 +125,7 @@ def main():
 
     try:
         inventory = posix_collect.collect(module.params['probe'], root=root, run=run, which=which)
-    except windows_offline.MissingParser as exc:
+    except windows_offline.RegipyMissingError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, inventory=inventory)
 

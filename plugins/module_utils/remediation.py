@@ -1,0 +1,736 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetsec.banned_av contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Replace-then-remove remediation: the plan and the outcome, as pure functions.
+
+``roles/remediate`` runs the steps; this module decides them, so that every decision is
+unit-tested once for Linux, Windows and macOS:
+
+* which findings to remove (the policy verdict from ``policy.evaluate_host``, waivers, force);
+* the ordered removal steps per OS, from the catalogue's ``removal`` hints carried by each
+  finding (``kesl-gui`` before ``kesl``, products before the Network Agent);
+* the package manager path (apt purge, dnf, yum, zypper, ``rpm -e`` one product at a time);
+* the MSI exit-code mapping and the retry back-off;
+* the Network Agent ``KLUNINSTPASSWD`` encoding (UTF-16LE hex) and msiexec property quoting;
+* the final outcome (``remediated``, ``reboot_pending``, ``blocked``, ``degraded``).
+
+Secrets never enter a plan: the plan only records whether a credential was supplied.
+The state machine is described in ``docs/remediation.md``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import fnmatch
+import re
+
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.policy import REMEDIATION_OUTCOMES, waiver_for
+
+#: replacement products the alternative_av role knows
+REPLACEMENTS = ('clamav', 'mdatp', 'defender', 'custom', 'none')
+#: verdicts (policy.evaluate_host) that are removed without ``force``
+ENFORCED_VERDICTS = ('violation', 'waiver_expired')
+#: removal methods the remediate role carries out itself (Linux and macOS entries have none)
+AUTOMATIC_METHODS = (None, 'package', 'msi', 'uninstall_script', 'reboot')
+
+# --------------------------------------------------------------------------- MSI exit codes
+MSI_SUCCESS = 0
+MSI_REBOOT_INITIATED = 1641
+MSI_REBOOT_REQUIRED = 3010
+MSI_UNKNOWN_PRODUCT = 1605
+MSI_FATAL = 1603
+MSI_BUSY = 1618
+#: return codes win_package must not fail on: the role maps them itself
+MSI_EXPECTED_CODES = [MSI_SUCCESS, MSI_FATAL, MSI_UNKNOWN_PRODUCT, MSI_BUSY, MSI_REBOOT_INITIATED, MSI_REBOOT_REQUIRED]
+
+_GUID_RE = re.compile(r'^\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}$')
+
+
+def msi_result(rc, log_path=None):
+    """Map an ``msiexec /x`` exit code to what the remediation does next.
+
+    Returns ``{rc, result, success, removed, reboot_required, retry, blocked, reason}`` where
+    ``result`` is one of ``removed``, ``absent``, ``retry``, ``blocked``, ``failed``.
+    """
+    try:
+        rc = int(rc)
+    except (TypeError, ValueError):
+        rc = None
+    log = ' (MSI log: %s)' % log_path if log_path else ''
+    out = {'rc': rc, 'success': False, 'removed': False, 'reboot_required': False, 'retry': False,
+           'blocked': False, 'reason': None}
+    if rc == MSI_SUCCESS:
+        out.update(result='removed', success=True, removed=True, reason='uninstalled (msiexec exit 0)')
+    elif rc == MSI_REBOOT_REQUIRED:
+        out.update(result='removed', success=True, removed=True, reboot_required=True,
+                   reason='uninstalled; a reboot is required to finish (msiexec exit 3010)')
+    elif rc == MSI_REBOOT_INITIATED:
+        out.update(result='removed', success=True, removed=True, reboot_required=True,
+                   reason='uninstalled; Windows Installer asked for a reboot (msiexec exit 1641)')
+    elif rc == MSI_UNKNOWN_PRODUCT:
+        out.update(result='absent', success=True, reason='already absent: the product is not installed (msiexec exit 1605)')
+    elif rc == MSI_BUSY:
+        out.update(result='retry', retry=True,
+                   reason='another installation is in progress (msiexec exit 1618); retried with back-off')
+    elif rc == MSI_FATAL:
+        out.update(result='blocked', blocked=True,
+                   reason='uninstall refused (msiexec exit 1603, fatal error): typically a wrong or missing uninstall '
+                          'password (KLLOGIN/KLPASSWD, KLUNINSTPASSWD) or Kaspersky self-defence / a KSC policy '
+                          'protecting the product%s' % log)
+    else:
+        out.update(result='failed', blocked=True, reason='uninstall failed (msiexec exit %s)%s' % (rc, log))
+    return out
+
+
+def msi_exit_code_table(log_path=None):
+    """The mapping as data for the role: ``{'<rc>': result, ..., 'default': result}``."""
+    table = dict((str(rc), msi_result(rc, log_path)) for rc in MSI_EXPECTED_CODES)
+    table['default'] = msi_result(None, log_path)
+    return table
+
+
+def retry_delays(attempts, base=30, factor=2, cap=600):
+    """Seconds to wait before each retry of an uninstall that got 1618 (exponential back-off)."""
+    attempts = max(1, int(attempts))
+    return [int(min(cap, base * factor ** i)) for i in range(attempts - 1)]
+
+
+# --------------------------------------------------------------------------- credentials
+
+def encode_kluninstpasswd(password):
+    """Network Agent uninstall password as msiexec wants it: UTF-16LE bytes as hex.
+
+    Every character becomes its UTF-16LE code unit(s) as hex digits, i.e. for ASCII two hex
+    digits followed by ``00``: ``'P@ss'`` -> ``'5000400073007300'``.  Upper-case hex, like the
+    community scripts that use this property (kaspersky-footprint.md, section 1.6).
+    """
+    if password is None:
+        raise ValueError('no password to encode')
+    if not isinstance(password, str):
+        password = str(password)
+    return password.encode('utf-16-le').hex().upper()
+
+
+def msi_property(name, value):
+    """``NAME="value"`` with embedded double quotes doubled, as msiexec parses properties."""
+    if not re.match(r'^[A-Z][A-Z0-9_]*$', name):
+        raise ValueError('invalid MSI property name %r' % name)
+    return '%s="%s"' % (name, str(value).replace('"', '""'))
+
+
+def secret_arguments(credential, kes_login=None, kes_password=None, network_agent_password=None):
+    """The msiexec property string carrying a product's uninstall credential.
+
+    ``credential`` comes from the catalogue (``removal.credential``): ``kes`` (KES, KSWS, KEA:
+    ``KLLOGIN``/``KLPASSWD``), ``network_agent`` (``KLUNINSTPASSWD``, UTF-16LE hex) or none.
+    Returns '' when no credential applies or none was supplied.  Never log the result.
+    """
+    if credential == 'kes' and kes_password:
+        return ' '.join([msi_property('KLLOGIN', kes_login or 'KLAdmin'), msi_property('KLPASSWD', kes_password)])
+    if credential == 'network_agent' and network_agent_password:
+        return 'KLUNINSTPASSWD=%s' % encode_kluninstpasswd(network_agent_password)
+    return ''
+
+
+# --------------------------------------------------------------------------- package managers
+
+RPM_MANAGERS = ('dnf', 'dnf5', 'yum', 'zypper', 'rpm')
+
+
+def package_manager(pkg_mgr=None, os_family=None, os_version=None):
+    """Which package manager removes Linux packages: ``apt``, ``dnf``, ``yum``, ``zypper`` or ``rpm``.
+
+    ``pkg_mgr`` is Ansible's fact when gathered; otherwise it is derived from the OS family the
+    collector reported (``debian``, ``redhat``, ``suse``) and, for Red Hat, its major version
+    (7 and older: yum).
+    """
+    pkg_mgr = (pkg_mgr or '').lower() or None
+    if pkg_mgr in ('apt', 'dnf', 'yum', 'zypper', 'rpm'):
+        return pkg_mgr
+    if pkg_mgr == 'dnf5':
+        return 'dnf'
+    family = (os_family or '').lower()
+    if family == 'debian':
+        return 'apt'
+    if family == 'redhat':
+        try:
+            major = int(str(os_version or '').split('.')[0])
+        except ValueError:
+            major = None
+        return 'yum' if major is not None and major <= 7 else 'dnf'
+    if family == 'suse':
+        return 'zypper'
+    return pkg_mgr or 'unknown'
+
+
+def package_step(manager, names, purge=True):
+    """One product's package removal: the module to use, its arguments, and the ``rpm -e`` argv."""
+    names = list(names)
+    step = {'manager': manager, 'names': names, 'purge': bool(purge and manager == 'apt'), 'argv': None}
+    if manager == 'apt':
+        step['describe'] = 'apt-get %s %s' % ('purge' if step['purge'] else 'remove', ' '.join(names))
+    elif manager in ('dnf', 'yum', 'zypper'):
+        step['describe'] = '%s remove %s' % (manager, ' '.join(names))
+    elif manager == 'rpm':
+        # No dependency-solving front end: erase with rpm, one product at a time, in catalogue
+        # order, so that a package is never erased before the packages that depend on it.
+        step['argv'] = ['rpm', '-e'] + names
+        step['describe'] = ' '.join(step['argv'])
+    else:
+        step['describe'] = 'package %s state=absent' % ' '.join(names)
+    return step
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _first_token(value):
+    return (value or '').split(' ')[0]
+
+
+def _evidence(finding, *kinds):
+    return [e for e in finding.get('evidence') or [] if e.get('kind') in kinds]
+
+
+def _dedupe(values):
+    out = []
+    for value in values:
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def path_platform(path):
+    """Which platform a catalogue path belongs to (catch-all entries list every platform's paths)."""
+    if re.match(r'^[A-Za-z]:\\', path or ''):
+        return 'windows'
+    if (path or '').startswith(('/Library/', '/Applications/', '/Users/')) or path in ('/Library', '/Applications'):
+        return 'darwin'
+    return 'linux'
+
+
+def vendor_roots(catalog_entries, platform):
+    """``{family: [paths]}``: the vendor directories of each family's catch-all entry for ``platform``."""
+    roots = {}
+    for entry in catalog_entries or []:
+        if not entry.get('catch_all') or platform not in entry.get('platforms', []):
+            continue
+        paths = [p for p in (entry.get('match') or {}).get('paths', []) if path_platform(p) == platform]
+        if paths:
+            roots.setdefault(entry.get('family'), []).extend(p for p in paths if p not in roots.get(entry.get('family'), []))
+    return roots
+
+
+def evidence_lines(findings, protection=None, installed_only=False):
+    """Human-readable evidence for the report (``before`` / ``after``), one string per item."""
+    lines = []
+    for finding in findings or []:
+        if installed_only and not finding.get('installed'):
+            continue
+        state = 'installed' if finding.get('installed') else 'residue'
+        for item in finding.get('evidence') or []:
+            lines.append('%s (%s): %s %s' % (finding.get('id'), state, item.get('kind'), item.get('value')))
+    for prod in protection or []:
+        active = prod.get('active')
+        lines.append('protection %s: %s%s' % (prod.get('id'), 'active' if active else 'inactive' if active is False else 'activity unknown',
+                                               '' if prod.get('approved') else ' (not approved)'))
+    return lines
+
+
+def _removal_method(finding, platform):
+    removal = finding.get('removal') or {}
+    method = removal.get('method')
+    if method:
+        return method
+    if platform == 'darwin' and removal.get('uninstall_script'):
+        return 'uninstall_script'
+    if platform == 'linux':
+        return 'package'
+    return None
+
+
+# --------------------------------------------------------------------------- the plan
+
+def build_plan(facts, record, options=None):
+    """Decide what to do on one host.
+
+    ``facts``   the host's ``ansible_facts.banned_av`` (findings carry their ``removal`` hints);
+    ``record``  ``policy.evaluate_host`` for the same facts (findings carry their ``verdict``);
+    ``options`` replacement, force, pkg_mgr, os_family, os_version, service_mgr, purge,
+                purge_vendor_roots, remove_groups, unload_kernel_modules, extra_paths,
+                windows_log_dir, msi_attempts, msi_retry_delay, credentials (values are only
+                tested for presence), allow_unprotected, waivers, host, host_groups,
+                vendor_roots (``{family: [paths]}``).
+
+    Returns a JSON-friendly dict; see docs/remediation.md.  Never contains a secret.
+    """
+    options = dict(options or {})
+    facts = facts or {}
+    record = record or {}
+    platform = facts.get('platform') or record.get('platform') or 'linux'
+    replacement = options.get('replacement') or 'clamav'
+    force = bool(options.get('force'))
+    creds = options.get('credentials') or {}
+    credentials = {'kes': bool(creds.get('kes_password')), 'kes_login': bool(creds.get('kes_login')),
+                   'network_agent': bool(creds.get('network_agent_password'))}
+    removal_by_id = dict((f.get('id'), f) for f in facts.get('findings') or [])
+    os_info = facts.get('os') or {}
+    plan = {
+        'schema': 1,
+        'host': options.get('host') or record.get('name'),
+        'platform': platform,
+        'status': record.get('status'),
+        'status_reasons': list(record.get('reasons') or []),
+        'replacement': replacement,
+        'force': force,
+        'needs_action': False,
+        'skip_reason': None,
+        'blocked': [],
+        'warnings': [],
+        'targets': [],
+        'target_ids': [],
+        'residue': [],
+        'excluded': [],
+        'manual': [],
+        'actions': [],
+        'before': evidence_lines(facts.get('findings'), facts.get('protection')),
+        'protection_active': sorted(p.get('id') for p in facts.get('protection') or [] if p.get('approved') and p.get('active')),
+        'credentials': credentials,
+        'linux': None,
+        'windows': None,
+        'darwin': None,
+    }
+    if replacement not in REPLACEMENTS:
+        plan['blocked'].append('unknown replacement %r; use one of %s' % (replacement, ', '.join(REPLACEMENTS)))
+
+    # ---- which findings
+    waivers = options.get('waivers') or []
+    host = plan['host'] or ''
+    host_groups = options.get('host_groups') or []
+    excluded_families = set()
+    for finding in record.get('findings') or []:
+        full = dict(removal_by_id.get(finding.get('id')) or finding)
+        full['verdict'] = finding.get('verdict')
+        verdict = full['verdict']
+        method = _removal_method(full, platform)
+        full['method'] = method
+        summary = {'id': full.get('id'), 'product': full.get('product'), 'verdict': verdict, 'version': full.get('version'),
+                   'order': (full.get('removal') or {}).get('order', 50), 'method': method, 'installed': bool(full.get('installed'))}
+        if verdict in ENFORCED_VERDICTS or (force and verdict == 'warning'):
+            if method not in AUTOMATIC_METHODS:
+                reason = (full.get('removal') or {}).get('notes') or 'removal method %r is not automated' % method
+                plan['manual'].append(dict(summary, reason=reason))
+                excluded_families.add(full.get('family'))
+            else:
+                plan['targets'].append(dict(summary, finding=full))
+        elif verdict == 'residue':
+            waiver = waiver_for(waivers, host, host_groups, full.get('id') or '')
+            if waiver is not None:
+                plan['excluded'].append(dict(summary, reason='residue covered by waiver %s' % waiver.get('id')))
+                excluded_families.add(full.get('family'))
+            else:
+                plan['residue'].append(dict(summary, finding=full))
+        else:
+            if verdict == 'waived':
+                reason = 'waived'
+            elif verdict == 'warning':
+                reason = 'warning only (enforcement date not reached or policy set to warn); set force to remove it'
+            else:
+                reason = 'verdict %s' % verdict
+            plan['excluded'].append(dict(summary, reason=reason))
+            excluded_families.add(full.get('family'))
+    plan['targets'].sort(key=lambda t: (t['order'], t['id']))
+    plan['residue'].sort(key=lambda t: (t['order'], t['id']))
+    plan['target_ids'] = [t['id'] for t in plan['targets']]
+
+    installed_targets = [t for t in plan['targets'] if t['installed']]
+    if not installed_targets and not plan['manual']:
+        plan['skip_reason'] = _skip_reason(record, plan)
+        _strip_findings(plan)
+        return plan
+    plan['needs_action'] = True
+
+    if plan['manual'] and not installed_targets:
+        plan['blocked'].append('no banned product here can be removed automatically: %s' % '; '.join(
+            '%s: %s' % (m['id'], m['reason']) for m in plan['manual']))
+    if replacement == 'none' and not plan['protection_active'] and not options.get('allow_unprotected'):
+        plan['blocked'].append('no replacement requested and no active approved anti-virus found: removing the banned '
+                               'product would leave the host unprotected')
+
+    # ---- per-OS steps
+    if platform == 'windows':
+        plan['windows'] = _windows_steps(plan, options, os_info)
+    elif platform == 'darwin':
+        plan['darwin'] = _darwin_steps(plan, options, excluded_families)
+    else:
+        plan['linux'] = _linux_steps(plan, options, os_info, excluded_families)
+    _describe(plan)
+    _strip_findings(plan)
+    return plan
+
+
+def _skip_reason(record, plan):
+    status = record.get('status')
+    installed = [e for e in plan['excluded'] if e['installed']]
+    if any(e['verdict'] == 'warning' for e in installed):
+        return 'not past enforcement (status %s); nothing is removed without force' % status
+    if installed and all(e['verdict'] == 'waived' for e in installed):
+        return 'waived: %s' % '; '.join(r for r in record.get('reasons') or [] if 'waived by' in r)
+    if any(e['verdict'] == 'warning' for e in plan['excluded']):
+        return 'not past enforcement (status %s); nothing removed without force' % status
+    if status == 'unknown':
+        return 'detection incomplete (status unknown): a host that could not be checked is never changed'
+    if plan['residue']:
+        return 'compliant: no banned product installed, only residue (%s), cleaned up only during a remediation' % ', '.join(
+            r['id'] for r in plan['residue'])
+    return 'compliant: no banned product installed'
+
+
+def _strip_findings(plan):
+    for key in ('targets', 'residue'):
+        for item in plan[key]:
+            item.pop('finding', None)
+
+
+def _linux_steps(plan, options, os_info, excluded_families):
+    manager = package_manager(options.get('pkg_mgr'), options.get('os_family') or os_info.get('family'),
+                              options.get('os_version') or os_info.get('version'))
+    purge = options.get('purge', True)
+    products = []
+    families = set()
+    for item in plan['targets'] + plan['residue']:
+        finding = item['finding']
+        families.add(finding.get('family'))
+        removal = finding.get('removal') or {}
+        pkg_patterns = removal.get('packages') or []
+        packages = _dedupe(_first_token(e.get('value')) for e in _evidence(finding, 'package', 'package_residue'))
+        packages = [p for p in packages if not pkg_patterns or any(fnmatch.fnmatchcase(p, pat) for pat in pkg_patterns)]
+        units = _dedupe(_first_token(e.get('value')) for e in _evidence(finding, 'unit'))
+        modules = _dedupe(e.get('value') for e in _evidence(finding, 'kernel_module'))
+        groups = _dedupe(_first_token(e.get('value')) for e in _evidence(finding, 'group'))
+        for group in removal.get('groups') or []:
+            if group not in groups:
+                groups.append(group)
+        paths = list(removal.get('paths') or [])
+        for e in _evidence(finding, 'path', 'file'):
+            if not any(e['value'] == p or e['value'].startswith(p.rstrip('/') + '/') for p in paths):
+                paths.append(e['value'])
+        if not options.get('remove_groups', True):
+            groups = []
+        if not options.get('unload_kernel_modules', True):
+            modules = []
+        products.append({
+            'id': item['id'],
+            'residue_only': not item['installed'],
+            'units': units,
+            'package': package_step(manager, packages, purge) if packages else None,
+            'kernel_modules': modules,
+            'paths': _dedupe(paths),
+            'groups': groups,
+        })
+    roots = []
+    if options.get('purge_vendor_roots', True):
+        for family, paths in sorted((options.get('vendor_roots') or {}).items()):
+            if family in families and family not in excluded_families:
+                roots.extend(p for p in paths if p not in roots)
+    if excluded_families & families and options.get('purge_vendor_roots', True):
+        plan['warnings'].append('vendor directories kept: another product of the same vendor is waived, not yet enforced '
+                                'or needs manual removal (%s)' % ', '.join(sorted(excluded_families & families)))
+    return {
+        'pkg_mgr': manager,
+        'products': products,
+        'vendor_roots': roots,
+        'extra_paths': list(options.get('extra_paths') or []),
+    }
+
+
+def _windows_steps(plan, options, os_info):
+    log_dir = (options.get('windows_log_dir') or 'C:\\Windows\\Temp').rstrip('\\')
+    installation_type = options.get('installation_type') or os_info.get('installation_type')
+    steps = []
+    drivers = []
+    security_center = []
+    for item in plan['targets']:
+        finding = item['finding']
+        removal = finding.get('removal') or {}
+        for e in _evidence(finding, 'security_center'):
+            name = e['value'].rsplit(' (productState', 1)[0]
+            if name not in security_center:
+                security_center.append(name)
+        if item['method'] == 'reboot':
+            drivers.extend(_first_token(e.get('value')) for e in _evidence(finding, 'driver'))
+            continue
+        if not item['installed']:
+            continue
+        codes = []
+        for e in _evidence(finding, 'uninstall'):
+            code = e.get('product_code')
+            if code and _GUID_RE.match(code) and code.upper() not in [c['product_code'].upper() for c in codes]:
+                codes.append({'product_code': code, 'hive': e.get('hive'), 'view': e.get('view'),
+                              'display_name': (e.get('value') or '').split(': ', 1)[-1]})
+        if not codes:
+            plan['manual'].append({'id': item['id'], 'product': item['product'], 'verdict': item['verdict'],
+                                   'version': item['version'], 'order': item['order'], 'method': item['method'],
+                                   'installed': True,
+                                   'reason': 'no Windows Installer ProductCode ({GUID}) in its Uninstall entries; '
+                                             'remove it with the vendor tool or the KSC uninstall task'})
+            continue
+        credential = removal.get('credential')
+        for code in codes:
+            user_hive = (code['hive'] or 'HKLM').upper().startswith('HKU')
+            log_path = '%s\\banned_av_%s_%s.log' % (log_dir, item['id'].replace('.', '_'), code['product_code'].strip('{}'))
+            properties = []
+            if credential == 'kes' and plan['credentials']['kes']:
+                properties = ['KLLOGIN', 'KLPASSWD']
+            elif credential == 'network_agent' and plan['credentials']['network_agent']:
+                properties = ['KLUNINSTPASSWD']
+            if credential and not properties:
+                plan['warnings'].append('%s: no uninstall password supplied; a password-protected installation will '
+                                        'refuse removal with msiexec exit 1603' % item['id'])
+            steps.append({
+                'id': item['id'],
+                'product': item['product'],
+                'product_code': code['product_code'],
+                'display_name': code['display_name'],
+                'hive': code['hive'],
+                'view': code['view'],
+                'per_user': user_hive,
+                'credential': credential if properties else None,
+                'properties': properties,
+                'log_path': log_path,
+                'notes': removal.get('notes'),
+            })
+    attempts = int(options.get('msi_attempts') or 4)
+    return {
+        'steps': steps,
+        'client': (installation_type or '').lower() != 'server' if installation_type else None,
+        'installation_type': installation_type,
+        'security_center': security_center,
+        'drivers': _dedupe(drivers),
+        'expected_return_codes': list(MSI_EXPECTED_CODES),
+        'exit_codes': msi_exit_code_table(),
+        'retry_delays': retry_delays(attempts, int(options.get('msi_retry_delay') or 30)),
+    }
+
+
+def _darwin_steps(plan, options, excluded_families):
+    scripts = []
+    paths = []
+    launchd = []
+    receipts = []
+    families = set()
+    for item in plan['targets'] + plan['residue']:
+        finding = item['finding']
+        families.add(finding.get('family'))
+        removal = finding.get('removal') or {}
+        script = removal.get('uninstall_script')
+        if script and item['installed']:
+            scripts.append({'id': item['id'], 'path': script})
+        for p in removal.get('paths') or []:
+            if p not in paths:
+                paths.append(p)
+        for e in _evidence(finding, 'path', 'file', 'bundle'):
+            value = e['value'].split(' (', 1)[0] if e['kind'] == 'bundle' else e['value']
+            if value not in paths and not any(value.startswith(p.rstrip('/') + '/') for p in paths):
+                paths.append(value)
+        for e in _evidence(finding, 'launchd'):
+            label, _sep, rest = e['value'].partition(' (')
+            launchd.append({'label': label, 'path': rest.rstrip(')') or None})
+        for e in _evidence(finding, 'receipt'):
+            receipts.append(_first_token(e.get('value')))
+    roots = []
+    if options.get('purge_vendor_roots', True):
+        for family, root_paths in sorted((options.get('vendor_roots') or {}).items()):
+            if family in families and family not in excluded_families:
+                roots.extend(p for p in root_paths if p not in roots)
+    return {'uninstall_scripts': scripts, 'paths': paths, 'launchd': launchd, 'receipts': _dedupe(receipts),
+            'vendor_roots': roots, 'extra_paths': list(options.get('extra_paths') or [])}
+
+
+def _describe(plan):
+    """The ordered, human-readable actions (check mode shows them; the report keeps them)."""
+    actions = []
+    if plan['blocked']:
+        plan['actions'] = ['nothing: %s' % b for b in plan['blocked']]
+        return
+    if plan['replacement'] == 'none':
+        actions.append('verify an approved anti-virus is active (%s)' % (', '.join(plan['protection_active']) or 'none found'))
+    else:
+        actions.append('ensure replacement %s is installed and healthy before touching the banned product '
+                       '(fleetsec.banned_av.alternative_av)' % plan['replacement'])
+    if plan['linux']:
+        linux = plan['linux']
+        for product in linux['products']:
+            what = '%s%s' % (product['id'], ' (residue)' if product['residue_only'] else '')
+            if product['units']:
+                actions.append('%s: stop and disable %s' % (what, ', '.join(product['units'])))
+            if product['package']:
+                actions.append('%s: %s' % (what, product['package']['describe']))
+            if product['kernel_modules']:
+                actions.append('%s: unload kernel modules %s' % (what, ', '.join(product['kernel_modules'])))
+            if product['paths']:
+                actions.append('%s: delete %s' % (what, ', '.join(product['paths'])))
+            if product['groups']:
+                actions.append('%s: delete groups %s' % (what, ', '.join(product['groups'])))
+        if linux['vendor_roots'] or linux['extra_paths']:
+            actions.append('delete vendor leftovers %s' % ', '.join(linux['vendor_roots'] + linux['extra_paths']))
+    if plan['windows']:
+        win = plan['windows']
+        for step in win['steps']:
+            props = ' %s=<secret>' % '=<secret> '.join(step['properties']) if step['properties'] else ''
+            actions.append('%s: msiexec /x %s%s /qn /norestart /L*v %s' % (step['id'], step['product_code'], props, step['log_path']))
+        if win['drivers']:
+            actions.append('kernel drivers %s unload at the next reboot' % ', '.join(win['drivers']))
+        if win['security_center']:
+            actions.append('remove stale root\\SecurityCenter2 AntiVirusProduct entries: %s' % ', '.join(win['security_center']))
+    if plan['darwin']:
+        mac = plan['darwin']
+        for script in mac['uninstall_scripts']:
+            actions.append('%s: run %s' % (script['id'], script['path']))
+        if mac['launchd']:
+            actions.append('unload and delete launchd items %s' % ', '.join(i['label'] for i in mac['launchd']))
+        if mac['paths'] or mac['vendor_roots']:
+            actions.append('delete %s' % ', '.join(mac['paths'] + mac['vendor_roots']))
+        if mac['receipts']:
+            actions.append('forget package receipts %s' % ', '.join(mac['receipts']))
+    for manual in plan['manual']:
+        actions.append('left for manual removal: %s (%s)' % (manual['id'], manual['reason']))
+    if plan['replacement'] in ('mdatp', 'defender'):
+        actions.append('switch %s from passive to active mode' % plan['replacement'])
+    actions.append('reboot if needed and allowed (banned_av_reboot_allowed), else report reboot_pending')
+    actions.append('detect again, verify the replacement is active, record the before and after evidence')
+    plan['actions'] = actions
+
+
+# --------------------------------------------------------------------------- the outcome
+
+def _reboot_only(finding):
+    """A finding that only a reboot finishes removing (a driver or kernel module still loaded)."""
+    if (finding.get('removal') or {}).get('method') == 'reboot':
+        return True
+    anchors = [e for e in finding.get('evidence') or [] if e.get('kind') not in ('process', 'command', 'path', 'group',
+                                                                                 'registry', 'package_residue')]
+    return bool(anchors) and all(e.get('kind') in ('driver', 'kernel_module') for e in anchors)
+
+
+def decide_outcome(plan, after_facts=None, after_record=None, replacement=None, run=None):
+    """The remediation record of one host: ``banned_av_remediation``.
+
+    ``plan``          build_plan's result (before);
+    ``after_facts``   ``ansible_facts.banned_av`` detected after the removal (None if not reached);
+    ``after_record``  ``policy.evaluate_host`` of ``after_facts``;
+    ``replacement``   the alternative_av role's ``alternative_av_health`` after the removal
+                      (or after the failed ensure step);
+    ``run``           what the role did: ``ensure_ok``, ``ensure_reasons``, ``actions`` (done),
+                      ``failed`` ([{id, step, msg}]), ``removed`` (ids), ``reboot_required``,
+                      ``rebooted``, ``reboot_allowed``, ``msi`` ([{id, product_code, rc, log_path}]),
+                      ``started_at``, ``check_mode``.
+    """
+    run = dict(run or {})
+    replacement = replacement or {}
+    after_facts = after_facts or {}
+    after_record = after_record or {}
+    reasons = []
+    record = {
+        'outcome': None,
+        'replacement': plan.get('replacement'),
+        'targets': list(plan.get('target_ids') or []),
+        'reasons': reasons,
+        'actions': list(run.get('actions') or []),
+        'before': list(plan.get('before') or []),
+        'after': evidence_lines(after_facts.get('findings'), after_facts.get('protection')) if after_facts else [],
+        'reboot_required': bool(run.get('reboot_required')),
+        'rebooted': bool(run.get('rebooted')),
+        'check_mode': bool(run.get('check_mode')),
+        'started_at': run.get('started_at'),
+        'finished_at': run.get('finished_at'),
+    }
+    if replacement:
+        record['replacement_health'] = _health_line(replacement)
+    for item in run.get('msi') or []:
+        res = msi_result(item.get('rc'), item.get('log_path'))
+        record['actions'].append('%s %s: %s' % (item.get('id'), item.get('product_code'), res['reason']))
+
+    if run.get('check_mode'):
+        record['planned'] = True
+        record['actions'] = list(plan.get('actions') or [])
+        reasons.append('check mode: nothing was changed; the status shown is the detected one')
+        return record
+
+    if not plan.get('needs_action'):
+        record['skipped'] = True
+        reasons.append('left alone: %s' % plan.get('skip_reason'))
+        return record
+
+    if plan.get('blocked'):
+        record['outcome'] = 'blocked'
+        reasons.extend(plan['blocked'])
+        reasons.append('the banned product was left in place')
+        return record
+
+    if not run.get('ensure_ok'):
+        record['outcome'] = 'blocked'
+        why = '; '.join(run.get('ensure_reasons') or replacement.get('reasons') or ['health check failed'])
+        reasons.append('replacement %s is not healthy (%s): the banned product was left in place' % (plan.get('replacement'), why))
+        return record
+
+    target_ids = set(plan.get('target_ids') or [])
+    failed = run.get('failed') or []
+    for item in failed:
+        reasons.append('%s: %s failed: %s' % (item.get('id'), item.get('step'), item.get('msg')))
+    for manual in plan.get('manual') or []:
+        reasons.append('%s needs manual removal: %s' % (manual['id'], manual['reason']))
+
+    if not after_facts:
+        record['outcome'] = 'degraded'
+        reasons.append('the host could not be checked after the removal: state unknown')
+        return record
+
+    remaining = [f for f in after_record.get('findings') or after_facts.get('findings') or []
+                 if f.get('installed') and (f.get('id') in target_ids or f.get('id') in [m['id'] for m in plan.get('manual') or []])]
+    full_by_id = dict((f.get('id'), f) for f in after_facts.get('findings') or [])
+    remaining_full = [full_by_id.get(f['id'], f) for f in remaining]
+    removed = [i for i in plan.get('target_ids') or [] if i not in [f['id'] for f in remaining]]
+    protected = bool(replacement.get('active')) or any(
+        p.get('approved') and p.get('active') for p in after_facts.get('protection') or [])
+    reboot_pending = record['reboot_required'] and not record['rebooted']
+
+    if not protected:
+        record['outcome'] = 'degraded'
+        reasons.append('no approved anti-virus is active after the removal: the host is unprotected (replacement %s: %s)' % (
+            plan.get('replacement'), record.get('replacement_health') or 'no health data'))
+    elif remaining_full and reboot_pending and all(_reboot_only(f) for f in remaining_full):
+        record['outcome'] = 'reboot_pending'
+        reasons.append('removed; %s finish at the next reboot, which banned_av_reboot_allowed does not permit' % ', '.join(
+            f['id'] for f in remaining_full))
+    elif remaining_full:
+        left = ', '.join(f['id'] for f in remaining_full)
+        if removed or run.get('changed_banned'):
+            record['outcome'] = 'degraded'
+            reasons.append('removal incomplete: %s removed, %s still installed' % (', '.join(removed) or 'parts', left))
+        else:
+            record['outcome'] = 'blocked'
+            reasons.append('%s still installed; nothing was removed' % left)
+    elif reboot_pending:
+        record['outcome'] = 'reboot_pending'
+        reasons.append('removed; a reboot is required to finish (banned_av_reboot_allowed is false)')
+    else:
+        record['outcome'] = 'remediated'
+        reasons.append('removed %s; replacement %s active' % (', '.join(removed) or 'nothing', plan.get('replacement')))
+    residue = [f.get('id') for f in after_facts.get('findings') or [] if not f.get('installed')]
+    if residue:
+        reasons.append('residue left: %s' % ', '.join(residue))
+    if record['outcome'] not in REMEDIATION_OUTCOMES:  # pragma: no cover - guarded by the branches above
+        raise ValueError('invalid outcome %r' % record['outcome'])
+    return record
+
+
+def _health_line(health):
+    bits = ['healthy' if health.get('healthy') else 'not healthy',
+            'active' if health.get('active') else 'not active']
+    if health.get('status'):
+        bits.append('status %s' % health['status'])
+    checks = health.get('checks') or []
+    if checks:
+        bits.append('; '.join('%s: %s' % (c.get('name'), 'ok' if c.get('ok') else 'failed') for c in checks if isinstance(c, dict)))
+    return '%s: %s' % (health.get('product') or '?', ', '.join(bits))

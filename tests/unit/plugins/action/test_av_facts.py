@@ -1,0 +1,108 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The av_facts action plugin: one collector run, the right collector, bad input before the host."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from unittest import mock
+
+import pytest
+
+from ansible.playbook.task import Task
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.fleetsec.banned_av.plugins.action import av_facts
+from ansible_collections.fleetsec.banned_av.tests.unit.conftest import fixture_json, fixture_text
+
+
+def make_action(args, shell_family='sh', check_mode=False):
+    task = mock.MagicMock(Task)
+    task.args = args
+    task.check_mode = check_mode
+    task.async_val = 0
+    connection = mock.MagicMock()
+    connection._shell.SHELL_FAMILY = shell_family
+    play_context = mock.MagicMock()
+    play_context.check_mode = check_mode
+    action = av_facts.ActionModule(task, connection, play_context, loader=None, templar=None, shared_loader_obj=None)
+    return action
+
+
+def linux_inventory():
+    return {'schema': 1, 'platform': 'linux', 'root': '/', 'live': True, 'os': {'family': 'debian'},
+            'commands': [{'id': 'dpkg', 'argv': ['dpkg-query'], 'rc': 0, 'stdout': fixture_text('linux', 'dpkg-query-kesl.txt'), 'stderr': ''}],
+            'packages': [], 'uninstall': [], 'services': [], 'units': [], 'paths': [], 'groups': [], 'processes': [],
+            'kernel_modules': [], 'registry': [], 'receipts': [], 'bundles': [], 'launchd': [], 'security_center': [],
+            'defender': None, 'skipped': [], 'errors': []}
+
+
+@pytest.fixture(autouse=True)
+def no_base_run():
+    with mock.patch.object(ActionBase, 'run', return_value={}):
+        yield
+
+
+def test_posix_host_runs_the_posix_collector_once():
+    action = make_action({})
+    with mock.patch.object(action, '_execute_module', return_value={'inventory': linux_inventory()}) as execute:
+        result = action.run(task_vars={})
+    assert execute.call_count == 1
+    kwargs = execute.call_args.kwargs
+    assert kwargs['module_name'] == 'fleetsec.banned_av.av_collect_posix'
+    assert set(kwargs['module_args']['probe']) == {'linux', 'darwin', 'windows'}
+    assert kwargs['module_args']['root'] == '/'
+    facts = result['ansible_facts']['banned_av']
+    assert result['changed'] is False
+    assert facts['summary']['installed'] == ['kaspersky.kesl', 'kaspersky.kesl_gui', 'kaspersky.klnagent_linux']
+    assert facts['collected_at'].endswith('Z') and facts['catalog_version']
+
+
+def test_windows_host_runs_the_powershell_collector():
+    action = make_action({}, shell_family='powershell')
+    inventory = fixture_json('windows', 'kes11.json')['inventory']
+    with mock.patch.object(action, '_execute_module', return_value={'inventory': inventory}) as execute:
+        result = action.run(task_vars={})
+    assert execute.call_args.kwargs['module_name'] == 'fleetsec.banned_av.av_collect_win'
+    assert 'klnagent' in execute.call_args.kwargs['module_args']['probe']['services']
+    assert 'kaspersky.kes_windows' in result['ansible_facts']['banned_av']['summary']['installed']
+
+
+def test_root_on_windows_target_is_refused_before_running_anything():
+    action = make_action({'root': '/mnt/image'}, shell_family='powershell')
+    with mock.patch.object(action, '_execute_module') as execute:
+        result = action.run(task_vars={})
+    assert result['failed'] and result['msg'].startswith('root:')
+    execute.assert_not_called()
+
+
+@pytest.mark.parametrize('args,needle', [
+    ({'catalog_entries': [{'id': 'x.y', 'vendor': 'X', 'product': 'Y', 'category': 'nope', 'sources': ['s'], 'match': {'packages': ['y']}}]},
+     "'category'"),
+    ({'catalog_files': ['/nonexistent/site.yml']}, 'does not exist'),
+    ({'root': 'relative/path'}, 'root:'),
+])
+def test_bad_input_fails_before_the_host_is_contacted(args, needle):
+    action = make_action(args)
+    with mock.patch.object(action, '_execute_module') as execute:
+        result = action.run(task_vars={})
+    assert result['failed'] and needle in result['msg']
+    execute.assert_not_called()
+
+
+def test_collector_failure_is_reported():
+    action = make_action({})
+    with mock.patch.object(action, '_execute_module', return_value={'failed': True, 'msg': 'regipy missing'}):
+        result = action.run(task_vars={})
+    assert result['failed'] and result['msg'] == 'regipy missing' and 'ansible_facts' not in result
+
+
+def test_check_mode_gives_the_same_facts():
+    results = []
+    for check in (False, True):
+        action = make_action({}, check_mode=check)
+        with mock.patch.object(action, '_execute_module', return_value={'inventory': linux_inventory()}):
+            facts = action.run(task_vars={})['ansible_facts']['banned_av']
+        facts.pop('collected_at')
+        results.append(facts)
+    assert results[0] == results[1]
