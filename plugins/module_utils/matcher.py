@@ -205,10 +205,15 @@ def _version(evidence, command_results):
     return None
 
 
-def _explained(evidence, claimed, windows):
-    """A vendor directory is explained when a specific product claimed something below it."""
-    if evidence['kind'] != 'path':
+def _explained(evidence, claimed, windows, family_found):
+    """Residue a catch-all sees is explained by a specific finding: a vendor directory or registry
+    key with something a specific entry claimed below it, or, once a specific product of the same
+    family was found, any vendor directory or key (they are that product's)."""
+    if evidence['kind'] not in ('path', 'registry'):
         return False
+    if family_found:
+        return True
+    windows = windows or evidence['kind'] == 'registry'
     sep = '\\' if windows else '/'
     prefix = evidence['value'].rstrip(sep) + sep
     if windows:
@@ -232,7 +237,8 @@ def match(inventory, catalog):
     for entry in entries:
         evidence = _collect_evidence(entry, inventory, packages, windows)
         if entry.get('catch_all'):
-            evidence = [e for e in evidence if e['value'] not in claimed and not _explained(e, claimed, windows)]
+            family_found = any(f['family'] == entry['family'] for f in findings)
+            evidence = [e for e in evidence if e['value'] not in claimed and not _explained(e, claimed, windows, family_found)]
         anchors = [e for e in evidence if e['kind'] in ANCHOR_KINDS]
         residue = [e for e in evidence if e['kind'] in RESIDUE_KINDS]
         if not anchors and not residue:
