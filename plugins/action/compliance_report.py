@@ -92,8 +92,7 @@ def write_reports(report, report_dir, formats, catalog_entries=None):
     if not os.path.isdir(report_dir):
         os.makedirs(report_dir)
     rendered = {}
-    data = json_report.render(report)
-    report['sha256'] = json.loads(data.decode('utf-8'))['sha256']
+    data, report['sha256'] = json_report.render_with_sha(report)
     if 'json' in formats:
         rendered['json'] = data
     for fmt in formats:
@@ -159,6 +158,7 @@ class ActionModule(ActionBase):
             except ValueError as exc:
                 raise AnsibleActionFail('merge: %s' % to_native(exc))
             report['run'].update(dict((k, v) for k, v in run.items() if k not in report['run'] or k == 'generated_at'))
+            report['run']['play'] = 'merge'
             report['generated_at'] = run['generated_at']
         else:
             hostvars = task_vars.get('hostvars', {})

@@ -48,6 +48,7 @@ import html
 import json
 import re
 
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.common import (
     FAILING,
     NEEDS_ACTION,
@@ -84,7 +85,8 @@ CSS = """
 :root{--fg:#1f2328;--muted:#59636e;--bg:#f6f8fa;--card:#fff;--line:#d1d9e0;--soft:#eaeef2;--accent:#0969da}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
-body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Liberation Sans","DejaVu Sans",sans-serif;color:var(--fg);background:var(--bg)}
+body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Liberation Sans","DejaVu Sans",sans-serif;
+color:var(--fg);background:var(--bg)}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono","DejaVu Sans Mono",monospace;font-size:12px}
 a{color:var(--accent)}
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
@@ -97,12 +99,14 @@ dl.meta dt{color:#94a3b8}
 dl.meta dd{margin:0;font-weight:500;overflow-wrap:anywhere}
 main{padding:20px 32px 8px;max-width:1480px;margin:0 auto}
 h2{font-size:16px;margin:26px 0 10px}
-.verdict{display:flex;align-items:center;gap:12px;margin:0;padding:12px 16px;border-radius:8px;border:1px solid var(--line);border-left:6px solid #1a7f37;background:var(--card);font-size:16px;font-weight:600}
+.verdict{display:flex;align-items:center;gap:12px;margin:0;padding:12px 16px;border-radius:8px;border:1px solid var(--line);
+border-left:6px solid #1a7f37;background:var(--card);font-size:16px;font-weight:600}
 .verdict.fail{border-left-color:#cf222e}
 .verdict.act{border-left-color:#bf8700}
 .verdict .small{font-weight:400;color:var(--muted);font-size:13px}
 .tiles{list-style:none;display:grid;grid-template-columns:repeat(auto-fit,minmax(116px,1fr));gap:10px;padding:0;margin:14px 0 0}
-.tile{display:block;height:100%;background:var(--card);border:1px solid var(--line);border-top:4px solid var(--c);border-radius:8px;padding:9px 12px 10px;color:inherit;text-decoration:none}
+.tile{display:block;height:100%;background:var(--card);border:1px solid var(--line);border-top:4px solid var(--c);border-radius:8px;
+padding:9px 12px 10px;color:inherit;text-decoration:none}
 .tile:hover{border-color:var(--c)}
 .tile .n{display:block;font-size:26px;line-height:1.2;font-weight:650;color:var(--c);font-variant-numeric:tabular-nums}
 .tile .l{display:block;font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
@@ -123,7 +127,8 @@ h2{font-size:16px;margin:26px 0 10px}
 .pill{display:inline-block;padding:1px 9px;border-radius:999px;font-size:12px;font-weight:600;background:var(--c);color:var(--t);white-space:nowrap}
 .controls{display:flex;flex-wrap:wrap;align-items:flex-end;gap:10px 16px;margin:0 0 10px}
 .controls label{display:block;font-size:12px;font-weight:600;color:var(--muted);margin-bottom:3px}
-.controls input,.controls select,.btn{font:inherit;padding:6px 10px;border:1px solid var(--line);border-radius:6px;background:var(--card);color:var(--fg)}
+.controls input,.controls select,.btn{font:inherit;padding:6px 10px;border:1px solid var(--line);border-radius:6px;background:var(--card);
+color:var(--fg)}
 .controls input{width:22em;max-width:100%}
 .btn{cursor:pointer;font-weight:500}
 .btn:hover{background:var(--soft)}
@@ -132,9 +137,11 @@ h2{font-size:16px;margin:26px 0 10px}
 .no-js .nojs-hide{display:none}
 .tablewrap{overflow-x:auto;border:1px solid var(--line);border-radius:8px;background:var(--card)}
 table.hosts{width:100%;border-collapse:collapse}
-table.hosts>thead th{position:sticky;top:0;z-index:1;background:#eef1f4;text-align:left;font-weight:600;font-size:13px;border-bottom:1px solid var(--line);padding:8px 10px;white-space:nowrap}
+table.hosts>thead th{position:sticky;top:0;z-index:1;background:#eef1f4;text-align:left;font-weight:600;font-size:13px;
+border-bottom:1px solid var(--line);padding:8px 10px;white-space:nowrap}
 .js table.hosts>thead th{padding:0}
-table.hosts>thead th button{font:inherit;color:inherit;background:none;border:0;width:100%;text-align:inherit;padding:8px 10px;cursor:pointer;white-space:nowrap}
+table.hosts>thead th button{font:inherit;color:inherit;background:none;border:0;width:100%;text-align:inherit;padding:8px 10px;cursor:pointer;
+white-space:nowrap}
 table.hosts>thead th button:hover{background:#e3e8ee}
 table.hosts>thead th button::after{content:"\\2195";color:#8c959f;margin-left:6px;font-size:11px}
 table.hosts>thead th[aria-sort=ascending] button::after{content:"\\25B2";color:var(--fg)}
@@ -143,15 +150,16 @@ table.hosts>tbody>tr>td{padding:8px 10px;border-top:1px solid var(--soft);vertic
 table.hosts>tbody:first-of-type>tr:first-child>td{border-top:0}
 table.hosts>tbody.host:hover>tr.row>td{background:#f6f8fa}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-td.c-name{font-weight:600;overflow-wrap:anywhere;min-width:10em}
-td.c-prod{min-width:14em}
+td.c-name{font-weight:600;overflow-wrap:anywhere;min-width:15em}
+td.c-prod{min-width:12em}
 td.muted,.muted{color:var(--muted)}
 td.c-time{white-space:nowrap}
 .sev{text-transform:capitalize}
 .sev-critical{color:#a40e26;font-weight:600}
 .sev-high{color:#bc4c00;font-weight:600}
 .tog{font:inherit;font-weight:600;color:inherit;background:none;border:0;padding:0;cursor:pointer;text-align:left;overflow-wrap:anywhere}
-.tog::before{content:"";display:inline-block;width:0;height:0;margin:0 8px 2px 0;border-style:solid;border-width:5px 0 5px 7px;border-color:transparent transparent transparent #57606a;vertical-align:middle;transition:transform .12s}
+.tog::before{content:"";display:inline-block;width:0;height:0;margin:0 8px 2px 0;border-style:solid;border-width:5px 0 5px 7px;
+border-color:transparent transparent transparent #57606a;vertical-align:middle;transition:transform .12s}
 .tog[aria-expanded=true]::before{transform:rotate(90deg)}
 .tog:hover .hn{text-decoration:underline}
 table.hosts>tbody>tr.detail>td{background:#f6f8fa;border-top:1px dashed var(--soft);box-shadow:inset 3px 0 0 var(--line);padding:12px 16px 16px 30px}
@@ -169,7 +177,8 @@ table.sub td{padding:6px 8px;border-top:1px solid var(--soft);vertical-align:top
 table.sub td.mono,table.sub td.nw{white-space:nowrap;overflow-wrap:normal}
 ul.ev{list-style:none;padding:0;margin:0}
 ul.ev li{margin:0 0 2px}
-.k{display:inline-block;min-width:4.5em;margin-right:4px;padding:0 5px;border-radius:4px;background:var(--soft);color:#424a53;font-size:11px;font-weight:600;text-align:center}
+.k{display:inline-block;min-width:4.5em;margin-right:4px;padding:0 5px;border-radius:4px;background:var(--soft);color:#424a53;font-size:11px;
+font-weight:600;text-align:center}
 .vd{font-weight:600;white-space:nowrap}
 .vd-violation,.vd-waiver_expired{color:#cf222e}
 .vd-warning{color:#9a6700}
@@ -187,6 +196,7 @@ dl.kv dd{margin:0;overflow-wrap:anywhere}
 table.policies{border-collapse:collapse;width:100%;background:var(--card);border:1px solid var(--line);font-size:13px}
 table.policies th,table.policies td{text-align:left;padding:7px 10px;border-bottom:1px solid var(--soft);vertical-align:top}
 table.policies th{background:#eef1f4}
+table.policies td:first-child{white-space:nowrap}
 table.policies ul{margin:0;padding-left:16px}
 footer{max-width:1480px;margin:0 auto;padding:16px 32px 28px;color:var(--muted);font-size:12px}
 footer code{overflow-wrap:anywhere}
@@ -503,8 +513,8 @@ JS = r"""
     qBox.value = state.q;
     statusSel.value = state.status;
     var shown = list.length === recs.length ? fmt(recs.length) + " hosts" : fmt(list.length) + " of " + fmt(recs.length) + " hosts";
-    if (pages > 1) { shown = "Rows " + fmt(start + 1) + "\u2013" + fmt(start + page.length) + " of " + shown; }
-    $("shown").textContent = "Showing " + shown;
+    $("shown").textContent = pages > 1 ? "Rows " + fmt(start + 1) + "\u2013" + fmt(start + page.length) + " of " + shown
+                                       : "Showing " + shown;
     $("pager").hidden = pages <= 1;
     $("pageinfo").textContent = "Page " + fmt(state.page + 1) + " of " + fmt(pages);
     $("prev").disabled = state.page <= 0;
@@ -821,7 +831,6 @@ def render(report, static_limit=STATIC_LIMIT, page_size=PAGE_SIZE):
     generated = text(report.get("generated_at"))
     sha = text(report.get("sha256"))
     if not sha:
-        from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report
         sha = json_report.digest(report)
 
     if not total:

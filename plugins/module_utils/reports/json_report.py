@@ -66,10 +66,14 @@ def _default(value):
     raise TypeError("a report cannot hold a %s (%r)" % (type(value).__name__, value))
 
 
+def _encoder():
+    return json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False, separators=(",", ": "),
+                            allow_nan=False, default=_default)
+
+
 def canonical(doc):
     """Canonical JSON bytes of ``doc`` (no trailing newline), as hashed and as written."""
-    return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False, separators=(",", ": "),
-                      allow_nan=False, default=_default).encode("utf-8", "replace")
+    return _encoder().encode(doc).encode("utf-8", "replace")
 
 
 def digest(doc):
@@ -85,9 +89,35 @@ def finalize(report):
     return out
 
 
+def _join(parts):
+    """Canonical JSON of a top-level object from its already encoded values."""
+    if not parts:
+        return "{}"
+    return "{\n" + ",\n".join("  %s: %s" % (json.dumps(k, ensure_ascii=False), parts[k]) for k in sorted(parts)) + "\n}"
+
+
+def render_with_sha(report):
+    """``(render(report), sha256)``, encoding the document only once.
+
+    Each top-level value is encoded once; the canonical text of the document is assembled
+    from those pieces twice, without and then with ``sha256`` (a value nested one level
+    deeper is the same text with two more spaces after every line break, and JSON text has
+    no raw line break inside a string).
+    """
+    body = dict((k, v) for k, v in report.items() if k != SHA_KEY)
+    if not all(isinstance(k, str) for k in body):
+        final = finalize(report)
+        return canonical(final) + b"\n", final[SHA_KEY]
+    encoder = _encoder()
+    parts = dict((k, encoder.encode(v).replace("\n", "\n  ")) for k, v in body.items())
+    sha = hashlib.sha256(_join(parts).encode("utf-8", "replace")).hexdigest()
+    parts[SHA_KEY] = json.dumps(sha)
+    return (_join(parts) + "\n").encode("utf-8", "replace"), sha
+
+
 def render(report):
     """The JSON report file: canonical JSON of ``finalize(report)`` plus a newline."""
-    return canonical(finalize(report)) + b"\n"
+    return render_with_sha(report)[0]
 
 
 def verify(doc):
@@ -263,4 +293,5 @@ def merge(reports, names=None, generated_at=None, verify_checksums=True):
     return merged
 
 
-__all__ = ["SCHEMA", "STATUSES", "canonical", "digest", "finalize", "render", "verify", "loads", "merge"]
+__all__ = ["SCHEMA", "STATUSES", "canonical", "digest", "finalize", "render", "render_with_sha", "verify", "loads",
+           "merge"]

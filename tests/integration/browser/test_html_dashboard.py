@@ -317,6 +317,7 @@ def test_rows_built_by_script_match_server_rows(tmp_path, dump, sample):
     assert [i for i, _, _ in rows(page1)] == [0, 1, 2, 3, 4]
     assert page1.find("nav", id="pager").attrs.get("hidden") is None
     assert "Page 1 of 3" in page1.find("span", id="pageinfo").text()
+    assert page1.find("div", id="shown").text() == u"Rows 1\u20135 of 12 hosts"
     assert [i for i, _, _ in rows(dump("page=3", url=url))] == [10, 11]
     filtered = dump("filter=warning&sort=name:asc", url=url)
     assert [name for _, name, _ in rows(filtered)] == sorted(

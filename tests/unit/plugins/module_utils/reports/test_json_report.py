@@ -35,6 +35,15 @@ def test_render_is_canonical_and_verifies(factory):
     assert b'\n  "hosts": [\n    {\n' in data
 
 
+def test_fast_render_equals_the_canonical_definition(factory):
+    hosts = [factory.host(factory.MULTILINE_HOST, "noncompliant", reasons=["a\nb", "\u2028"], protection=[]),
+             factory.host(factory.HOSTILE_HOST, "compliant", findings=[], waiver={}, remediation={"x": [[], {}]})]
+    for report in (factory.report(), factory.report(hosts), factory.report([]), {"schema": "s"}, {}):
+        data, sha = json_report.render_with_sha(report)
+        assert data == json_report.canonical(json_report.finalize(report)) + b"\n"
+        assert sha == json_report.digest(report)
+
+
 def test_sha256_follows_the_documented_recipe(factory):
     doc = _parse(json_report.render(factory.report()))
     sha = doc.pop("sha256")
