@@ -318,7 +318,8 @@ def registry_value(value_type, raw):
 
 def _string_field(typed):
     """A value read as a string field, as the live collector's Get-RegistryString does:
-    trailing NULs dropped, an empty string or binary data is None, REG_MULTI_SZ joined."""
+    trailing NULs dropped, an empty string or binary data is None, REG_MULTI_SZ joined, and
+    REG_EXPAND_SZ not expanded (the live collector reads these fields with -DoNotExpand)."""
     if typed is None:
         return None
     value_type, raw = typed
@@ -660,7 +661,9 @@ def _collect_services(system, control_set, service_globs, driver_globs, inventor
         start = _int_field(_pick(values, 'Start'))
         inventory['services'].append({
             'name': name,
-            'display_name': _string_field(_pick(values, 'DisplayName')),
+            # the Service Control Manager names a service without DisplayName after its key, and
+            # the live collector reports the SCM's name (an indirect "@file,-id" value stays raw here)
+            'display_name': _string_field(_pick(values, 'DisplayName')) or name,
             'image_path': _string_field(_pick(values, 'ImagePath')),
             'start': START_TYPES.get(start),
             'kind': kind,

@@ -505,8 +505,12 @@ Function Add-UninstallEntry {
                 if ($null -eq $entry) {
                     continue
                 }
-                $displayName = Get-RegistryString -Key $entry -Name 'DisplayName'
-                $publisher = Get-RegistryString -Key $entry -Name 'Publisher'
+                # Values as stored (-DoNotExpand), as the offline image reader returns them: a
+                # REG_EXPAND_SZ must not be expanded with this session's environment (the WinRM
+                # user's %USERPROFILE% in another user's entry; %ProgramFiles% is Program Files
+                # (x86) in a 32-bit host process).
+                $displayName = Get-RegistryString -Key $entry -Name 'DisplayName' -DoNotExpand
+                $publisher = Get-RegistryString -Key $entry -Name 'Publisher' -DoNotExpand
                 $wanted = Test-RegexList -Value $displayName -Regex $displayNameRegex
                 if (-not $wanted) {
                     $wanted = Test-RegexList -Value $publisher -Regex $publisherRegex
@@ -519,11 +523,11 @@ Function Add-UninstallEntry {
                         view = $View
                         key = $name
                         display_name = $displayName
-                        display_version = Get-RegistryString -Key $entry -Name 'DisplayVersion'
+                        display_version = Get-RegistryString -Key $entry -Name 'DisplayVersion' -DoNotExpand
                         publisher = $publisher
-                        install_location = Get-RegistryString -Key $entry -Name 'InstallLocation'
-                        uninstall_string = Get-RegistryString -Key $entry -Name 'UninstallString'
-                        quiet_uninstall_string = Get-RegistryString -Key $entry -Name 'QuietUninstallString'
+                        install_location = Get-RegistryString -Key $entry -Name 'InstallLocation' -DoNotExpand
+                        uninstall_string = Get-RegistryString -Key $entry -Name 'UninstallString' -DoNotExpand
+                        quiet_uninstall_string = Get-RegistryString -Key $entry -Name 'QuietUninstallString' -DoNotExpand
                         windows_installer = ((Get-RegistryInteger -Key $entry -Name 'WindowsInstaller') -eq 1)
                     })
             }
@@ -797,7 +801,7 @@ try {
 
                     $displayName = $scmDisplayName[$name]
                     if (-not $displayName) {
-                        $displayName = Get-RegistryString -Key $serviceKey -Name 'DisplayName'
+                        $displayName = Get-RegistryString -Key $serviceKey -Name 'DisplayName' -DoNotExpand
                     }
 
                     $services.Add([Ordered]@{

@@ -21,14 +21,14 @@ def installed(facts):
 
 
 @pytest.mark.parametrize('name,expected', [
-    ('kes11.json', {'kaspersky.kes_windows': ('11.11.0.452', '2024-09-05'), 'kaspersky.network_agent': ('14.2.0.26967', None),
+    ('kes11.json', {'kaspersky.kes_windows': ('11.10.0.399', '2024-09-27'), 'kaspersky.network_agent': ('14.0.0.10902', None),
                     'kaspersky.drivers': (None, None)}),
-    ('kes12.json', {'kaspersky.kes_windows': ('12.9.0.247', '2025-11-03'), 'kaspersky.network_agent': ('15.1.0.20748', None),
+    ('kes12.json', {'kaspersky.kes_windows': ('12.9.0.201', '2026-11-25'), 'kaspersky.network_agent': ('15.1.0.20748', None),
                     'kaspersky.drivers': (None, None)}),
-    ('ksws.json', {'kaspersky.ksws': ('11.0.1.897', None)}),
+    ('ksws.json', {'kaspersky.ksws': ('11.0.1.897', '2024-09-19'), 'kaspersky.network_agent': ('14.0.0.10902', None)}),
     ('network_agent_en.json', {'kaspersky.network_agent': ('10.5.1781', None)}),
-    ('network_agent_fr.json', {'kaspersky.network_agent': ('14.2.0.26967', None)}),
-    ('consumer21.json', {'kaspersky.consumer': ('21.3.10.391', '2024-09-18'), 'kaspersky.addons': ('5.2.0.115', None),
+    ('network_agent_fr.json', {'kaspersky.network_agent': ('14.0.0.10902', None)}),
+    ('consumer21.json', {'kaspersky.consumer': ('21.2.16.590', '2024-09-18'), 'kaspersky.addons': ('5.2.0.115', None),
                          'kaspersky.drivers': (None, None)}),
 ])
 def test_kaspersky_products(catalog, name, expected):
@@ -70,6 +70,18 @@ def test_ultraav_is_its_own_category(catalog):
 
 def test_defender_only_host_with_decoys(catalog):
     facts = facts_of(catalog, 'defender_only.json')
+    assert facts['findings'] == []
+    defender = [p for p in facts['protection'] if p['id'] == 'microsoft_defender'][0]
+    assert defender['active'] is True and defender['mode'] == 'Normal'
+    # the decoys the live collector itself filters out (K-names that are not Kaspersky): the
+    # matcher must not match them either
+    document = fixture_json('windows', 'defender_only.json')
+    decoys = document['_decoys']
+    assert set(decoys) == {'uninstall', 'services', 'paths', 'processes'} and all(decoys.values())
+    inventory = dict(document['inventory'])
+    for source, entries in decoys.items():
+        inventory[source] = list(inventory[source]) + entries
+    facts = build_facts(inventory, catalog, '2026-11-27T00:00:00Z')
     assert facts['findings'] == []
     defender = [p for p in facts['protection'] if p['id'] == 'microsoft_defender'][0]
     assert defender['active'] is True and defender['mode'] == 'Normal'

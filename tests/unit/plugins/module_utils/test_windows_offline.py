@@ -142,7 +142,7 @@ def test_every_image_has_the_contract_shape(scans, images):
 @needs_regipy
 def test_kes11(scans):
     inv = scans['kes11']
-    assert inv['os'] == {'name': 'Microsoft Windows 10 Pro', 'family': 'windows', 'version': '10.0.19045',
+    assert inv['os'] == {'name': 'Microsoft Windows 10 Enterprise', 'family': 'windows', 'version': '10.0.19045',
                          'installation_type': 'Client'}
     uninstall = by(inv['uninstall'], 'key')
     assert set(uninstall) == {'{305A9EC9-294E-4555-A7C5-E1C767E01C11}', '{0F05E4E5-5A89-482C-9A62-47CC58643788}'}
@@ -173,7 +173,8 @@ def test_kes11(scans):
                              WOW_KL + '\\Components\\34\\1103\\1.0.0.0', AVSTATE}
     assert registry[AVSTATE]['values'] == {
         'Protection_BasesDate': '27-09-2024 21-40-12', 'Protection_LastFscan': '22-09-2024 02-00-00',
-        'Protection_LastConnected': '30-09-2024 08-02-45', 'Protection_AdmServer': 'ksc01.corp.example'}
+        'Protection_LastConnected': '27-11-2026 07-58-31', 'Protection_AdmServer': 'ksc01.corp.example',
+        'Protection_AvInstalled': 1, 'Protection_AvRunning': 1}
     assert registry[WOW_KL + '\\protected\\KES11']['values'] == {}
     paths = dict((p['path'], p['type']) for p in inv['paths'])
     assert paths == {
@@ -194,10 +195,13 @@ def test_kes12_reads_the_control_set_select_names(scans):
     assert inv['os']['name'] == 'Microsoft Windows 11 Enterprise'  # ProductName says "Windows 10 Enterprise"
     assert inv['os']['version'] == '10.0.22631'
     names = set(s['name'] for s in inv['services'])
-    assert {'AVP.KES.12.9.0', 'avpsus', 'klnagent', 'klif', 'klflt', 'klhk', 'klgse', 'kneps'} <= names
+    assert names == {'AVP.KES.12.9.0', 'avpsus', 'klnagent', 'klif', 'klflt', 'klhk', 'klgse', 'kneps', 'klwfp', 'klelam',
+                     'WinDefend'}
     assert 'AVP.KES.11.10.0' not in names  # only in ControlSet001; Select\Current = 2
     services = by(inv['services'], 'name')
-    assert services['klhk']['display_name'] is None
+    # no DisplayName value: named after the key, as the Service Control Manager (so the live collector) names it
+    assert services['klhk']['display_name'] == 'klhk'
+    assert services['klwfp']['display_name'] == 'klwfp'
     assert services['kneps']['start'] == 'disabled'
     registry = by(inv['registry'], 'key')
     assert registry[AVSTATE]['values']['Protection_BasesDate'] == '25-11-2026 04-10-33'
@@ -216,6 +220,7 @@ def test_ksws_server_with_protected_kavfs_service(scans):
         'image_path': '"C:\\Program Files (x86)\\Kaspersky Lab\\Kaspersky Security for Windows Server\\kavfs.exe"',
         'start': 'auto', 'kind': 'service', 'state': None}
     assert services['kavfsslp']['start'] == 'manual'
+    assert set(services) == {'KAVFS', 'kavfsslp', 'klnagent'}  # the Windows Defender feature is uninstalled
     assert [u['display_name'] for u in inv['uninstall']] == ['Kaspersky Security for Windows Server',
                                                              'Kaspersky Security Center Network Agent']
     assert WOW_KL + '\\Components\\34\\Connectors\\WSEE\\10.0.0.0' in by(inv['registry'], 'key')
@@ -298,7 +303,7 @@ EXPECTED_FINDINGS = {
     'ksws': {'kaspersky.ksws': (True, '11.0.1.897', '2024-09-19'),
              'kaspersky.network_agent': (True, '14.0.0.10902', None)},
     'consumer21': {'kaspersky.consumer': (True, '21.2.16.590', '2024-09-18'),
-                   'kaspersky.addons': (True, '21.3.10.391', None),
+                   'kaspersky.addons': (True, '5.2.0.115', None),
                    'kaspersky.drivers': (True, None, None)},
     'network_agent_fr': {'kaspersky.network_agent': (True, '14.0.0.10902', None)},
     'ultraav': {'pango.ultraav': (True, '1.0.0.0', None), 'pango.ultravpn': (True, '1.0.0.0', None),
@@ -319,7 +324,10 @@ def test_one_matcher_serves_offline_images(scans, name, catalog):
     specific = set(f for f in found if f != 'kaspersky.other')  # the catch-all takes unclaimed residue
     assert specific == set(EXPECTED_FINDINGS[name])
     protection = by(result['protection'], 'id')
-    assert protection['microsoft_defender']['active'] is None  # offline: cannot tell
+    if name == 'ksws':
+        assert 'microsoft_defender' not in protection  # the Windows Defender feature is uninstalled
+    else:
+        assert protection['microsoft_defender']['active'] is None  # offline: cannot tell
 
 
 # --------------------------------------------------------------------------- robustness
@@ -431,7 +439,7 @@ def test_registry_patterns_of_user_hives_system_and_other_roots(images):
     inv = windows_offline.collect(images['consumer21'], probe)
     assert [r['key'] for r in inv['registry']] == [
         'HKU\\%s\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\Kaspersky VPN Secure Connection' % ALICE]
-    assert inv['registry'][0]['values']['DisplayVersion'] == '21.3.10.391'
+    assert inv['registry'][0]['values']['DisplayVersion'] == '5.2.0.115'
     assert [e['message'] for e in inv['errors']] == [
         "'HKLM\\SAM\\SAM\\Domains': offline image: only the SOFTWARE and SYSTEM hives of HKLM are read",
         "'HKCR\\CLSID': only HKLM and HKU keys are read"]
