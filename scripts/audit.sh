@@ -25,7 +25,7 @@ case "${1:-}" in
         ;;
 esac
 
-"${SCRIPTS}/bootstrap.sh" --light
+bash "${SCRIPTS}/bootstrap.sh" --light
 
 target_args=()
 if [ "$#" -gt 0 ] && [ "$1" != "--" ] && [ "${1#-}" = "$1" ]; then

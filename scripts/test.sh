@@ -11,8 +11,8 @@
 #   SKIP_BOOTSTRAP=1   do not run scripts/bootstrap.sh (the working tree is still copied into
 #                      the installed collection, otherwise you would test stale code)
 #   TEST_OUTPUT=DIR    where logs and JUnit files go (default: tests/output in the repository)
-#   UNIT_WORKERS=N     pytest-xdist workers for the unit stage (default 0 = no xdist: with ~170
-#                      fast tests, 2 workers took 3.8 s against 1.5 s serially)
+#   UNIT_WORKERS=N     pytest-xdist workers for the unit stage (default 0 = no xdist: on 2 cores
+#                      2 workers took 24 s against 13 s serially for ~310 tests)
 #   VERBOSE=1          stream every stage's output to the terminal as well as to its log
 #   TAIL_LINES=N       how much of a failed stage's log to print (default 80)
 #
@@ -158,7 +158,7 @@ in_collection() { cd "${BANNED_AV_COLLECTION_DIR}"; }
 stage_bootstrap() {
     if [ "${SKIP_BOOTSTRAP:-0}" = 1 ]; then
         echo "SKIP_BOOTSTRAP=1: only syncing the working tree into ${BANNED_AV_COLLECTION_DIR}"
-        "${SCRIPTS}/bootstrap.sh" --sync-only
+        bash "${SCRIPTS}/bootstrap.sh" --sync-only
         return
     fi
     local flags=()
@@ -166,7 +166,7 @@ stage_bootstrap() {
     if [ -z "${WANT[molecule]:-}" ] && [ -z "${WANT[integration]:-}" ]; then
         flags+=(--no-image)
     fi
-    "${SCRIPTS}/bootstrap.sh" "${flags[@]}"
+    bash "${SCRIPTS}/bootstrap.sh" "${flags[@]}"
     echo "bootstrap: up to date"
 }
 
@@ -175,7 +175,7 @@ stage_unit() {
     # The collections root on sys.path makes `ansible_collections.fleetsec.banned_av...`
     # importable; ansible-core's collection loader handles the rest.
     export PYTHONPATH="${BANNED_AV_COLLECTIONS}${PYTHONPATH:+:${PYTHONPATH}}"
-    local args=(tests/unit -ra -p no:cacheprovider --color=no --junitxml="${TEST_OUTPUT}/junit/unit.xml")
+    local args=(tests/unit -ra -p no:cacheprovider --color=no -o junit_family=xunit1 --junitxml="${TEST_OUTPUT}/junit/unit.xml")
     if [ "${UNIT_WORKERS}" != 0 ]; then
         args+=(-n "${UNIT_WORKERS}")
     fi
@@ -202,32 +202,47 @@ stage_unit() {
 #  With pwsh on PATH, one plain `ansible-test sanity` run does everything.
 stage_sanity() {
     in_collection
-    local py common=() ps1=() f
+    local py common=() ps1=() f rc=0
     py="$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
     common=(--python "${py}" --venv --requirements --color no)
+    # Every ERROR line ansible-test prints, repeated at the end so the log tail shows them all.
+    local errors="${TEST_OUTPUT}/sanity-errors.txt"
+    : >"${errors}"
+    sanity() {
+        echo "--- ansible-test sanity $*"
+        ansible-test sanity "${common[@]}" "$@" 2>&1 | tee /dev/stderr | grep -E '^(ERROR|FATAL): ' >>"${errors}"
+        return "${PIPESTATUS[0]}"
+    }
     if command -v pwsh >/dev/null 2>&1; then
-        ansible-test sanity "${common[@]}"
-        return
-    fi
-    shopt -s nullglob
-    for f in plugins/modules/*.ps1 plugins/modules/**/*.ps1; do
-        if grep -qiE '^#[[:space:]]*ansiblerequires[[:space:]]+-csharputil[[:space:]]+Ansible\.Basic' "${f}"; then
-            ps1+=("${f}")
+        sanity || rc=$?
+    else
+        shopt -s nullglob globstar
+        for f in plugins/modules/**/*.ps1; do
+            if grep -qiE '^#[[:space:]]*ansiblerequires[[:space:]]+-csharputil[[:space:]]+Ansible\.Basic' "${f}"; then
+                ps1+=("${f}")
+            fi
+        done
+        shopt -u nullglob globstar
+        if [ "${#ps1[@]}" -eq 0 ]; then
+            echo "pwsh not found: skipping pslint (no .ps1 module needs pwsh for validate-modules)"
+            sanity --skip-test pslint || rc=$?
+        else
+            echo "pwsh not found: skipping pslint; validate-modules runs separately, without: ${ps1[*]}"
+            # All tests but pslint and validate-modules, on every file.
+            sanity --skip-test pslint --skip-test validate-modules || rc=$?
+            # validate-modules on everything except the .ps1 modules that need pwsh (run even
+            # if the first run failed, so one run shows all problems).
+            local excludes=()
+            for f in "${ps1[@]}"; do excludes+=(--exclude "${f}"); done
+            sanity --test validate-modules "${excludes[@]}" || rc=$((rc ? rc : $?))
         fi
-    done
-    shopt -u nullglob
-    if [ "${#ps1[@]}" -eq 0 ]; then
-        echo "pwsh not found: skipping pslint (no .ps1 module needs pwsh for validate-modules)"
-        ansible-test sanity "${common[@]}" --skip-test pslint
-        return
     fi
-    echo "pwsh not found: skipping pslint; validate-modules runs separately without: ${ps1[*]}"
-    echo "--- ansible-test sanity (all tests but pslint and validate-modules)"
-    ansible-test sanity "${common[@]}" --skip-test pslint --skip-test validate-modules
-    local excludes=()
-    for f in "${ps1[@]}"; do excludes+=(--exclude "${f}"); done
-    echo "--- ansible-test sanity --test validate-modules ${excludes[*]}"
-    ansible-test sanity "${common[@]}" --test validate-modules "${excludes[@]}"
+    if [ "${rc}" != 0 ]; then
+        echo
+        echo "=== ansible-test sanity problems ($(grep -c '^ERROR: ' "${errors}" || true) ERROR lines, also in ${errors}):"
+        cat "${errors}"
+    fi
+    return "${rc}"
 }
 
 stage_lint() {
@@ -271,6 +286,13 @@ stage_syntax() {
     mapfile -t books < <(find_playbooks)
     if [ "${#books[@]}" -eq 0 ]; then
         echo "no playbooks under playbooks/ or examples/"
+        return 0
+    fi
+    # One ansible-playbook process for all of them (each start costs ~3 s); if that fails, one
+    # per playbook so that every broken playbook is named.
+    echo "--- ansible-playbook --syntax-check ${books[*]}"
+    if ansible-playbook --syntax-check -i localhost, "${books[@]}"; then
+        echo "syntax check passed: ${#books[@]} playbook(s)"
         return 0
     fi
     for book in "${books[@]}"; do
@@ -350,7 +372,9 @@ stage_integration() {
         return 0
     fi
     # Runs from the repository root with scripts/env.sh exported (BANNED_AV_COLLECTION_DIR,
-    # BANNED_AV_IMAGE, CONTAINERS_CONF, TEST_OUTPUT, ...).
+    # BANNED_AV_IMAGE, CONTAINERS_CONF, TEST_OUTPUT, ...) and, as for the unit tests, the
+    # collections root on PYTHONPATH for `import ansible_collections.fleetsec.banned_av...`.
+    export PYTHONPATH="${BANNED_AV_COLLECTIONS}${PYTHONPATH:+:${PYTHONPATH}}"
     bash "${script}"
 }
 
