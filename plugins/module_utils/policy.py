@@ -239,7 +239,8 @@ def evaluate_host(name, facts, policies, waivers, as_of, host_groups=(), state=N
         record['reasons'].append('unreachable: %s' % (state.get('msg') or 'no connection'))
         record['severity'] = 'high'
         return record
-    if state.get('failed') and not facts:
+    if state.get('failed'):
+        # never judge older (for example fact-cached) results when this run's detection failed
         record['reasons'].append('detection failed: %s' % (state.get('msg') or 'unknown error'))
         record['severity'] = 'high'
         return record

@@ -15,7 +15,7 @@ version_added: 1.0.0
 description:
   - The target-side half of M(fleetsec.banned_av.av_facts). Users normally call M(fleetsec.banned_av.av_facts),
     which runs this module once per host and matches its output against the catalogue on the controller.
-  - Runs targeted queries only, for the names a catalogue probe lists, never a full package dump:
+  - Runs targeted queries only, for the names a catalogue probe lists, never a full package dump -
     C(dpkg-query -W) or C(rpm -qa) with the catalogue package patterns, existence checks of catalogue paths,
     unit files and C(systemctl show) for catalogue units, C(/etc/group) for role groups, C(/proc) for
     catalogue process names and kernel modules, macOS package receipts, application bundles and launchd items,
@@ -36,6 +36,8 @@ options:
       - The root to scan. V(/) scans the live system.
     type: path
     default: /
+extends_documentation_fragment:
+  - action_common_attributes
 attributes:
   check_mode:
     support: full

@@ -38,7 +38,7 @@ options:
   catalog_files:
     description:
       - Catalogue files (on the controller) read after the built-in catalogue. An entry with the id of an
-        existing entry replaces it; C(disabled: true) removes it. Schema in C(docs/catalog.md).
+        existing entry replaces it; C(disabled=true) removes it. Schema in C(docs/catalog.md).
     type: list
     elements: str
     default: []
@@ -50,6 +50,7 @@ options:
     default: []
 extends_documentation_fragment:
   - action_common_attributes
+  - action_common_attributes.flow
   - action_common_attributes.facts
 attributes:
   action:

@@ -102,6 +102,7 @@ options:
     default: false
 extends_documentation_fragment:
   - action_common_attributes
+  - action_common_attributes.flow
 attributes:
   action:
     support: full

@@ -862,8 +862,8 @@ def render(report, static_limit=STATIC_LIMIT, page_size=PAGE_SIZE):
                '<option value="needs_action">Needs action (%s)</option>' % format(acting, ","),
                '<option value="failing">Failing (%s)</option>' % format(failing, ",")]
     for status in tile_statuses:
-        options.append('<option value="%s">%s (%s)</option>' % (esc(status), esc(_label(status)),
-                                                               format(by_status.get(status, 0), ",")))
+        options.append('<option value="%s">%s (%s)</option>' % (
+            esc(status), esc(_label(status)), format(by_status.get(status, 0), ",")))
 
     head = "".join('<th scope="col" data-key="%s"%s>%s</th>' % (key, ' class="num"' if key in NUMERIC_COLUMNS else "", esc(label))
                    for key, label in COLUMNS)

@@ -72,8 +72,8 @@ def render(report, max_hosts=50, expiry_days=30):
     if not total:
         verdict = "No hosts in this report"
     elif acting:
-        verdict = "%d of %d host%s need%s action" % (len(acting), total, "" if total == 1 else "s",
-                                                  "s" if len(acting) == 1 else "")
+        verdict = "%d of %d host%s need%s action" % (
+            len(acting), total, "" if total == 1 else "s", "s" if len(acting) == 1 else "")
     else:
         verdict = "All %d host%s compliant" % (total, " is" if total == 1 else "s are")
     out = ["# Banned anti-virus compliance: %s" % verdict, ""]

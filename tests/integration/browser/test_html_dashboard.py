@@ -88,8 +88,7 @@ class Node:
                 if ((tag is None or child.tag == tag) and (cls is None or cls in child.classes())
                         and all(child.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())):
                     yield child
-                for sub in child.iter(tag, cls, **attrs):
-                    yield sub
+                yield from child.iter(tag, cls, **attrs)
 
     def find(self, tag=None, cls=None, **attrs):
         return next(self.iter(tag, cls, **attrs), None)
@@ -180,7 +179,7 @@ def test_script_ran_and_nothing_injected_ran(dump, sample):
     assert root.find("html").attrs.get("class") == "js"
     assert len(list(root.iter("script"))) == 3, "a host name became a <script> element"
     assert not list(root.iter("img")), "a host name became an <img> element"
-    names = [name for _, name, _ in rows(root)]
+    names = [row[1] for row in rows(root)]
     assert render_dashboard.SCRIPT_HOST in names  # shown as text
     assert render_dashboard.IMG_HOST in names
     assert render_dashboard.NONASCII_HOST in names
@@ -216,13 +215,13 @@ def _expected_order(hosts, key, reverse=False):
     """Indexes in the order the page must show: by key, ties in report order, no value last."""
     present = [(key(h), i) for i, h in enumerate(hosts) if key(h) is not None]
     present.sort(key=lambda k: k[0], reverse=reverse)  # stable: ties keep report order
-    return [i for _, i in present] + [i for i, h in enumerate(hosts) if key(h) is None]
+    return [pair[1] for pair in present] + [i for i, h in enumerate(hosts) if key(h) is None]
 
 
 def test_sort_by_name_descending(dump, sample):
     hosts = sample[0]["hosts"]
     root = dump("sort=name:desc")
-    assert [i for i, _, _ in rows(root)] == _expected_order(hosts, lambda h: h["name"].lower(), reverse=True)
+    assert [row[0] for row in rows(root)] == _expected_order(hosts, lambda h: h["name"].lower(), reverse=True)
     host_th = root.find("th", data_key="name")
     assert host_th.attrs["aria-sort"] == "descending"
     assert root.find("th", data_key="status").attrs["aria-sort"] == "none"
@@ -230,16 +229,16 @@ def test_sort_by_name_descending(dump, sample):
 
 def test_sort_by_status_uses_severity_order(dump, sample):
     hosts = sample[0]["hosts"]
-    order = [status for _, _, status in rows(dump("sort=status:asc"))]
+    order = [row[2] for row in rows(dump("sort=status:asc"))]
     assert order == sorted((h["status"] for h in hosts), key=common.status_rank)
     assert order[0] == "noncompliant" and order[-1] == "compliant"
-    desc = [status for _, _, status in rows(dump("sort=status:desc"))]
+    desc = [row[2] for row in rows(dump("sort=status:desc"))]
     assert desc == list(reversed(sorted((h["status"] for h in hosts), key=common.status_rank)))
 
 
 def test_sort_numeric_column_puts_empty_values_last(dump, sample):
     hosts = sample[0]["hosts"]
-    got = [i for i, _, _ in rows(dump("sort=days_left:asc"))]
+    got = [row[0] for row in rows(dump("sort=days_left:asc"))]
     assert got == _expected_order(hosts, lambda h: h["days_left"])
     assert [hosts[i]["days_left"] for i in got[:2]] == [3, 12]
 
@@ -247,16 +246,16 @@ def test_sort_numeric_column_puts_empty_values_last(dump, sample):
 def test_filter_by_status_and_text(dump, sample):
     hosts = sample[0]["hosts"]
     root = dump("sort=name:desc&filter=noncompliant")
-    assert [name for _, name, _ in rows(root)] == ["web01", render_dashboard.SCRIPT_HOST]
+    assert [row[1] for row in rows(root)] == ["web01", render_dashboard.SCRIPT_HOST]
     assert root.find("select", id="status").find("option", value="noncompliant") is not None
     assert "Showing 2 of 12 hosts" in root.find("div", id="shown").text()
     assert "active" in root.find("a", "tile", data_status="noncompliant").classes()
 
-    failing = [status for _, _, status in rows(dump("filter=failing"))]
+    failing = [row[2] for row in rows(dump("filter=failing"))]
     assert sorted(failing) == sorted(h["status"] for h in hosts if h["status"] in common.FAILING)
-    assert [name for _, name, _ in rows(dump("q=KIOSK"))] == ["lab-kiosk"]
+    assert [row[1] for row in rows(dump("q=KIOSK"))] == ["lab-kiosk"]
     # every term must match, anywhere in the host's data (here: a product and a waiver ticket)
-    assert [name for _, name, _ in rows(dump("q=kaspersky%20SEC-4411"))] == [render_dashboard.NONASCII_HOST]
+    assert [row[1] for row in rows(dump("q=kaspersky%20SEC-4411"))] == [render_dashboard.NONASCII_HOST]
     empty = dump("q=no-such-thing")
     assert rows(empty) == []
     assert "No host matches" in empty.find("table", id="hosts").text()
@@ -314,13 +313,13 @@ def test_rows_built_by_script_match_server_rows(tmp_path, dump, sample):
     render_dashboard.render(path, sample[0], static_limit=4, page_size=5)
     url = "file://" + path
     page1 = dump(url=url)
-    assert [i for i, _, _ in rows(page1)] == [0, 1, 2, 3, 4]
+    assert [row[0] for row in rows(page1)] == [0, 1, 2, 3, 4]
     assert page1.find("nav", id="pager").attrs.get("hidden") is None
     assert "Page 1 of 3" in page1.find("span", id="pageinfo").text()
     assert page1.find("div", id="shown").text() == u"Rows 1\u20135 of 12 hosts"
-    assert [i for i, _, _ in rows(dump("page=3", url=url))] == [10, 11]
+    assert [row[0] for row in rows(dump("page=3", url=url))] == [10, 11]
     filtered = dump("filter=warning&sort=name:asc", url=url)
-    assert [name for _, name, _ in rows(filtered)] == sorted(
+    assert [row[1] for row in rows(filtered)] == sorted(
         [render_dashboard.IMG_HOST, "home-laptop"], key=lambda n: n.lower())
     # details built by the script read exactly like the server-rendered ones
     built = {}

@@ -51,7 +51,8 @@ def test_probe_is_targeted_per_platform(catalog):
 def test_user_entry_added_and_overrides(tmp_path):
     extra = tmp_path / 'site.yml'
     extra.write_text('schema: 1\nversion: "site-1"\nproducts:\n'
-                     '  - {id: kaspersky.kesl, vendor: Kaspersky, product: KESL (site), category: banned, sources: [x], match: {packages: [kesl, kesl-custom]}}\n'
+                     '  - {id: kaspersky.kesl, vendor: Kaspersky, product: KESL (site), category: banned, sources: [x],'
+                     ' match: {packages: [kesl, kesl-custom]}}\n'
                      '  - {id: kaspersky.ksc_console, disabled: true}\n')
     cat = catalog_mod.load(extra_files=[str(extra)], extra_entries=[GOOD])
     assert cat.by_id['kaspersky.kesl']['match']['packages'] == ['kesl', 'kesl-custom']

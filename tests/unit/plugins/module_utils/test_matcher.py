@@ -70,7 +70,8 @@ def test_clamav_active_from_unit_state(catalog):
 
 
 def test_mdatp_passive_mode_is_present_not_active(catalog):
-    inv = linux_inventory(packages=[{'name': 'mdatp', 'version': '101.24092.0002', 'installed': True, 'manager': 'dpkg', 'status': 'install ok installed'}],
+    pkg = {'name': 'mdatp', 'version': '101.24092.0002', 'installed': True, 'manager': 'dpkg', 'status': 'install ok installed'}
+    inv = linux_inventory(packages=[pkg],
                           commands=[{'id': 'mdatp_health', 'argv': ['/usr/bin/mdatp', 'health', '--output', 'json'], 'rc': 0,
                                      'stdout': fixture_text('linux', 'mdatp-health.json'), 'stderr': ''}])
     mdatp = matcher.match(inv, catalog)['protection'][0]
@@ -80,8 +81,8 @@ def test_mdatp_passive_mode_is_present_not_active(catalog):
 
 
 def test_scan_engine_is_oem(catalog):
-    inv = linux_inventory(paths=[{'path': '/opt/kaspersky/ScanEngine/bin/kavhttpd', 'type': 'file'}],
-                          units=[{'name': 'kavhttpd.service', 'path': '/etc/systemd/system/kavhttpd.service', 'active_state': 'active', 'unit_file_state': 'enabled'}])
+    unit = {'name': 'kavhttpd.service', 'path': '/etc/systemd/system/kavhttpd.service', 'active_state': 'active', 'unit_file_state': 'enabled'}
+    inv = linux_inventory(paths=[{'path': '/opt/kaspersky/ScanEngine/bin/kavhttpd', 'type': 'file'}], units=[unit])
     findings = matcher.match(inv, catalog)['findings']
     assert [(f['id'], f['category'], f['installed']) for f in findings] == [('kaspersky.scan_engine', 'oem', True)]
 

@@ -131,6 +131,8 @@ def test_fail_closed_statuses(policies):
     failed = pol.evaluate_host('b', None, policies, [], today, state={'failed': True, 'msg': 'python missing'})
     assert failed['status'] == 'unknown' and 'python missing' in failed['reasons'][0]
     assert pol.evaluate_host('c', None, policies, [], today)['status'] == 'unknown'
+    cached = pol.evaluate_host('c2', facts(), policies, [], today, state={'failed': True, 'msg': 'timeout'})
+    assert cached['status'] == 'unknown', 'cached facts must not be judged when this run failed'
     partial = pol.evaluate_host('d', facts(errors=[{'source': 'packages', 'message': 'dpkg-query failed'}]), policies, [], today)
     assert partial['status'] == 'unknown' and 'dpkg-query failed' in partial['reasons'][0]
     clean = pol.evaluate_host('e', facts(), policies, [], today)

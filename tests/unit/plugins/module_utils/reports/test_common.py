@@ -68,7 +68,7 @@ def test_evidence_summary_is_one_line_and_truncated():
     assert "\n" not in line and "\r" not in line and "\t" not in line
     assert len(line) <= 200
     assert line.startswith("registry: HKLM\\SOFTWARE\\xxx")
-    assert line.split("; ")[0].endswith("...")
+    assert line.split("; ", 1)[0].endswith("...")
     assert "path: a b c d" in line
     assert line.endswith("more")
     shown = line.count("/opt/kaspersky/")

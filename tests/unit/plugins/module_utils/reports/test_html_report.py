@@ -34,8 +34,7 @@ class Node:
                         (v in (child.attrs.get(k.rstrip("_")) or "").split()) if k == "class_" else child.attrs.get(k) == v
                         for k, v in attrs.items()):
                     yield child
-                for sub in child.iter(tag, **attrs):
-                    yield sub
+                yield from child.iter(tag, **attrs)
 
     def find(self, tag=None, **attrs):
         return next(self.iter(tag, **attrs), None)

@@ -94,8 +94,8 @@ def test_loads_checks_the_checksum(factory):
 
 
 def test_dates_and_sets_serialise_and_still_verify(factory):
-    host = factory.host("w", "waived", waiver={"id": "W", "expires": datetime.date(2027, 1, 31), "expired": False,
-                                              "owner": "o", "ticket": "t", "reason": "r"})
+    waiver = {"id": "W", "expires": datetime.date(2027, 1, 31), "expired": False, "owner": "o", "ticket": "t", "reason": "r"}
+    host = factory.host("w", "waived", waiver=waiver)
     host["tags"] = {"b", "a"}
     data = json_report.render(factory.report([host]))
     doc = _parse(data)

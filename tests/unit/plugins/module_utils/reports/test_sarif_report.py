@@ -197,8 +197,8 @@ def test_one_result_per_finding_per_host(factory):
 
 
 def test_rules_derived_from_findings_without_catalogue(factory):
-    hosts = [factory.host("a", "noncompliant", findings=[factory.finding(id="x.one", product="One"),
-                                                          factory.finding(id="x.two", product="Two")]),
+    one_two = [factory.finding(id="x.one", product="One"), factory.finding(id="x.two", product="Two")]
+    hosts = [factory.host("a", "noncompliant", findings=one_two),
              factory.host("b", "noncompliant", findings=[factory.finding(id="x.two", product="Two")])]
     run = _render(factory.report(hosts))
     assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["x.one", "x.two"]

@@ -1,0 +1,468 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The remediation plan builder and outcome: ordering, package managers, MSI exit codes,
+password encoding, waivers, and that no secret ever reaches a plan or a record."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import json
+
+import pytest
+
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import matcher
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as pol
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import remediation as rem
+from ansible_collections.fleetsec.banned_av.tests.unit.conftest import fixture_text
+
+AS_OF = datetime.date(2026, 11, 27)
+CANARY = 'Canary-S3cret-P@ss-7f3a'
+NA_CANARY = 'Agent-Canary-9b1e'
+
+
+@pytest.fixture(scope='module')
+def policies():
+    return pol.load_policies()[1]
+
+
+def inventory(platform='linux', **kwargs):
+    inv = {'schema': 1, 'platform': platform, 'root': '/', 'live': True, 'os': {}, 'commands': [], 'packages': [],
+           'uninstall': [], 'services': [], 'units': [], 'paths': [], 'groups': [], 'processes': [], 'kernel_modules': [],
+           'registry': [], 'receipts': [], 'bundles': [], 'launchd': [], 'security_center': [], 'defender': None,
+           'skipped': [], 'errors': []}
+    inv.update(kwargs)
+    return inv
+
+
+def facts_of(inv, catalog):
+    result = matcher.match(inv, catalog)
+    return {'platform': inv['platform'], 'os': inv['os'], 'collected_at': '2026-11-27T00:00:00Z', 'findings': result['findings'],
+            'protection': result['protection'], 'errors': inv['errors'], 'skipped': []}
+
+
+def plan_for(facts, policies, catalog, waivers=None, host='web1', groups=(), **options):
+    waivers = pol.validate_waivers(waivers or [])
+    record = pol.evaluate_host(host, facts, policies, waivers, AS_OF, list(groups))
+    opts = {'host': host, 'host_groups': list(groups), 'waivers': waivers,
+            'vendor_roots': rem.vendor_roots(catalog.entries, facts['platform'])}
+    opts.update(options)
+    return rem.build_plan(facts, record, opts), record
+
+
+# ----------------------------------------------------------------------------- Linux fixtures
+
+KESL_UNITS = [
+    {'name': 'kesl.service', 'path': '/lib/systemd/system/kesl.service', 'active_state': 'active', 'unit_file_state': 'enabled'},
+    {'name': 'kesl-supervisor.service', 'path': '/lib/systemd/system/kesl-supervisor.service', 'active_state': 'active',
+     'unit_file_state': 'enabled'},
+    {'name': 'klnagent64.service', 'path': '/lib/systemd/system/klnagent64.service', 'active_state': 'active',
+     'unit_file_state': 'enabled'},
+]
+KESL_PATHS = [{'path': '/opt/kaspersky/kesl/bin/kesl-control', 'type': 'file'},
+              {'path': '/opt/kaspersky/kesl', 'type': 'dir'},
+              {'path': '/var/opt/kaspersky/kesl', 'type': 'dir'},
+              {'path': '/opt/kaspersky/klnagent64/bin/klnagchk', 'type': 'file'},
+              {'path': '/opt/kaspersky/klnagent64', 'type': 'dir'},
+              {'path': '/var/opt/kaspersky/klnagent64', 'type': 'dir'},
+              {'path': '/opt/kaspersky', 'type': 'dir'},
+              {'path': '/var/opt/kaspersky', 'type': 'dir'}]
+KESL_GROUPS = [{'name': 'kesladmin', 'gid': 999}, {'name': 'kesluser', 'gid': 998}, {'name': 'keslaudit', 'gid': 997},
+               {'name': 'nokesl', 'gid': 996}]
+
+
+def debian_kesl(catalog, **kwargs):
+    inv = inventory(os={'name': 'Debian GNU/Linux 12 (bookworm)', 'family': 'debian', 'version': '12'},
+                    commands=[{'id': 'dpkg', 'argv': ['dpkg-query', '-W'], 'rc': 0,
+                               'stdout': fixture_text('linux', 'dpkg-query-kesl.txt'), 'stderr': ''}],
+                    units=KESL_UNITS, paths=KESL_PATHS, groups=KESL_GROUPS, **kwargs)
+    return facts_of(inv, catalog)
+
+
+def redhat_kesl(catalog, version='9'):
+    inv = inventory(os={'name': 'Red Hat Enterprise Linux 9.4', 'family': 'redhat', 'version': version},
+                    commands=[{'id': 'rpm', 'argv': ['rpm', '-qa'], 'rc': 0,
+                               'stdout': fixture_text('linux', 'rpm-kesl.txt'), 'stderr': ''}],
+                    units=KESL_UNITS, paths=KESL_PATHS)
+    return facts_of(inv, catalog)
+
+
+# ----------------------------------------------------------------------------- Linux ordering
+
+def test_linux_order_gui_then_kesl_then_agent(catalog, policies):
+    plan, record = plan_for(debian_kesl(catalog), policies, catalog, replacement='clamav')
+    assert record['status'] == 'noncompliant'
+    assert plan['needs_action'] is True and plan['blocked'] == []
+    assert plan['target_ids'] == ['kaspersky.kesl_gui', 'kaspersky.kesl', 'kaspersky.klnagent_linux']
+    linux = plan['linux']
+    assert linux['pkg_mgr'] == 'apt'
+    assert [p['id'] for p in linux['products']] == plan['target_ids']
+    assert [p['package']['names'] for p in linux['products']] == [['kesl-gui'], ['kesl'], ['klnagent64']]
+    assert all(p['package']['purge'] for p in linux['products'])
+    kesl = linux['products'][1]
+    assert kesl['units'] == ['kesl.service', 'kesl-supervisor.service']
+    assert kesl['groups'] == ['kesladmin', 'kesluser', 'keslaudit', 'nokesl']
+    assert '/var/opt/kaspersky/kesl' in kesl['paths'] and '/etc/opt/kaspersky/kesl' in kesl['paths']
+    assert linux['products'][2]['units'] == ['klnagent64.service']
+    assert linux['vendor_roots'] == ['/opt/kaspersky', '/var/opt/kaspersky', '/etc/opt/kaspersky', '/etc/kaspersky']
+
+
+def test_linux_actions_are_ordered_and_replacement_comes_first(catalog, policies):
+    plan, _record = plan_for(debian_kesl(catalog), policies, catalog, replacement='clamav')
+    actions = plan['actions']
+    assert actions[0].startswith('ensure replacement clamav')
+    idx = dict((name, i) for i, a in enumerate(actions) for name in ('purge kesl-gui', 'purge kesl ', 'purge klnagent64') if name in a + ' ')
+    assert idx['purge kesl-gui'] < idx['purge kesl '] < idx['purge klnagent64']
+    stop_agent = [i for i, a in enumerate(actions) if 'stop and disable klnagent64.service' in a][0]
+    assert stop_agent > idx['purge kesl ']
+    assert actions[-1].startswith('detect again')
+
+
+def test_rpm_family_uses_dnf_and_yum_on_el7(catalog, policies):
+    plan, _record = plan_for(redhat_kesl(catalog), policies, catalog)
+    assert plan['linux']['pkg_mgr'] == 'dnf'
+    assert [p['package']['names'] for p in plan['linux']['products'] if p['package']] == [['kesl'], ['klnagent64']]
+    assert not any(p['package']['purge'] for p in plan['linux']['products'] if p['package'])
+    plan7, _record = plan_for(redhat_kesl(catalog, version='7.9'), policies, catalog)
+    assert plan7['linux']['pkg_mgr'] == 'yum'
+
+
+def test_package_manager_decisions():
+    assert rem.package_manager('apt') == 'apt'
+    assert rem.package_manager('dnf5') == 'dnf'
+    assert rem.package_manager(None, 'debian') == 'apt'
+    assert rem.package_manager(None, 'redhat', '9.4') == 'dnf'
+    assert rem.package_manager(None, 'redhat', '7') == 'yum'
+    assert rem.package_manager(None, 'suse') == 'zypper'
+    assert rem.package_manager('rpm', 'redhat', '9') == 'rpm'
+    assert rem.package_manager(None, None) == 'unknown'
+
+
+def test_rpm_fallback_erases_one_product_at_a_time_in_order(catalog, policies):
+    plan, _record = plan_for(redhat_kesl(catalog), policies, catalog, pkg_mgr='rpm')
+    argvs = [p['package']['argv'] for p in plan['linux']['products'] if p['package']]
+    assert argvs == [['rpm', '-e', 'kesl'], ['rpm', '-e', 'klnagent64']]
+    assert rem.package_step('apt', ['kesl'], purge=False)['describe'] == 'apt-get remove kesl'
+    assert rem.package_step('zypper', ['kesl'])['describe'] == 'zypper remove kesl'
+    assert rem.package_step('unknown', ['kesl'])['argv'] is None
+
+
+def test_residue_only_host_is_left_alone(catalog, policies):
+    inv = inventory(os={'family': 'debian'}, paths=[{'path': '/var/opt/kaspersky', 'type': 'dir'}],
+                    groups=[{'name': 'kesladmin', 'gid': 999}])
+    plan, record = plan_for(facts_of(inv, catalog), policies, catalog)
+    assert record['status'] == 'compliant'
+    assert plan['needs_action'] is False
+    assert plan['skip_reason'].startswith('compliant')
+    assert plan['linux'] is None
+
+
+def test_kernel_modules_and_options(catalog, policies):
+    inv = inventory(os={'family': 'debian'}, commands=[{'id': 'dpkg', 'argv': ['dpkg-query', '-W'], 'rc': 0,
+                                                        'stdout': 'kav4fs\t8.0.4.312\ti386\tinstall ok installed\n', 'stderr': ''}],
+                    kernel_modules=[{'name': 'kav4fs_oas'}, {'name': 'redirfs'}])
+    plan, _record = plan_for(facts_of(inv, catalog), policies, catalog)
+    product = plan['linux']['products'][0]
+    assert product['id'] == 'kaspersky.kav4fs'
+    assert product['kernel_modules'] == ['kav4fs_oas', 'redirfs']
+    plan2, _record = plan_for(facts_of(inv, catalog), policies, catalog, unload_kernel_modules=False, remove_groups=False)
+    assert plan2['linux']['products'][0]['kernel_modules'] == []
+
+
+# ----------------------------------------------------------------------------- policy, waivers, force
+
+def test_waived_host_is_untouched(catalog, policies):
+    waiver = {'hosts': ['lab-*'], 'expires': '2027-01-31', 'owner': 'jane', 'ticket': 'SEC-1', 'reason': 'isolated lab'}
+    plan, record = plan_for(debian_kesl(catalog), policies, catalog, waivers=[waiver], host='lab-3')
+    assert record['status'] == 'waived'
+    assert plan['needs_action'] is False
+    assert plan['skip_reason'].startswith('waived')
+    assert plan['target_ids'] == [] and plan['linux'] is None
+
+
+def test_partly_waived_host_keeps_the_waived_product_and_vendor_dirs(catalog, policies):
+    waiver = {'hosts': ['web1'], 'products': ['kaspersky.klnagent_linux'], 'expires': '2027-01-31', 'owner': 'jane',
+              'ticket': 'SEC-2', 'reason': 'KSC migration'}
+    plan, _record = plan_for(debian_kesl(catalog), policies, catalog, waivers=[waiver])
+    assert plan['target_ids'] == ['kaspersky.kesl_gui', 'kaspersky.kesl']
+    assert [e['id'] for e in plan['excluded']] == ['kaspersky.klnagent_linux']
+    assert plan['linux']['vendor_roots'] == []
+    assert any('vendor directories kept' in w for w in plan['warnings'])
+
+
+def test_expired_waiver_is_enforced(catalog, policies):
+    waiver = {'hosts': ['web1'], 'expires': '2025-01-31', 'owner': 'jane', 'ticket': 'SEC-3', 'reason': 'old'}
+    plan, record = plan_for(debian_kesl(catalog), policies, catalog, waivers=[waiver])
+    assert record['status'] == 'waiver_expired'
+    assert plan['needs_action'] is True
+
+
+def test_warning_needs_force(catalog, policies):
+    future = [{'id': 'bis-kaspersky-2024', 'enforcement_date': '2027-06-01'}]
+    _v, pols = pol.load_policies(overrides=future)
+    plan, record = plan_for(debian_kesl(catalog), pols, catalog)
+    assert record['status'] == 'warning'
+    assert plan['needs_action'] is False and 'force' in plan['skip_reason']
+    forced, _record = plan_for(debian_kesl(catalog), pols, catalog, force=True)
+    assert forced['needs_action'] is True and len(forced['target_ids']) == 3
+
+
+def test_unknown_status_is_never_changed(catalog, policies):
+    facts = facts_of(inventory(errors=[{'source': 'packages', 'message': 'dpkg-query failed'}]), catalog)
+    plan, record = plan_for(facts, policies, catalog)
+    assert record['status'] == 'unknown'
+    assert plan['needs_action'] is False and 'unknown' in plan['skip_reason']
+
+
+def test_replacement_none_without_active_protection_is_blocked(catalog, policies):
+    plan, _record = plan_for(debian_kesl(catalog), policies, catalog, replacement='none')
+    assert plan['blocked'] and 'unprotected' in plan['blocked'][0]
+    assert plan['actions'][0].startswith('nothing:')
+    clam_unit = {'name': 'clamav-daemon.service', 'path': '/lib/systemd/system/clamav-daemon.service', 'active_state': 'active',
+                 'unit_file_state': 'enabled'}
+    facts = facts_of(inventory(os={'family': 'debian'}, commands=[{'id': 'dpkg', 'argv': ['dpkg-query', '-W'], 'rc': 0,
+                                                                  'stdout': fixture_text('linux', 'dpkg-query-kesl.txt'), 'stderr': ''}],
+                               units=KESL_UNITS + [clam_unit]), catalog)
+    plan2, _record = plan_for(facts, policies, catalog, replacement='none')
+    assert plan2['blocked'] == [] and plan2['protection_active'] == ['clamav']
+
+
+def test_oem_engine_is_left_for_its_vendor(catalog, policies):
+    inv = inventory(os={'family': 'debian'}, paths=[{'path': '/opt/kaspersky/ScanEngine/bin/kavhttpd', 'type': 'file'}])
+    plan, _record = plan_for(facts_of(inv, catalog), policies, catalog)
+    assert plan['needs_action'] is True
+    assert [m['id'] for m in plan['manual']] == ['kaspersky.scan_engine']
+    assert plan['blocked'] and 'automatically' in plan['blocked'][0]
+
+
+# ----------------------------------------------------------------------------- Windows
+
+KES_CODE = '{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}'
+NA_CODE = '{BCF4CF24-88AB-45E1-A6E6-40C8278A70C5}'
+
+
+def windows_facts(catalog, installation_type='Client', with_codes=True):
+    uninstall = [
+        {'hive': 'HKLM', 'view': '32', 'key': NA_CODE if with_codes else 'KasperskyNetworkAgent',
+         'display_name': 'Kaspersky Security Center Network Agent', 'display_version': '14.2.0.26967', 'publisher': 'AO Kaspersky Lab'},
+        {'hive': 'HKLM', 'view': '32', 'key': KES_CODE if with_codes else 'KES',
+         'display_name': 'Kaspersky Endpoint Security for Windows', 'display_version': '12.1.0.506', 'publisher': 'AO Kaspersky Lab'},
+    ]
+    inv = inventory('windows', os={'family': 'windows', 'installation_type': installation_type}, uninstall=uninstall,
+                    services=[{'name': 'klif', 'kind': 'driver', 'state': 'running', 'start': 'boot'}],
+                    security_center=[{'display_name': 'Kaspersky Endpoint Security for Windows', 'product_state': 266240}])
+    return facts_of(inv, catalog)
+
+
+def test_windows_kes_before_network_agent_with_runtime_product_codes(catalog, policies):
+    plan, _record = plan_for(windows_facts(catalog), policies, catalog,
+                             credentials={'kes_login': 'KLAdmin', 'kes_password': CANARY, 'network_agent_password': NA_CANARY})
+    win = plan['windows']
+    assert [s['id'] for s in win['steps']] == ['kaspersky.kes_windows', 'kaspersky.network_agent']
+    assert [s['product_code'] for s in win['steps']] == [KES_CODE, NA_CODE]
+    assert win['steps'][0]['properties'] == ['KLLOGIN', 'KLPASSWD']
+    assert win['steps'][1]['properties'] == ['KLUNINSTPASSWD']
+    assert win['steps'][0]['log_path'].startswith('C:\\Windows\\Temp\\banned_av_kaspersky_kes_windows_')
+    assert win['drivers'] == ['klif']
+    assert win['client'] is True and win['security_center'] == ['Kaspersky Endpoint Security for Windows']
+    assert win['expected_return_codes'] == [0, 1603, 1605, 1618, 1641, 3010]
+    assert plan['credentials'] == {'kes': True, 'kes_login': True, 'network_agent': True}
+    kes_action = [a for a in plan['actions'] if KES_CODE in a][0]
+    assert 'KLPASSWD=<secret>' in kes_action and '/qn /norestart /L*v' in kes_action
+
+
+def test_windows_without_product_code_is_manual_not_guessed(catalog, policies):
+    plan, _record = plan_for(windows_facts(catalog, with_codes=False), policies, catalog)
+    assert plan['windows']['steps'] == []
+    assert {m['id'] for m in plan['manual']} >= {'kaspersky.kes_windows', 'kaspersky.network_agent'}
+    assert all('ProductCode' in m['reason'] for m in plan['manual'])
+
+
+def test_windows_without_password_warns_about_1603(catalog, policies):
+    plan, _record = plan_for(windows_facts(catalog, 'Server'), policies, catalog)
+    assert plan['windows']['client'] is False
+    assert all(s['properties'] == [] for s in plan['windows']['steps'])
+    assert any('1603' in w for w in plan['warnings'])
+
+
+# ----------------------------------------------------------------------------- MSI exit codes
+
+@pytest.mark.parametrize('rc,result,reboot,success', [
+    (0, 'removed', False, True),
+    (3010, 'removed', True, True),
+    (1641, 'removed', True, True),
+    (1605, 'absent', False, True),
+    (1618, 'retry', False, False),
+    (1603, 'blocked', False, False),
+    (1602, 'failed', False, False),
+    ('x', 'failed', False, False),
+])
+def test_msi_exit_codes(rc, result, reboot, success):
+    out = rem.msi_result(rc, 'C:\\Windows\\Temp\\kes.log')
+    assert out['result'] == result
+    assert out['reboot_required'] is reboot
+    assert out['success'] is success
+
+
+def test_msi_1603_names_password_self_defence_and_log():
+    reason = rem.msi_result(1603, 'C:\\Windows\\Temp\\kes.log')['reason']
+    assert 'password' in reason and 'self-defence' in reason and 'C:\\Windows\\Temp\\kes.log' in reason
+    assert rem.msi_result(1618)['retry'] is True
+    table = rem.msi_exit_code_table()
+    assert table['3010']['reboot_required'] and table['default']['blocked']
+
+
+def test_retry_back_off():
+    assert rem.retry_delays(4, 30) == [30, 60, 120]
+    assert rem.retry_delays(1) == []
+    assert rem.retry_delays(10, 100)[-1] == 600
+
+
+# ----------------------------------------------------------------------------- credentials
+
+def test_network_agent_password_encoding():
+    assert rem.encode_kluninstpasswd('P@ss') == '5000400073007300'
+    assert rem.encode_kluninstpasswd('ä') == 'E400'
+    assert rem.encode_kluninstpasswd('\U0001F512') == '3DD812DD'
+    with pytest.raises(ValueError):
+        rem.encode_kluninstpasswd(None)
+
+
+def test_secret_arguments_quote_and_encode():
+    assert rem.secret_arguments('kes', None, 'pa ss"w') == 'KLLOGIN="KLAdmin" KLPASSWD="pa ss""w"'
+    assert rem.secret_arguments('kes', 'admin', 'x') == 'KLLOGIN="admin" KLPASSWD="x"'
+    assert rem.secret_arguments('network_agent', network_agent_password='P@ss') == 'KLUNINSTPASSWD=5000400073007300'
+    assert rem.secret_arguments('kes') == ''
+    assert rem.secret_arguments(None, 'a', 'b', 'c') == ''
+    with pytest.raises(ValueError):
+        rem.msi_property('bad name', 'x')
+
+
+def test_no_secret_in_plan_or_outcome(catalog, policies):
+    creds = {'kes_login': 'SecretAdminLogin', 'kes_password': CANARY, 'network_agent_password': NA_CANARY}
+    for facts in (windows_facts(catalog), debian_kesl(catalog)):
+        plan, _record = plan_for(facts, policies, catalog, credentials=creds)
+        text = json.dumps(plan)
+        outcome = rem.decide_outcome(plan, facts, None, {'product': 'defender', 'healthy': True, 'active': True},
+                                     {'ensure_ok': True, 'msi': [{'id': 'x', 'product_code': KES_CODE, 'rc': 1603, 'log_path': 'C:\\l.log'}]})
+        text += json.dumps(outcome)
+        for secret in (CANARY, NA_CANARY, 'SecretAdminLogin', rem.encode_kluninstpasswd(NA_CANARY)):
+            assert secret not in text
+
+
+# ----------------------------------------------------------------------------- outcome state machine
+
+HEALTHY = {'product': 'clamav', 'healthy': True, 'active': True, 'checks': [{'name': 'clamd active', 'ok': True}]}
+
+
+def after(catalog, policies, facts):
+    return facts, pol.evaluate_host('web1', facts, policies, [], AS_OF, [])
+
+
+def clean_facts(catalog, clamav_active=True):
+    unit = {'name': 'clamav-daemon.service', 'path': '/lib/systemd/system/clamav-daemon.service',
+            'active_state': 'active' if clamav_active else 'failed', 'unit_file_state': 'enabled'}
+    return facts_of(inventory(os={'family': 'debian'}, units=[unit]), catalog)
+
+
+def test_outcome_remediated(catalog, policies):
+    plan, _r = plan_for(debian_kesl(catalog), policies, catalog)
+    facts, record = after(catalog, policies, clean_facts(catalog))
+    out = rem.decide_outcome(plan, facts, record, HEALTHY, {'ensure_ok': True, 'actions': ['apt-get purge kesl-gui']})
+    assert out['outcome'] == 'remediated'
+    assert out['before'] and any('kesl' in line for line in out['before'])
+    assert out['after'] == ['protection clamav: active']
+    assert pol.evaluate_host('web1', facts, policies, [], AS_OF, [], remediation=out)['status'] == 'remediated'
+
+
+def test_outcome_blocked_when_replacement_unhealthy(catalog, policies):
+    plan, _r = plan_for(debian_kesl(catalog), policies, catalog)
+    before = debian_kesl(catalog)
+    facts, record = after(catalog, policies, before)
+    out = rem.decide_outcome(plan, facts, record, {'product': 'clamav', 'healthy': False, 'active': False,
+                                                   'reasons': ['package clamav-daemon cannot be installed']},
+                             {'ensure_ok': False})
+    assert out['outcome'] == 'blocked'
+    assert 'left in place' in out['reasons'][0] and 'cannot be installed' in out['reasons'][0]
+
+
+def test_outcome_degraded_when_unprotected_after_removal(catalog, policies):
+    plan, _r = plan_for(debian_kesl(catalog), policies, catalog)
+    facts, record = after(catalog, policies, clean_facts(catalog, clamav_active=False))
+    out = rem.decide_outcome(plan, facts, record, dict(HEALTHY, active=False), {'ensure_ok': True})
+    assert out['outcome'] == 'degraded' and 'unprotected' in out['reasons'][0]
+
+
+def test_outcome_degraded_when_removal_half_failed(catalog, policies):
+    plan, _r = plan_for(debian_kesl(catalog), policies, catalog)
+    inv = inventory(os={'family': 'debian'}, commands=[{'id': 'dpkg', 'argv': ['dpkg-query', '-W'], 'rc': 0,
+                                                        'stdout': 'klnagent64\t14.2.0.26967\tamd64\tinstall ok installed\n', 'stderr': ''}],
+                    units=[{'name': 'clamav-daemon.service', 'path': '/x', 'active_state': 'active', 'unit_file_state': 'enabled'}])
+    facts, record = after(catalog, policies, facts_of(inv, catalog))
+    out = rem.decide_outcome(plan, facts, record, HEALTHY,
+                             {'ensure_ok': True, 'failed': [{'id': 'kaspersky.klnagent_linux', 'step': 'package removal', 'msg': 'dpkg error'}]})
+    assert out['outcome'] == 'degraded'
+    assert any('removal incomplete' in r for r in out['reasons'])
+    assert any('dpkg error' in r for r in out['reasons'])
+
+
+def test_outcome_blocked_when_nothing_was_removed(catalog, policies):
+    plan, _r = plan_for(windows_facts(catalog), policies, catalog)
+    facts, record = after(catalog, policies, windows_facts(catalog))
+    facts['protection'] = [{'id': 'microsoft_defender', 'approved': True, 'active': True}]
+    out = rem.decide_outcome(plan, facts, record, {'product': 'defender', 'healthy': True, 'active': True},
+                             {'ensure_ok': True, 'msi': [{'id': 'kaspersky.kes_windows', 'product_code': KES_CODE, 'rc': 1603,
+                                                          'log_path': 'C:\\Windows\\Temp\\kes.log'}],
+                              'failed': [{'id': 'kaspersky.kes_windows', 'step': 'msiexec', 'msg': 'exit 1603'}]})
+    assert out['outcome'] == 'blocked'
+    assert any('1603' in a and 'kes.log' in a for a in out['actions'])
+
+
+def test_outcome_reboot_pending_for_drivers_only(catalog, policies):
+    plan, _r = plan_for(windows_facts(catalog), policies, catalog)
+    inv = inventory('windows', os={'family': 'windows', 'installation_type': 'Client'},
+                    services=[{'name': 'klif', 'kind': 'driver', 'state': 'running', 'start': 'boot'},
+                              {'name': 'WinDefend', 'kind': 'service', 'state': 'running', 'start': 'auto'}])
+    facts, record = after(catalog, policies, facts_of(inv, catalog))
+    run = {'ensure_ok': True, 'reboot_required': True, 'rebooted': False}
+    out = rem.decide_outcome(plan, facts, record, {'product': 'defender', 'healthy': True, 'active': True}, run)
+    assert out['outcome'] == 'reboot_pending'
+    assert rem.decide_outcome(plan, clean_facts(catalog), None, HEALTHY, run)['outcome'] == 'reboot_pending'
+    done = dict(run, rebooted=True)
+    assert rem.decide_outcome(plan, clean_facts(catalog), None, HEALTHY, done)['outcome'] == 'remediated'
+
+
+def test_outcome_check_mode_and_skipped(catalog, policies):
+    plan, _r = plan_for(debian_kesl(catalog), policies, catalog)
+    out = rem.decide_outcome(plan, None, None, None, {'check_mode': True})
+    assert out['outcome'] is None and out['planned'] is True and out['actions'] == plan['actions']
+    waiver = {'hosts': ['web1'], 'expires': '2027-01-31', 'owner': 'jane', 'ticket': 'SEC-1', 'reason': 'lab'}
+    skipped, _r = plan_for(debian_kesl(catalog), policies, catalog, waivers=[waiver])
+    out = rem.decide_outcome(skipped, None, None, None, {})
+    assert out['outcome'] is None and out['skipped'] is True and out['reasons'][0].startswith('left alone: waived')
+
+
+def test_outcome_unreached_after_check_is_degraded(catalog, policies):
+    plan, _r = plan_for(debian_kesl(catalog), policies, catalog)
+    assert rem.decide_outcome(plan, None, None, HEALTHY, {'ensure_ok': True})['outcome'] == 'degraded'
+
+
+# ----------------------------------------------------------------------------- macOS
+
+def test_macos_uninstall_scripts_in_order(catalog, policies):
+    inv = inventory('darwin', os={'family': 'darwin'},
+                    receipts=[{'id': 'com.kaspersky.klnagent.core', 'version': '14'}, {'id': 'com.kaspersky.kav.core', 'version': '12'}],
+                    launchd=[{'label': 'com.kaspersky.kav', 'path': '/Library/LaunchDaemons/com.kaspersky.kav.plist'}],
+                    paths=[{'path': '/Library/Application Support/Kaspersky Lab/KAV/Binaries/UninstallScript', 'type': 'file'}])
+    plan, _record = plan_for(facts_of(inv, catalog), policies, catalog, replacement='mdatp')
+    mac = plan['darwin']
+    assert [s['id'] for s in mac['uninstall_scripts']] == ['kaspersky.kes_mac', 'kaspersky.klnagent_mac']
+    assert mac['launchd'] == [{'label': 'com.kaspersky.kav', 'path': '/Library/LaunchDaemons/com.kaspersky.kav.plist'}]
+    assert mac['vendor_roots'] == ['/Library/Application Support/Kaspersky Lab']
+    assert 'com.kaspersky.kav.core' in mac['receipts']
+
+
+def test_vendor_roots_by_platform(catalog):
+    assert rem.vendor_roots(catalog.entries, 'windows')['kaspersky'][0].startswith('C:\\')
+    assert rem.path_platform('/Library/Application Support/x') == 'darwin'
+    assert rem.path_platform('/opt/kaspersky') == 'linux'
