@@ -80,16 +80,13 @@ author:
 '''
 
 EXAMPLES = r'''
-- name: Detect banned anti-virus without gathering facts
-  hosts: all
-  gather_facts: false
-  tasks:
-    - name: Detect
-      fleetsec.banned_av.av_facts:
+# In a play with gather_facts: false
+- name: Detect banned anti-virus
+  fleetsec.banned_av.av_facts:
 
-    - name: Show what was found
-      ansible.builtin.debug:
-        msg: "{{ ansible_facts.banned_av.findings | map(attribute='product') | list }}"
+- name: Show what was found
+  ansible.builtin.debug:
+    msg: "{{ ansible_facts.banned_av.findings | map(attribute='product') | list }}"
 
 - name: Scan a mounted golden image instead of the live system
   fleetsec.banned_av.av_facts:
