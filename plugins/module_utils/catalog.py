@@ -159,16 +159,17 @@ def validate_document(doc, origin):
     return str(doc.get('version', '')), entries
 
 
-def load_yaml_file(path):
+def load_yaml_file(path, error=CatalogError, what='catalogue'):
+    """Read a YAML data file; problems raise ``error`` with a message naming the ``what`` file."""
     if not HAS_YAML:
-        raise CatalogError("PyYAML is required to read %s" % path)
+        raise error("PyYAML is required to read %s" % path)
     try:
         with open(path, 'rb') as handle:
             return yaml.safe_load(handle)
     except (IOError, OSError) as exc:
-        raise CatalogError("cannot read catalogue file %s: %s" % (path, exc))
+        raise error("cannot read %s file %s: %s" % (what, path, exc))
     except yaml.YAMLError as exc:
-        raise CatalogError("catalogue file %s is not valid YAML: %s" % (path, exc))
+        raise error("%s file %s is not valid YAML: %s" % (what, path, exc))
 
 
 def builtin_files(kind='products', base=BUILTIN_DIR):

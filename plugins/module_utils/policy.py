@@ -18,13 +18,7 @@ import fnmatch
 import glob
 import os
 
-try:
-    import yaml
-    HAS_YAML = True
-except ImportError:  # pragma: no cover
-    HAS_YAML = False
-
-from ansible_collections.fleetsec.banned_av.plugins.module_utils.catalog import BUILTIN_DIR, FINDING_CATEGORIES
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.catalog import BUILTIN_DIR, FINDING_CATEGORIES, load_yaml_file
 
 #: every host status, in report order
 STATUSES = ('compliant', 'warning', 'noncompliant', 'waived', 'waiver_expired', 'unknown',
@@ -102,18 +96,6 @@ def validate_policy(policy, where):
     return out
 
 
-def _load_yaml(path):
-    if not HAS_YAML:
-        raise PolicyError('PyYAML is required to read %s' % path)
-    try:
-        with open(path, 'rb') as handle:
-            return yaml.safe_load(handle)
-    except (IOError, OSError) as exc:
-        raise PolicyError("cannot read policy file %s: %s" % (path, exc))
-    except yaml.YAMLError as exc:
-        raise PolicyError("policy file %s is not valid YAML: %s" % (path, exc))
-
-
 def load_policies(extra_files=None, overrides=None, base=BUILTIN_DIR):
     """Built-in policies, then user files, then inline overrides (merged field by field by id).
 
@@ -126,7 +108,7 @@ def load_policies(extra_files=None, overrides=None, base=BUILTIN_DIR):
     for path in list(paths) + list(extra_files or []):
         if not os.path.isfile(path):
             raise PolicyError("policy file %s does not exist" % path)
-        doc = _load_yaml(path)
+        doc = load_yaml_file(path, PolicyError, 'policy')
         if not isinstance(doc, dict) or not isinstance(doc.get('policies'), list):
             raise PolicyError("%s: field 'policies' must be a list" % path)
         if path in paths:

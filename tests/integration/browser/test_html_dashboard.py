@@ -23,7 +23,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-from html.parser import HTMLParser
 
 import pytest
 
@@ -33,14 +32,12 @@ sys.path.insert(0, HERE)
 import render_dashboard  # noqa: E402  pylint: disable=wrong-import-position
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import common  # noqa: E402
+from ansible_collections.fleetsec.banned_av.tests.support import html_dom  # noqa: E402
 
 OUTPUT = os.environ.get("TEST_OUTPUT") or os.path.join(HERE, "..", "..", "output")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--disable-extensions", "--hide-scrollbars", "--mute-audio"]
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-
-
 def _chromium():
     for candidate in (os.environ.get("CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium",
                       shutil.which("chromium-browser"), shutil.which("google-chrome")):
@@ -70,57 +67,9 @@ def run_chromium(args, timeout=90):
     return out.decode("utf-8")
 
 
-# ---------------------------------------------------------------- a small DOM of the dump
-
-class Node:
-    def __init__(self, tag, attrs, parent=None):
-        self.tag, self.attrs, self.parent, self.children = tag, dict(attrs), parent, []
-
-    def text(self):
-        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
-
-    def classes(self):
-        return (self.attrs.get("class") or "").split()
-
-    def iter(self, tag=None, cls=None, **attrs):
-        for child in self.children:
-            if isinstance(child, Node):
-                if ((tag is None or child.tag == tag) and (cls is None or cls in child.classes())
-                        and all(child.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())):
-                    yield child
-                yield from child.iter(tag, cls, **attrs)
-
-    def find(self, tag=None, cls=None, **attrs):
-        return next(self.iter(tag, cls, **attrs), None)
-
-
-class Builder(HTMLParser):
-    def __init__(self):
-        HTMLParser.__init__(self, convert_charrefs=True)
-        self.root = self.cur = Node("#root", {})
-
-    def handle_starttag(self, tag, attrs):
-        node = Node(tag, attrs, self.cur)
-        self.cur.children.append(node)
-        if tag not in VOID:
-            self.cur = node
-
-    def handle_endtag(self, tag):
-        node = self.cur
-        while node is not None and node.tag != tag:
-            node = node.parent
-        if node is not None:
-            self.cur = node.parent
-
-    def handle_data(self, data):
-        self.cur.children.append(data)
-
-
 def parse(markup):
-    builder = Builder()
-    builder.feed(markup)
-    builder.close()
-    return builder.root
+    """The DOM Chromium dumped (tolerant: a dump may close elements Chromium opened itself)."""
+    return html_dom.parse(markup, strict=False)
 
 
 def rows(root):

@@ -11,63 +11,14 @@ import base64
 import hashlib
 import json
 import re
-from html.parser import HTMLParser
 
 import pytest
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import common, html_report, json_report
-
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-
-
-class Node:
-    def __init__(self, tag, attrs, parent=None):
-        self.tag, self.attrs, self.parent, self.children = tag, dict(attrs), parent, []
-
-    def text(self):
-        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
-
-    def iter(self, tag=None, **attrs):
-        for child in self.children:
-            if isinstance(child, Node):
-                if (tag is None or child.tag == tag) and all(
-                        (v in (child.attrs.get(k.rstrip("_")) or "").split()) if k == "class_" else child.attrs.get(k) == v
-                        for k, v in attrs.items()):
-                    yield child
-                yield from child.iter(tag, **attrs)
-
-    def find(self, tag=None, **attrs):
-        return next(self.iter(tag, **attrs), None)
-
-
-class Builder(HTMLParser):
-    def __init__(self):
-        HTMLParser.__init__(self, convert_charrefs=True)
-        self.root = self.cur = Node("#root", {})
-
-    def handle_starttag(self, tag, attrs):
-        node = Node(tag, attrs, self.cur)
-        self.cur.children.append(node)
-        if tag not in VOID:
-            self.cur = node
-
-    def handle_endtag(self, tag):
-        node = self.cur
-        while node is not None and node.tag != tag:
-            node = node.parent
-        assert node is not None, "stray </%s>" % tag
-        self.cur = node.parent
-
-    def handle_data(self, data):
-        self.cur.children.append(data)
-
+from ansible_collections.fleetsec.banned_av.tests.support.html_dom import parse
 
 def dom(data):
-    builder = Builder()
-    builder.feed(data.decode("utf-8"))
-    builder.close()
-    assert builder.cur is builder.root, "unclosed <%s>" % builder.cur.tag
-    return builder.root
+    return parse(data.decode("utf-8"))
 
 
 def _script(text, ident):
