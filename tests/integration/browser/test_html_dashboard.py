@@ -38,6 +38,8 @@ OUTPUT = os.environ.get("TEST_OUTPUT") or os.path.join(HERE, "..", "..", "output
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--disable-extensions", "--hide-scrollbars", "--mute-audio"]
+
+
 def _chromium():
     for candidate in (os.environ.get("CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium",
                       shutil.which("chromium-browser"), shutil.which("google-chrome")):

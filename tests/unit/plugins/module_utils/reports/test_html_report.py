@@ -17,6 +17,7 @@ import pytest
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import common, html_report, json_report
 from ansible_collections.fleetsec.banned_av.tests.support.html_dom import parse
 
+
 def dom(data):
     return parse(data.decode("utf-8"))
 
