@@ -155,7 +155,7 @@ def package_manager(pkg_mgr=None, os_family=None, os_version=None):
         return 'apt'
     if family == 'redhat':
         try:
-            major = int(str(os_version or '').split('.')[0])
+            major = int(str(os_version or '').split('.', maxsplit=1)[0])
         except ValueError:
             major = None
         return 'yum' if major is not None and major <= 7 else 'dnf'
@@ -232,8 +232,8 @@ def evidence_lines(findings, protection=None, installed_only=False):
             lines.append('%s (%s): %s %s' % (finding.get('id'), state, item.get('kind'), item.get('value')))
     for prod in protection or []:
         active = prod.get('active')
-        lines.append('protection %s: %s%s' % (prod.get('id'), 'active' if active else 'inactive' if active is False else 'activity unknown',
-                                               '' if prod.get('approved') else ' (not approved)'))
+        state = 'active' if active else 'inactive' if active is False else 'activity unknown'
+        lines.append('protection %s: %s%s' % (prod.get('id'), state, '' if prod.get('approved') else ' (not approved)'))
     return lines
 
 

@@ -168,6 +168,7 @@ options:
     type: str
 extends_documentation_fragment:
   - action_common_attributes
+  - action_common_attributes.flow
 attributes:
   action:
     support: full
