@@ -124,9 +124,8 @@ class ActionModule(ActionBase):
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
 
         try:
-            as_of = policy_mod.parse_date(args['as_of'], 'as_of') if args['as_of'] else policy_mod.today_utc()
-            policy_version, policies = policy_mod.load_policies(args['policy_files'], args['policies'])
-            waivers = policy_mod.validate_waivers(args['waivers'])
+            as_of, policy_version, policies, waivers = policy_mod.load_context(
+                args['as_of'], args['policy_files'], args['policies'], args['waivers'])
             catalog = catalog_mod.load(extra_files=args['catalog_files'], extra_entries=args['catalog_entries'])
         except (policy_mod.PolicyError, catalog_mod.CatalogError) as exc:
             raise AnsibleActionFail(to_native(exc))

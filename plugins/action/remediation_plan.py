@@ -17,12 +17,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
-import json
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.fleetsec.banned_av.plugins.action.compliance_report import plain
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as policy_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import remediation as rem
@@ -63,16 +63,10 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def plain(value):
-    """Deep copy into plain JSON types (hostvars hold lazy, tagged containers)."""
-    return json.loads(json.dumps(value, default=to_native))
-
-
 def load_policy(args):
     """Policies, waivers and the evaluation date, exactly as compliance_report loads them."""
-    as_of = policy_mod.parse_date(args['as_of'], 'as_of') if args['as_of'] else policy_mod.today_utc()
-    _version, policies = policy_mod.load_policies(args['policy_files'], args['policies'])
-    waivers = policy_mod.validate_waivers(args['waivers'])
+    as_of, _version, policies, waivers = policy_mod.load_context(
+        args['as_of'], args['policy_files'], args['policies'], args['waivers'])
     return as_of, policies, waivers
 
 

@@ -135,6 +135,17 @@ def _merge_policy(merged, order, raw, where):
     merged[raw['id']] = validate_policy(raw, where)
 
 
+def load_context(as_of=None, policy_files=None, overrides=None, waivers=None):
+    """The evaluation context both the reports and remediation use.
+
+    Returns ``(as_of date, policy version, policies, validated waivers)``; ``as_of`` defaults to
+    today (UTC).
+    """
+    as_of = parse_date(as_of, 'as_of') if as_of else today_utc()
+    version, policies = load_policies(policy_files, overrides)
+    return as_of, version, policies, validate_waivers(waivers)
+
+
 def covering(policies, finding):
     for policy in policies:
         covers = policy['covers']
