@@ -29,6 +29,20 @@ ARGUMENT_SPEC = dict(
 )
 
 
+def compact_probe(probe):
+    """The probe without its empty kinds (collectors treat an absent kind as an empty list)."""
+    return dict((kind, values) for kind, values in probe.items() if values)
+
+
+def posix_probe(catalog, root):
+    """Probes for the POSIX collector: Linux and macOS for a live scan (it detects which one it
+    is on); every platform for an offline root, which may be a mounted Windows volume.
+    The argument travels with every host's module run: 4 KB instead of 9.6 KB for the built-in
+    catalogue (docs/performance.md)."""
+    platforms = catalog_mod.PLATFORMS if root != '/' else tuple(p for p in catalog_mod.PLATFORMS if p != 'windows')
+    return dict((p, compact_probe(catalog.probe(p))) for p in platforms)
+
+
 def build_facts(inventory, catalog, collected_at):
     """Turn one raw inventory into the ``ansible_facts.banned_av`` dict (pure, unit-tested)."""
     result = matcher.match(inventory, catalog)
@@ -81,10 +95,10 @@ class ActionModule(ActionBase):
                                                "it is not supported on a Windows target")
                 return result
             module_name = WINDOWS_COLLECTOR
-            module_args = {'probe': catalog.probe('windows')}
+            module_args = {'probe': compact_probe(catalog.probe('windows'))}
         else:
             module_name = POSIX_COLLECTOR
-            module_args = {'probe': dict((p, catalog.probe(p)) for p in catalog_mod.PLATFORMS), 'root': root}
+            module_args = {'probe': posix_probe(catalog, root), 'root': root}
 
         collected = self._execute_module(module_name=module_name, module_args=module_args, task_vars=task_vars)
         if collected.get('failed') or 'inventory' not in collected:

@@ -100,6 +100,13 @@ options:
       input fails before any host is contacted.
     type: bool
     default: false
+  detect_result_var:
+    description:
+      - Name of the variable the detection task registered (C(register:) of M(fleetsec.banned_av.av_facts)), for
+        example C(detect). A host's reachability (unreachable, failed, the error message) and this run's facts are
+        then read from it, so the play needs no C(set_fact) per host.
+      - C(banned_av_host_state), when a play sets it, still takes precedence.
+    type: str
 extends_documentation_fragment:
   - action_common_attributes
   - action_common_attributes.flow

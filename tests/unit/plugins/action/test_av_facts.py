@@ -50,8 +50,11 @@ def test_posix_host_runs_the_posix_collector_once():
     assert execute.call_count == 1
     kwargs = execute.call_args.kwargs
     assert kwargs['module_name'] == 'fleetsec.banned_av.av_collect_posix'
-    assert set(kwargs['module_args']['probe']) == {'linux', 'darwin', 'windows'}
+    # a live POSIX host is Linux or macOS: the Windows probe does not travel with every module run
+    assert set(kwargs['module_args']['probe']) == {'linux', 'darwin'}
     assert kwargs['module_args']['root'] == '/'
+    linux = kwargs['module_args']['probe']['linux']
+    assert 'kesl' in linux['packages'] and all(linux.values())  # empty kinds are left out
     facts = result['ansible_facts']['banned_av']
     assert result['changed'] is False
     assert facts['summary']['installed'] == ['kaspersky.kesl', 'kaspersky.kesl_gui', 'kaspersky.klnagent_linux']
@@ -66,6 +69,25 @@ def test_windows_host_runs_the_powershell_collector():
     assert execute.call_args.kwargs['module_name'] == 'fleetsec.banned_av.av_collect_win'
     assert 'klnagent' in execute.call_args.kwargs['module_args']['probe']['services']
     assert 'kaspersky.kes_windows' in result['ansible_facts']['banned_av']['summary']['installed']
+
+
+def test_offline_root_sends_every_platform_probe():
+    """An offline root may be a mounted Windows volume: the collector then needs the Windows probe."""
+    action = make_action({'root': '/mnt/image'})
+    with mock.patch.object(action, '_execute_module', return_value={'inventory': linux_inventory()}) as execute:
+        action.run(task_vars={})
+    probe = execute.call_args.kwargs['module_args']['probe']
+    assert set(probe) == {'linux', 'darwin', 'windows'}
+    assert 'klnagent' in probe['windows']['services']
+
+
+def test_compact_probe_gives_the_collector_the_same_queries():
+    """Leaving out empty kinds changes nothing for the collector, which reads absent kinds as []."""
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
+    full = catalog_mod.load().probe('linux')
+    compact = av_facts.compact_probe(full)
+    assert any(not v for v in full.values()) and all(compact.values())
+    assert dict((k, compact.get(k, [])) for k in full) == full
 
 
 def test_root_on_windows_target_is_refused_before_running_anything():
