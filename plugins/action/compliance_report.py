@@ -7,7 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import datetime
+import gc
 import getpass
 import json
 import os
@@ -71,6 +73,24 @@ def plain(value):
     return json.loads(json.dumps(value, default=to_native))
 
 
+@contextlib.contextmanager
+def gc_paused():
+    """No cyclic garbage collection while a report is built.
+
+    A 100,000-host report allocates tens of millions of objects that all stay alive until the
+    files are written; every generation-2 collection walks all of them again, which took a
+    third of the time (37 s -> 25 s, docs/performance.md).  The report's data holds no
+    reference cycles; reference counting frees it as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def state_from_result(result):
     """A host's reachability from its registered detection result (``register:`` of av_facts)."""
     if not result:
@@ -88,11 +108,14 @@ class HostResults(object):
     variables the playbooks set with ``set_fact``.
 
     ``hostvars[name]`` computes *all* of a host's variables (inventory, group_vars, facts, magic
-    variables) to return any one of them: about 1.2 ms per host, two minutes at 100,000 hosts.
-    Task results live in the VariableManager's two fact caches, which hold exactly what the
-    strategy stored, so they are read from there (about 3 µs per host) when the ``hostvars``
-    object exposes them; any other mapping (older or newer ansible-core, tests) is read through
-    ``hostvars[name]``. Both paths give the same records (tests/unit/plugins/action).
+    variables) to return any one of them: about 1.2 ms per host, two minutes at 100,000 hosts,
+    and its lazy templating containers must then be deep-copied into plain types.  Task results
+    live in the VariableManager's two fact caches, which hold exactly what the strategy stored
+    (plain JSON types, as av_facts returned them), so they are read from there, without a copy,
+    when the ``hostvars`` object exposes them; any other mapping (older or newer ansible-core,
+    tests) is read through ``hostvars[name]``.  Both paths give the same records
+    (tests/unit/plugins/action/test_compliance_report.py).  ``policy.evaluate_host`` does not
+    modify what it reads.
     """
 
     def __init__(self, hostvars, detect_result_var=None):
@@ -117,7 +140,7 @@ class HostResults(object):
                 cached = self._facts.get(name) or {}
             except KeyError:  # file-based fact caches raise for a host they never saw
                 cached = {}
-            groups = sorted(g.name for g in host.get_groups() if g.name != 'all')
+            groups = sorted(str(g.name) for g in host.get_groups() if g.name != 'all')
             get = set_facts.get
             facts_source = cached
         else:
@@ -132,9 +155,16 @@ class HostResults(object):
             facts = detected['ansible_facts']['banned_av']  # this run's result wins over a cached fact
         else:
             facts = facts_source.get('banned_av')
-        state = get('banned_av_host_state') or state_from_result(detected)
-        remediation = get('banned_av_remediation') or None
-        return plain(facts), plain(groups), plain(state), plain(remediation)
+        if not (self.fast and (facts is None or type(facts) is dict)):
+            facts = plain(facts)
+        if not self.fast:
+            groups = plain(groups)
+        # set_fact values (state, remediation) may be templated, tagged data: small, copied
+        state = get('banned_av_host_state')
+        state = plain(state) if state else state_from_result(detected)
+        remediation = get('banned_av_remediation')
+        remediation = plain(remediation) if remediation else None
+        return facts, groups, state, remediation
 
 
 def build_report(host_records, run, policies):
@@ -217,41 +247,60 @@ class ActionModule(ActionBase):
             'user': _str_or_none(task_vars.get('awx_user_name', task_vars.get('tower_user_name'))) or _local_user(),
         }
 
+        result.update(generate(args, task_vars, run, as_of, policies, waivers, catalog.entries))
+        return result
+
+
+def generate(args, task_vars, run, as_of, policies, waivers, catalog_entries):
+    """Build the report (from the hosts' results, or by merging slices), write every format, and
+    return the task result's fields.  Everything the action does after validating its input."""
+    with gc_paused():
         if args['merge']:
-            try:
-                slices = [_read_report(p) for p in args['merge']]
-                report = json_report.merge(slices, names=args['merge'])
-            except ValueError as exc:
-                raise AnsibleActionFail('merge: %s' % to_native(exc))
-            report['run'].update(dict((k, v) for k, v in run.items() if k not in report['run'] or k == 'generated_at'))
-            report['run']['play'] = 'merge'
-            report['generated_at'] = run['generated_at']
+            report = merged_report(args['merge'], run)
         else:
             names = args['hosts'] if args['hosts'] is not None else task_vars.get('ansible_play_hosts_all', [])
             reader = HostResults(task_vars.get('hostvars', {}), args['detect_result_var'])
-            records = []
-            for name in names:
-                facts, groups, state, remediation = reader.read(name)
-                records.append(policy_mod.evaluate_host(name, facts, policies, waivers, as_of, groups, state, remediation))
-            report = build_report(records, run, policies)
-
+            report = hosts_report(names, reader, policies, waivers, as_of, run)
         report_dir = os.path.abspath(args['report_dir'])
-        paths = write_reports(report, report_dir, args['formats'], catalog_entries=catalog.entries)
+        paths = write_reports(report, report_dir, args['formats'], catalog_entries=catalog_entries)
         summary = report['summary']
-        failing = sorted(h['name'] for h in report['hosts'] if h['status'] in args['fail_on'])
-        result.update(
-            changed=False,
-            reports=paths,
-            summary=summary,
-            sha256=report['sha256'],
-            generated_at=report['generated_at'],
-            as_of=report['run']['as_of'],
-            report_dir=report_dir,
-            failing_hosts=failing,
-            hosts_by_status=dict((s, sorted(h['name'] for h in report['hosts'] if h['status'] == s)) for s in policy_mod.STATUSES),
-            msg='%d hosts: %s' % (summary['hosts'], ', '.join('%s %d' % (s, n) for s, n in summary['by_status'].items() if n)),
-        )
-        return result
+        by_status = dict((s, []) for s in policy_mod.STATUSES)
+        for host in report['hosts']:
+            by_status.setdefault(host['status'], []).append(host['name'])
+    return dict(
+        changed=False,
+        reports=paths,
+        summary=summary,
+        sha256=report['sha256'],
+        generated_at=report['generated_at'],
+        as_of=report['run']['as_of'],
+        report_dir=report_dir,
+        failing_hosts=sorted(name for status in args['fail_on'] for name in by_status.get(status, [])),
+        hosts_by_status=dict((s, sorted(by_status[s])) for s in policy_mod.STATUSES),
+        msg='%d hosts: %s' % (summary['hosts'], ', '.join('%s %d' % (s, n) for s, n in summary['by_status'].items() if n)),
+    )
+
+
+def merged_report(paths, run):
+    """One fleet report from the JSON reports of several job slices (``json_report.merge``)."""
+    try:
+        slices = [_read_report(p) for p in paths]
+        report = json_report.merge(slices, names=paths)
+    except ValueError as exc:
+        raise AnsibleActionFail('merge: %s' % to_native(exc))
+    report['run'].update(dict((k, v) for k, v in run.items() if k not in report['run'] or k == 'generated_at'))
+    report['run']['play'] = 'merge'
+    report['generated_at'] = run['generated_at']
+    return report
+
+
+def hosts_report(names, reader, policies, waivers, as_of, run):
+    """Evaluate every host named (``reader``: a ``HostResults``) and build the report document."""
+    records = []
+    for name in names:
+        facts, groups, state, remediation = reader.read(name)
+        records.append(policy_mod.evaluate_host(name, facts, policies, waivers, as_of, groups, state, remediation))
+    return build_report(records, run, policies)
 
 
 def _read_report(path):

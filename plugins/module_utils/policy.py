@@ -15,6 +15,7 @@ __metaclass__ = type
 import copy
 import datetime
 import fnmatch
+import functools
 import glob
 import os
 
@@ -47,6 +48,12 @@ def parse_date(value, what):
         return datetime.datetime.strptime(str(value).strip(), '%Y-%m-%d').date()
     except (TypeError, ValueError):
         raise PolicyError("%s must be a date YYYY-MM-DD, got %r" % (what, value))
+
+
+@functools.lru_cache(maxsize=1024)
+def _validated_date(value):
+    """A policy or waiver date, validated before any host was evaluated: parsed once, not per finding."""
+    return parse_date(value, 'date')
 
 
 def today_utc():
@@ -269,10 +276,10 @@ def evaluate_host(name, facts, policies, waivers, as_of, host_groups=(), state=N
                 severities.append('high')
                 record['reasons'].append('%s present; catalogued as %s and no policy gives it a date' % (label, finding['category']))
         else:
-            effective = parse_date(policy['enforcement_date'], 'enforcement_date') + datetime.timedelta(days=policy['grace_days'])
+            effective = _validated_date(policy['enforcement_date']) + datetime.timedelta(days=policy['grace_days'])
             waiver = waiver_for(waivers, name, host_groups, finding['id'])
             if waiver is not None:
-                expired = parse_date(waiver['expires'], 'expires') < as_of
+                expired = _validated_date(waiver['expires']) < as_of
                 record['waiver'] = dict(waiver, expired=expired)
                 if expired:
                     finding['verdict'] = 'waiver_expired'

@@ -180,3 +180,43 @@ def test_report_from_a_real_variable_manager(fleet, tmp_path):
         report = json.load(handle)
     stale = [h for h in report['hosts'] if h['name'] == 'stale.example.com'][0]
     assert stale['findings'] == [] and stale['reasons'] == ['unreachable: No route to host']
+
+
+def test_gc_is_paused_while_the_report_is_built_and_restored_after():
+    import gc
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        with cr.gc_paused():
+            assert not gc.isenabled()
+            raise RuntimeError('a rendering error')
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with cr.gc_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: left off
+    finally:
+        gc.enable()
+
+
+@pytest.mark.usefixtures('no_base_run')
+def test_merge_of_two_slices(tmp_path, fleet):
+    """merge reads the slices' JSON reports; every host once, the checksums checked."""
+    slices = []
+    for index, hosts in enumerate((NAMES[:3], NAMES[3:5])):
+        out = tmp_path / ('slice%d' % index)
+        make_action({'report_dir': str(out), 'hosts': hosts, 'as_of': '2026-11-27', 'formats': ['json'],
+                     'detect_result_var': 'detect'}).run(task_vars={'hostvars': fleet})
+        slices.append(str(out / 'banned_av_report.json'))
+    result = make_action({'report_dir': str(tmp_path / 'merged'), 'merge': slices, 'as_of': '2026-11-27',
+                          'formats': ['json', 'markdown']}).run(task_vars={})
+    assert result['summary']['hosts'] == 5
+    assert result['hosts_by_status']['unknown'] == ['broken.example.com', 'down.example.com']
+    with open(slices[0], 'rb') as handle:
+        data = handle.read()
+    tampered = tmp_path / 'tampered.json'
+    tampered.write_bytes(data.replace(b'"status":"noncompliant"', b'"status":"compliant"', 1))
+    from ansible.errors import AnsibleActionFail
+    with pytest.raises(AnsibleActionFail, match='merge:.*sha256'):
+        make_action({'report_dir': str(tmp_path / 'bad'), 'merge': [str(tampered), slices[1]],
+                     'formats': ['json']}).run(task_vars={})

@@ -29,10 +29,18 @@ def test_render_is_canonical_and_verifies(factory):
     doc = _parse(data)
     assert json_report.verify(doc)
     assert doc["sha256"] == json_report.digest(report)
-    # canonical: sorted keys, indent 2; rendering the parsed document again gives the same bytes
+    # a fixed layout: rendering the parsed document again gives the same bytes
     assert json_report.render(doc) == data
     assert data.index(b'"generated_at"') < data.index(b'"hosts"') < data.index(b'"schema"')
-    assert b'\n  "hosts": [\n    {\n' in data
+    # one top-level key per line, one host per line, each in canonical (compact) JSON
+    lines = data.decode("utf-8").split("\n")
+    assert lines[0] == "{" and lines[-2:] == ["}", ""]
+    start = lines.index('  "hosts":[')
+    host_lines = lines[start + 1:start + 1 + len(report["hosts"])]
+    assert [json.loads(line.strip().rstrip(",")) for line in host_lines] == report["hosts"]
+    assert all(line.strip().rstrip(",") == json_report.canonical(h).decode("utf-8")
+               for line, h in zip(host_lines, report["hosts"]))
+    assert lines[start + 1 + len(report["hosts"])] == "  ],"
 
 
 def test_fast_render_equals_the_canonical_definition(factory):
@@ -40,15 +48,19 @@ def test_fast_render_equals_the_canonical_definition(factory):
              factory.host(factory.HOSTILE_HOST, "compliant", findings=[], waiver={}, remediation={"x": [[], {}]})]
     for report in (factory.report(), factory.report(hosts), factory.report([]), {"schema": "s"}, {}):
         data, sha = json_report.render_with_sha(report)
-        assert data == json_report.canonical(json_report.finalize(report)) + b"\n"
         assert sha == json_report.digest(report)
+        assert json.loads(data.decode("utf-8")) == json.loads(json_report.canonical(json_report.finalize(report)))
+        assert data.endswith(b"\n") and json_report.render(json.loads(data.decode("utf-8"))) == data
 
 
 def test_sha256_follows_the_documented_recipe(factory):
     doc = _parse(json_report.render(factory.report()))
     sha = doc.pop("sha256")
-    body = json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False, separators=(",", ": ")).encode("utf-8")
+    body = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     assert sha == hashlib.sha256(body).hexdigest()
+    # the checksum is not that of some other serialisation
+    pretty = json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False).encode("utf-8")
+    assert sha != hashlib.sha256(pretty).hexdigest()
 
 
 def test_render_does_not_modify_the_input(factory):
@@ -85,7 +97,7 @@ def test_tampering_is_detected(factory, tamper):
 def test_loads_checks_the_checksum(factory):
     data = json_report.render(factory.report())
     assert json_report.loads(data)["schema"] == json_report.SCHEMA
-    tampered = data.replace(b'"status": "noncompliant"', b'"status": "compliant"', 1)
+    tampered = data.replace(b'"status":"noncompliant"', b'"status":"compliant"', 1)
     assert tampered != data
     with pytest.raises(ValueError, match="sha256"):
         json_report.loads(tampered)
