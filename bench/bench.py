@@ -440,46 +440,13 @@ def fleet_bench(fleet, count, reps, forks, pipelining, workdir):
 
 # =========================================================================== explain
 
-_SAFE_LOAD = 'yaml.safe_load(handle)'
-_C_LOAD = "yaml.load(handle, Loader=getattr(yaml, 'CSafeLoader', yaml.SafeLoader))"
-
-
-def fast_yaml_collections(workdir):
-    """A collections root whose fleetsec.banned_av reads YAML with libyaml (CSafeLoader).
-
-    A copy of the installed collection with ``yaml.safe_load(handle)`` replaced in
-    module_utils/catalog.py and policy.py; the other collections are symlinked.  None when the
-    installed collection already does not call ``yaml.safe_load`` there.
-    """
-    src_root = collection_path()
-    dst_root = os.path.join(workdir, 'collections-fastyaml')
-    src = os.path.join(src_root, 'ansible_collections', 'fleetsec', 'banned_av')
-    dst = os.path.join(dst_root, 'ansible_collections', 'fleetsec', 'banned_av')
-    changed = 0
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns('__pycache__', 'tests', 'bench', 'docs'))
-    for rel in ('catalog.py', 'policy.py'):
-        path = os.path.join(dst, 'plugins', 'module_utils', rel)
-        with open(path) as handle:
-            text = handle.read()
-        if _SAFE_LOAD in text:
-            changed += 1
-            with open(path, 'w') as handle:
-                handle.write(text.replace(_SAFE_LOAD, _C_LOAD))
-    for ns in os.listdir(os.path.join(src_root, 'ansible_collections')):
-        if ns != 'fleetsec':
-            os.symlink(os.path.join(src_root, 'ansible_collections', ns), os.path.join(dst_root, 'ansible_collections', ns))
-    return dst_root if changed else None
-
-
 def explain_bench(fleet, count, reps, forks, pipelining, workdir):
     """Where the audit's extra time over the ping floor goes: variants, interleaved.
 
     ping          ansible -m ping (the floor)
     ping_play     the same as a one-task playbook: ansible-playbook's own cost
     av_facts      ansible -m fleetsec.banned_av.av_facts: the one module the audit needs per host
-    audit         the audit playbook as shipped
-    audit_lean    bench/experiments/audit_lean.yml: no per-host set_fact, no per-host include
-    *_fastyaml    the same with the catalogue and policies read by libyaml (CSafeLoader)
+    audit         the audit playbook as shipped (av_facts plus the run-once tasks)
     """
     inv = fleet.inventory(os.path.join(workdir, 'inventory-%d.yml' % count), count)
     report_dir = os.path.join(workdir, 'explain-reports-%d' % count)
@@ -491,14 +458,7 @@ def explain_bench(fleet, count, reps, forks, pipelining, workdir):
         ('ping_play', ['ansible-playbook', '-i', inv, os.path.join(exp, 'ping_play.yml')], env),
         ('av_facts', ['ansible', 'all', '-i', inv, '-m', 'fleetsec.banned_av.av_facts'], env),
         ('audit', base['audit'], env),
-        ('audit_lean', ['ansible-playbook', '-i', inv, os.path.join(exp, 'audit_lean.yml'),
-                        '-e', 'banned_av_report_dir=%s' % report_dir], env),
     ]
-    fast = fast_yaml_collections(workdir)
-    if fast:
-        fenv = dict(env, ANSIBLE_COLLECTIONS_PATH=fast)
-        variants += [('av_facts_fastyaml', variants[2][1], fenv), ('audit_fastyaml', variants[3][1], fenv),
-                     ('audit_lean_fastyaml', variants[4][1], fenv)]
     logs = os.path.join(workdir, 'logs')
     os.makedirs(logs, exist_ok=True)
     times = dict((name, []) for name, _a, _e in variants)
@@ -510,7 +470,7 @@ def explain_bench(fleet, count, reps, forks, pipelining, workdir):
             times[name].append(timed(argv, venv, os.path.join(logs, 'explain-N%d-%s-%d.log' % (count, name, rep))))
             cpu[name].append(CPU_LOG[-1])
         log('explain N=%d rep %d/%d: %s' % (count, rep + 1, reps, ', '.join('%s %.2f' % (k, v[-1]) for k, v in times.items())))
-    out = {'hosts': count, 'forks': forks, 'pipelining': pipelining, 'fastyaml_applies': bool(fast)}
+    out = {'hosts': count, 'forks': forks, 'pipelining': pipelining}
     ping = statistics.median(times['ping'])
     ping_cpu = statistics.median(cpu['ping'])
     for name, values in times.items():
@@ -1029,8 +989,7 @@ def table(result):
     for exp in result.get('explain') or []:
         lines.append('')
         lines.append('Where the time goes, N=%d (median s, and against ping)' % exp['hosts'])
-        for key in ('ping', 'ping_play', 'av_facts', 'audit', 'audit_lean', 'av_facts_fastyaml', 'audit_fastyaml',
-                    'audit_lean_fastyaml'):
+        for key in ('ping', 'ping_play', 'av_facts', 'audit'):
             if key in exp:
                 lines.append('  %-20s %8.2f  %5.2fx   controller CPU %6.1f s  %5.2fx' % (
                     key, exp[key]['median'], exp[key]['vs_ping'], exp[key].get('controller_cpu', {}).get('median', 0),
@@ -1196,7 +1155,7 @@ def main(argv=None):
     run.add_argument('--skip-report', action='store_true', help='no report scaling test')
     run.add_argument('--explain', action='store_true',
                      help='also time the variants that show where the audit\'s time goes '
-                          '(ping_play, av_facts, audit_lean, *_fastyaml; at most 3 repetitions)')
+                          '(ping_play, av_facts; at most 3 repetitions)')
     run.add_argument('--rebuild-images', action='store_true', help='rebuild the derived bench images')
     run.add_argument('--keep-workdir', action='store_true', help='keep the temporary directory (logs, reports)')
     run.add_argument('--run-id', default=None, help='label value of this run\'s containers (run.sh sets it)')
