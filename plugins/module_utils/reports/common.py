@@ -90,6 +90,8 @@ def summarize(hosts):
 
 def text(value):
     """A display string for any report value (None is the empty string)."""
+    if value.__class__ is str:  # the common case first
+        return value
     if value is None:
         return ""
     if isinstance(value, str):
@@ -109,6 +111,10 @@ def text(value):
 
 def one_line(value):
     """``text(value)`` with every run of whitespace and control characters made one space."""
+    # Fast path, same result: in printable ASCII the only character _ONE_LINE_RE matches is the
+    # space, and without two spaces in a row every match is one space, replaced by itself.
+    if value.__class__ is str and value.isascii() and value.isprintable() and "  " not in value:
+        return value.strip()
     return _ONE_LINE_RE.sub(" ", text(value)).strip()
 
 
@@ -128,6 +134,15 @@ def xml_safe(value):
 
 def evidence_item(evidence):
     """``kind: value`` for one evidence entry (a dict ``{kind, value}`` or anything else)."""
+    if evidence.__class__ is dict:
+        kind = evidence.get("kind")
+        value = evidence.get("value")
+        if kind.__class__ is str and value.__class__ is str:
+            # one_line's fast path for both strings at once ("|" keeps "  " from spanning them)
+            both = kind + "|" + value
+            if both.isascii() and both.isprintable() and "  " not in both:
+                kind = kind.strip()
+                return kind + ": " + value.strip() if kind else value.strip()
     if isinstance(evidence, dict):
         kind = one_line(evidence.get("kind"))
         value = one_line(evidence.get("value"))
@@ -146,7 +161,19 @@ def evidence_summary(finding, limit=200, item_limit=80):
     parts = []
     used = 0
     for index, evidence in enumerate(items):
-        item = truncate(evidence_item(evidence), item_limit)
+        item = None
+        if evidence.__class__ is dict:  # evidence_item's fast path, inline
+            kind = evidence.get("kind")
+            value = evidence.get("value")
+            if kind.__class__ is str and value.__class__ is str:
+                both = kind + "|" + value
+                if both.isascii() and both.isprintable() and "  " not in both:
+                    kind = kind.strip()
+                    item = kind + ": " + value.strip() if kind else value.strip()
+        if item is None:
+            item = evidence_item(evidence)
+        if item_limit is not None and len(item) > item_limit:
+            item = truncate(item, item_limit)
         if parts and used + len(item) + 2 > limit - 12:
             parts.append("+%d more" % (len(items) - index))
             break

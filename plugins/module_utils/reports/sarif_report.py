@@ -97,13 +97,6 @@ def _rule(entry):
     return rule
 
 
-def _level(finding, host):
-    verdict = finding.get("verdict")
-    if verdict in _LEVELS:
-        return _LEVELS[verdict]
-    return "error" if host.get("severity") in ("critical", "high") else "warning"
-
-
 def _justification(waiver):
     details = []
     for key in ("ticket", "owner", "expires"):
@@ -113,8 +106,8 @@ def _justification(waiver):
     return "%s (%s)" % (reason, ", ".join(details)) if details else reason
 
 
-def build(report, catalog_entries=None):
-    """The SARIF log as a dict."""
+def _catalog_rules(catalog_entries):
+    """The rules of the catalogue entries that can be findings, and the index of each rule id."""
     rules = []
     index_of = {}
     if catalog_entries is not None:
@@ -125,25 +118,42 @@ def build(report, catalog_entries=None):
                 continue
             index_of[entry["id"]] = len(rules)
             rules.append(_rule(entry))
+    return rules, index_of
 
-    results = []
-    notifications = []
-    run = report.get("run") or {}
+
+def _notification(name, host):
+    return {
+        "level": "error",
+        "message": {"text": "%s could not be checked: %s" % (
+            name, "; ".join(one_line(r) for r in host.get("reasons") or []) or "no result")},
+        "locations": [{"logicalLocations": [{"name": name, "fullyQualifiedName": "host/" + name,
+                                             "kind": "resource"}]}],
+    }
+
+
+def _walk(report, rules, index_of, notifications):
+    """Yield ``(name, status, results)`` for each host that has findings.
+
+    ``results`` holds one tuple per finding: ``(finding, rule_id, rule_index, level, message,
+    fingerprint, verdict, justification)``, where ``justification`` is None when the result is
+    not suppressed.  Appends the derived rules to ``rules`` (and ``index_of``) and a
+    notification per host that could not be checked to ``notifications``, in report order.
+    """
     for host in report.get("hosts") or []:
         name = text(host.get("name"))
         status = text(host.get("status"))
         if status == "unknown":
-            notifications.append({
-                "level": "error",
-                "message": {"text": "%s could not be checked: %s" % (
-                    name, "; ".join(one_line(r) for r in host.get("reasons") or []) or "no result")},
-                "locations": [{"logicalLocations": [{"name": name, "fullyQualifiedName": "host/" + name,
-                                                     "kind": "resource"}]}],
-            })
-        for finding in host.get("findings") or []:
+            notifications.append(_notification(name, host))
+        findings = host.get("findings") or []
+        if not findings:
+            continue
+        results = []
+        justification = None
+        for finding in findings:
             rule_id = text(finding.get("id")) or "unknown"
-            if rule_id not in index_of:
-                index_of[rule_id] = len(rules)
+            rule_index = index_of.get(rule_id)
+            if rule_index is None:
+                rule_index = index_of[rule_id] = len(rules)
                 derived = dict(finding)
                 derived["id"] = rule_id
                 rules.append(_rule(derived))
@@ -158,35 +168,55 @@ def build(report, catalog_entries=None):
             if finding.get("signatures_date"):
                 message += "; signatures from %s" % text(finding.get("signatures_date"))
             message += "; host status %s." % status
-            result = {
-                "ruleId": rule_id,
-                "ruleIndex": index_of[rule_id],
-                "level": _level(finding, host),
-                "message": {"text": message},
-                "locations": [{"logicalLocations": [{"name": name, "fullyQualifiedName": "host/" + name,
-                                                     "kind": "resource"}]}],
-                "partialFingerprints": {
-                    "hostFinding/v1": hashlib.sha256(("%s\x00%s" % (name, rule_id)).encode("utf-8", "replace")).hexdigest(),
-                },
-                "properties": {
-                    "host": name,
-                    "status": status,
-                    "verdict": verdict,
-                    "policy": finding.get("policy"),
-                    "version": version,
-                    "signatures_date": finding.get("signatures_date"),
-                    "evidence": [evidence_item(e) for e in finding.get("evidence") or []],
-                },
-            }
+            level = _LEVELS.get(finding.get("verdict"))
+            if level is None:
+                level = "error" if host.get("severity") in ("critical", "high") else "warning"
+            fingerprint = hashlib.sha256(("%s\x00%s" % (name, rule_id)).encode("utf-8", "replace")).hexdigest()
             waiver = host.get("waiver")
+            suppressed = None
             if verdict == "waived" or (status == "waived" and waiver):
-                result["suppressions"] = [{
-                    "kind": "external",
-                    "status": "accepted",
-                    "justification": _justification(waiver or {}),
-                }]
-            results.append(result)
+                if justification is None:  # the same for every finding of the host
+                    justification = _justification(waiver or {})
+                suppressed = justification
+            results.append((finding, rule_id, rule_index, level, message, fingerprint, verdict, suppressed))
+        yield name, status, results
 
+
+def _result(name, status, result):
+    """One SARIF result as a dict."""
+    finding, rule_id, rule_index, level, message, fingerprint, verdict, justification = result
+    out = {
+        "ruleId": rule_id,
+        "ruleIndex": rule_index,
+        "level": level,
+        "message": {"text": message},
+        "locations": [{"logicalLocations": [{"name": name, "fullyQualifiedName": "host/" + name,
+                                             "kind": "resource"}]}],
+        "partialFingerprints": {
+            "hostFinding/v1": fingerprint,
+        },
+        "properties": {
+            "host": name,
+            "status": status,
+            "verdict": verdict,
+            "policy": finding.get("policy"),
+            "version": finding.get("version"),
+            "signatures_date": finding.get("signatures_date"),
+            "evidence": [evidence_item(e) for e in finding.get("evidence") or []],
+        },
+    }
+    if justification is not None:
+        out["suppressions"] = [{
+            "kind": "external",
+            "status": "accepted",
+            "justification": justification,
+        }]
+    return out
+
+
+def _log(report, rules, notifications, results):
+    """The SARIF log as a dict, around the given rules, notifications and results."""
+    run = report.get("run") or {}
     invocation = {
         "executionSuccessful": not notifications,
         "endTimeUtc": text(report.get("generated_at")),
@@ -221,15 +251,83 @@ def build(report, catalog_entries=None):
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [sarif_run]}
 
 
+def build(report, catalog_entries=None):
+    """The SARIF log as a dict."""
+    rules, index_of = _catalog_rules(catalog_entries)
+    notifications = []
+    results = []
+    for name, status, host_results in _walk(report, rules, index_of, notifications):
+        for result in host_results:
+            results.append(_result(name, status, result))
+    return _log(report, rules, notifications, results)
+
+
+# One result as json.dumps(result, ensure_ascii=False, default=text) writes it (separators
+# ", " and ": ", keys in insertion order); the %s are JSON values.
+_RESULT_JSON = (
+    '{"ruleId": %s, "ruleIndex": %d, "level": "%s", "message": {"text": %s}, "locations": %s, '
+    '"partialFingerprints": {"hostFinding/v1": "%s"}, "properties": {"host": %s, "status": %s, '
+    '"verdict": %s, "policy": %s, "version": %s, "signatures_date": %s, "evidence": [%s]}%s}'
+)
+_LOCATIONS_JSON = '[{"logicalLocations": [{"name": %s, "fullyQualifiedName": %s, "kind": "resource"}]}]'
+_SUPPRESSIONS_JSON = ', "suppressions": [{"kind": "external", "status": "accepted", "justification": %s}]'
+
+
+def _result_lines(report, rules, index_of, notifications):
+    """Yield the JSON text of each result, as json.dumps(_result(...)) would write it.
+
+    A result whose policy, version and signatures_date are each None or a str is written
+    from the templates above (strings through json's own string encoder); any other result
+    goes through json.dumps.
+    """
+    encode = json.encoder.encode_basestring  # json.dumps' string encoder with ensure_ascii=False
+    for name, status, host_results in _walk(report, rules, index_of, notifications):
+        name_json = encode(name)
+        status_json = encode(status)
+        locations_json = _LOCATIONS_JSON % (name_json, encode("host/" + name))
+        for result in host_results:
+            finding, rule_id, rule_index, level, message, fingerprint, verdict, justification = result
+            policy = finding.get("policy")
+            version = finding.get("version")
+            signatures_date = finding.get("signatures_date")
+            if not ((policy is None or policy.__class__ is str) and (version is None or version.__class__ is str)
+                    and (signatures_date is None or signatures_date.__class__ is str)):
+                yield json.dumps(_result(name, status, result), ensure_ascii=False, default=text)
+                continue
+            evidence = []
+            for item in finding.get("evidence") or []:
+                if item.__class__ is dict:  # evidence_item's fast path, inline
+                    kind = item.get("kind")
+                    value = item.get("value")
+                    if kind.__class__ is str and value.__class__ is str:
+                        both = kind + "|" + value
+                        if both.isascii() and both.isprintable() and "  " not in both:
+                            kind = kind.strip()
+                            evidence.append(encode(kind + ": " + value.strip() if kind else value.strip()))
+                            continue
+                evidence.append(encode(evidence_item(item)))
+            yield _RESULT_JSON % (
+                encode(rule_id), rule_index, level, encode(message), locations_json, fingerprint,
+                name_json, status_json, encode(verdict),
+                "null" if policy is None else encode(policy),
+                "null" if version is None else encode(version),
+                "null" if signatures_date is None else encode(signatures_date),
+                ", ".join(evidence),
+                "" if justification is None else _SUPPRESSIONS_JSON % encode(justification),
+            )
+
+
 def render(report, catalog_entries=None):
     """The SARIF log as UTF-8 JSON bytes (compact: one line per result keeps large logs fast)."""
-    doc = build(report, catalog_entries)
+    rules, index_of = _catalog_rules(catalog_entries)
+    notifications = []
+    # one result per line: C-speed string encoding, still readable and diff-able
+    results = ",\n".join(_result_lines(report, rules, index_of, notifications))
+    doc = _log(report, rules, notifications, [])
     runs = doc.pop("runs")
     head = json.dumps(doc, ensure_ascii=False)[:-1]
     run = runs[0]
-    results = run.pop("results")
-    # one result per line: C-speed encoding, still readable and diff-able
-    lines = [head + ', "runs": [' + json.dumps(run, ensure_ascii=False, default=text)[:-1] + ', "results": [']
-    lines.append(",\n".join(json.dumps(r, ensure_ascii=False, default=text) for r in results))
-    lines.append("]}]}")
+    run.pop("results")
+    lines = [head + ', "runs": [' + json.dumps(run, ensure_ascii=False, default=text)[:-1] + ', "results": [',
+             results, "]}]}"]
     return "\n".join(lines).encode("utf-8", "replace") + b"\n"

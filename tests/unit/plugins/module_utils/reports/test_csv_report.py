@@ -7,10 +7,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import csv
+import datetime
 import io
+import random
+import re
 
 import pytest
 
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import csv_report
 
 
@@ -108,3 +112,218 @@ def test_utf8_without_bom_and_nul_removed(factory):
 
 def test_empty_report_has_only_the_header(factory):
     assert csv_report.render(factory.report([])) == (",".join(csv_report.COLUMNS) + "\r\n").encode("ascii")
+
+
+# ---------------------------------------------------------------- same bytes as the reference writer
+#
+# The reference is the writer as it was before the fast paths (csv module, guard() on every
+# cell), with the common helpers it used, copied here as they were.  render() and rows() must
+# give exactly what it gives, for any input.
+
+_REF_ONE_LINE_RE = re.compile(r"[\s\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+
+def _ref_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return ", ".join("%s: %s" % (_ref_text(k), _ref_text(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(_ref_text(v) for v in value)
+    return str(value)
+
+
+def _ref_one_line(value):
+    return _REF_ONE_LINE_RE.sub(" ", _ref_text(value)).strip()
+
+
+def _ref_truncate(value, limit):
+    if limit is None or len(value) <= limit:
+        return value
+    if limit <= 3:
+        return value[:limit]
+    return value[:limit - 3].rstrip() + "..."
+
+
+def _ref_evidence_item(evidence):
+    if isinstance(evidence, dict):
+        kind = _ref_one_line(evidence.get("kind"))
+        value = _ref_one_line(evidence.get("value"))
+        return "%s: %s" % (kind, value) if kind else value
+    return _ref_one_line(evidence)
+
+
+def _ref_evidence_summary(finding, limit=200, item_limit=80):
+    items = (finding or {}).get("evidence") or []
+    parts = []
+    used = 0
+    for index, evidence in enumerate(items):
+        item = _ref_truncate(_ref_evidence_item(evidence), item_limit)
+        if parts and used + len(item) + 2 > limit - 12:
+            parts.append("+%d more" % (len(items) - index))
+            break
+        parts.append(item)
+        used += len(item) + 2
+    return "; ".join(parts)
+
+
+_REF_GUARDED = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def _ref_guard(value):
+    value = _ref_text(value).replace("\x00", "")
+    if value.startswith(_REF_GUARDED):
+        return "'" + value
+    return value
+
+
+def _ref_rows(report):
+    for host in report.get("hosts") or []:
+        waiver = host.get("waiver") or {}
+        head = [
+            _ref_guard(host.get("name")),
+            _ref_guard(host.get("status")),
+            _ref_guard(host.get("severity")),
+        ]
+        tail = [
+            _ref_guard(waiver.get("ticket")),
+            _ref_guard(waiver.get("expires")),
+            _ref_guard(" | ".join(_ref_text(r) for r in host.get("reasons") or [])),
+        ]
+        findings = host.get("findings") or []
+        if not findings:
+            yield head + [""] * 9 + tail
+            continue
+        for finding in findings:
+            yield head + [
+                _ref_guard(finding.get("policy")),
+                _ref_guard(finding.get("id")),
+                _ref_guard(finding.get("vendor")),
+                _ref_guard(finding.get("product")),
+                _ref_guard(finding.get("category")),
+                _ref_guard(finding.get("version")),
+                _ref_guard(finding.get("signatures_date")),
+                _ref_guard(finding.get("verdict")),
+                _ref_guard(_ref_evidence_summary(finding)),
+            ] + tail
+
+
+def _ref_render(report):
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, dialect="excel", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(csv_report.COLUMNS)
+    writer.writerows(_ref_rows(report))
+    return buf.getvalue().encode("utf-8", "replace")
+
+
+class _Str(str):
+    """A str subclass whose str() differs from its content."""
+
+    def __str__(self):
+        return "other"
+
+
+# values that break naive writers or fast paths: formula prefixes, NUL, line breaks, quotes,
+# commas, separators, whitespace runs, non-ASCII, lone surrogates, non-str values
+HOSTILE_VALUES = [
+    None, "", " ", "plain", "=1+2", "+1", "-1", "@SUM(A1)", "\tTAB", "\rCR", "'quoted", "''", "'=x", "a=b",
+    "\x00", "\x00=nul first", "=\x00", "nu\x00l", "a,b", 'say "hi"', '"', ",", "line\nbreak", "cr\rlf\r\n",
+    "  two  spaces  ", " lead", "trail ", "tab\there", "\x0b\x0c\x1c\x1f\x7f", "\x85\u2028\u2029\xa0\u3000",
+    "h\u00f6st-\u00fc", "\u65e5\u672c", "\U0001f600", "\ud800", "x\udfffy", "back\\slash", "a | b", "x; y",
+    0, 1, -1, 12.5, float("nan"), True, False, b"by\xfftes", ["l1", 2, None], ("t",), {"k": "v", 1: None},
+    set(), datetime.date(2026, 11, 27), datetime.datetime(2026, 11, 27, 12, 0), _Str("sub,=str"), _Str("=sub"),
+]
+
+
+def _hostile_evidence(rng):
+    pick = rng.choice
+    kinds = [lambda: {"kind": pick(HOSTILE_VALUES), "value": pick(HOSTILE_VALUES)},
+             lambda: {"value": pick(HOSTILE_VALUES)}, lambda: {"kind": pick(HOSTILE_VALUES)}, lambda: {},
+             lambda: {"kind": "package", "value": "pkg " * rng.randint(1, 40)},
+             lambda: {"kind": "file", "value": "/opt/kaspersky/%d, (active)" % rng.randint(0, 99)},
+             lambda: pick(HOSTILE_VALUES)]
+    return [pick(kinds)() for _ in range(rng.randint(0, 14))]
+
+
+def _hostile_report(rng, statuses):
+    pick = rng.choice
+    keys = ("policy", "id", "vendor", "product", "category", "version", "signatures_date", "verdict",
+            "installed", "confidence")
+    hosts = []
+    for index in range(60):
+        findings = []
+        for _ in range(rng.choice((0, 0, 1, 3))):
+            finding = dict((key, pick(HOSTILE_VALUES)) for key in keys if rng.random() < 0.85)
+            if rng.random() < 0.9:
+                finding["evidence"] = pick([_hostile_evidence(rng), None, "str evidence", {"kind": "k"}])
+            findings.append(finding)
+        host = {"name": pick(HOSTILE_VALUES), "status": statuses[index % len(statuses)],
+                "severity": pick(["critical", "high", "low", None] + HOSTILE_VALUES[:8]),
+                "reasons": pick([None, [], [pick(HOSTILE_VALUES) for _ in range(3)], ["one reason"], "chars"]),
+                "findings": pick([findings, findings, None]),
+                "waiver": pick([None, {}, dict((k, pick(HOSTILE_VALUES)) for k in ("ticket", "expires", "owner", "reason"))])}
+        for key in list(host):
+            if rng.random() < 0.05:
+                del host[key]  # missing keys
+        hosts.append(host)
+    return {"hosts": hosts}
+
+
+STATUSES_AND_UNKNOWN = list(policy.STATUSES) + ["exploded", None]
+
+
+def _check_same(report):
+    assert csv_report.render(report) == _ref_render(report)
+    assert list(csv_report.rows(report)) == list(_ref_rows(report))
+
+
+def test_same_bytes_as_reference_on_factory_reports(factory):
+    _check_same(factory.report())
+    _check_same(factory.report([]))
+    _check_same({})
+    _check_same({"hosts": None})
+    hosts = [factory.host(factory.HOSTILE_HOST, "noncompliant"),
+             factory.host(factory.MULTILINE_HOST, "compliant"),
+             factory.host(factory.MARKUP_HOST, "waived", waiver={"id": "W1", "ticket": "SEC-1, part 2", "expires": "2027-01-31",
+                                                                 "owner": "o", "reason": "r", "expired": False}),
+             factory.host("fr", "noncompliant", findings=[factory.finding(product=factory.FRENCH_PRODUCT)])]
+    hosts += [factory.host("h-%s" % status, status) for status in policy.STATUSES]
+    _check_same(factory.report(hosts))
+
+
+@pytest.mark.parametrize("status", STATUSES_AND_UNKNOWN)
+def test_same_bytes_as_reference_for_every_status(factory, status):
+    host = factory.host("h", "compliant", findings=[factory.finding(), factory.finding(id="x.y", evidence=[])])
+    host["status"] = status
+    _check_same(factory.report([host, dict(host, findings=[])]))
+
+
+def test_same_bytes_as_reference_on_hostile_values_in_every_field(factory):
+    # every hostile value in every field the writer reads, one at a time
+    for value in HOSTILE_VALUES:
+        finding = dict((key, value) for key in ("policy", "id", "vendor", "product", "category", "version",
+                                                "signatures_date", "verdict"))
+        finding["evidence"] = [{"kind": value, "value": value}, value, {"kind": "k", "value": value},
+                               {"kind": value, "value": "v"}]
+        waiver = {"ticket": value, "expires": value, "owner": value, "reason": value}
+        hosts = [
+            {"name": value, "status": value, "severity": value, "reasons": [value, value], "waiver": waiver,
+             "findings": [finding]},
+            {"name": value, "status": value, "severity": value, "reasons": [value], "waiver": waiver, "findings": []},
+            {"name": value},
+        ]
+        _check_same({"hosts": hosts})
+
+
+def test_same_bytes_as_reference_on_random_hostile_reports():
+    rng = random.Random(20261127)
+    for _ in range(150):
+        _check_same(_hostile_report(rng, STATUSES_AND_UNKNOWN))

@@ -6,11 +6,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
+import hashlib
 import json
+import random
 import re
 
 import pytest
 
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import sarif_report
 
 # Property names the SARIF 2.1.0 schema allows (its objects have additionalProperties: false),
@@ -263,3 +267,360 @@ def test_builtin_catalogue_gives_one_rule_per_finding_product(factory, catalog):
         has_url = any(re.search(r"https?://", s) for s in by_id[rule["id"]]["sources"])
         assert ("helpUri" in rule) == has_url, rule["id"]
         assert rule["properties"]["category"] == by_id[rule["id"]]["category"]
+
+
+# ---------------------------------------------------------------- same bytes as the reference writer
+#
+# The reference is the writer as it was before the fast paths (a dict per result, json.dumps
+# per result), with the common helpers it used, copied here as they were.  render() and
+# build() must give exactly what it gives, for any input.
+
+_REF_ONE_LINE_RE = re.compile(r"[\s\x00-\x1f\x7f\x85\u2028\u2029]+")
+_REF_URL_RE = re.compile(r"https?://[^\s\"'<>()]+")
+_REF_LEVELS = {"violation": "error", "waiver_expired": "error", "warning": "warning", "waived": "note", "residue": "note", "ok": "none"}
+_REF_CATEGORY_TEXT = {
+    "banned": "a product banned for US persons",
+    "oem": "a product built on a banned vendor's engine (OEM)",
+    "unapproved_successor": "a product installed in place of a banned one without the owner's consent",
+}
+
+
+def _ref_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return ", ".join("%s: %s" % (_ref_text(k), _ref_text(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(_ref_text(v) for v in value)
+    return str(value)
+
+
+def _ref_one_line(value):
+    return _REF_ONE_LINE_RE.sub(" ", _ref_text(value)).strip()
+
+
+def _ref_evidence_item(evidence):
+    if isinstance(evidence, dict):
+        kind = _ref_one_line(evidence.get("kind"))
+        value = _ref_one_line(evidence.get("value"))
+        return "%s: %s" % (kind, value) if kind else value
+    return _ref_one_line(evidence)
+
+
+def _ref_first_url(sources):
+    for source in sources or ():
+        match = _REF_URL_RE.search(_ref_text(source))
+        if match:
+            return match.group(0).rstrip(".,;:")
+    return None
+
+
+def _ref_rule(entry):
+    product = _ref_text(entry.get("product") or entry.get("id"))
+    vendor = _ref_text(entry.get("vendor"))
+    category = _ref_text(entry.get("category")) or "banned"
+    tags = ["security", "antivirus", category]
+    family = entry.get("family") or _ref_text(entry.get("id")).split(".")[0]
+    if family and family not in tags:
+        tags.append(_ref_text(family))
+    full = "%s%s is %s. It is reported when the catalogue finds it on a host (id %s)." % (
+        product, " (%s)" % vendor if vendor and vendor not in product else "",
+        _REF_CATEGORY_TEXT.get(category, "a catalogued product"), _ref_text(entry.get("id")))
+    rule = {
+        "id": _ref_text(entry.get("id")),
+        "name": product,
+        "shortDescription": {"text": "%s installed or left behind" % product},
+        "fullDescription": {"text": full},
+        "defaultConfiguration": {"level": "warning" if category == "unapproved_successor" else "error"},
+        "properties": {
+            "category": category,
+            "confidence": _ref_text(entry.get("confidence")) or "low",
+            "tags": tags,
+        },
+    }
+    url = _ref_first_url(entry.get("sources"))
+    if url:
+        rule["helpUri"] = url
+    return rule
+
+
+def _ref_level(finding, host):
+    verdict = finding.get("verdict")
+    if verdict in _REF_LEVELS:
+        return _REF_LEVELS[verdict]
+    return "error" if host.get("severity") in ("critical", "high") else "warning"
+
+
+def _ref_justification(waiver):
+    details = []
+    for key in ("ticket", "owner", "expires"):
+        if waiver.get(key):
+            details.append("%s %s" % (key, _ref_text(waiver.get(key))))
+    reason = _ref_one_line(waiver.get("reason")) or "waived"
+    return "%s (%s)" % (reason, ", ".join(details)) if details else reason
+
+
+def _ref_build(report, catalog_entries=None):
+    rules = []
+    index_of = {}
+    if catalog_entries is not None:
+        for entry in catalog_entries:
+            if not isinstance(entry, dict) or entry.get("disabled") or not entry.get("id"):
+                continue
+            if entry.get("category", "banned") not in sarif_report.RULE_CATEGORIES or entry["id"] in index_of:
+                continue
+            index_of[entry["id"]] = len(rules)
+            rules.append(_ref_rule(entry))
+
+    results = []
+    notifications = []
+    run = report.get("run") or {}
+    for host in report.get("hosts") or []:
+        name = _ref_text(host.get("name"))
+        status = _ref_text(host.get("status"))
+        if status == "unknown":
+            notifications.append({
+                "level": "error",
+                "message": {"text": "%s could not be checked: %s" % (
+                    name, "; ".join(_ref_one_line(r) for r in host.get("reasons") or []) or "no result")},
+                "locations": [{"logicalLocations": [{"name": name, "fullyQualifiedName": "host/" + name,
+                                                     "kind": "resource"}]}],
+            })
+        for finding in host.get("findings") or []:
+            rule_id = _ref_text(finding.get("id")) or "unknown"
+            if rule_id not in index_of:
+                index_of[rule_id] = len(rules)
+                derived = dict(finding)
+                derived["id"] = rule_id
+                rules.append(_ref_rule(derived))
+            product = _ref_text(finding.get("product") or rule_id)
+            version = finding.get("version")
+            verdict = _ref_text(finding.get("verdict")) or "unknown"
+            message = "%s: %s%s (%s)" % (name, product, " " + _ref_text(version) if version else "",
+                                         "installed" if finding.get("installed", True) else "residue only")
+            message += "; verdict %s" % verdict
+            if finding.get("policy"):
+                message += " under policy %s" % _ref_text(finding.get("policy"))
+            if finding.get("signatures_date"):
+                message += "; signatures from %s" % _ref_text(finding.get("signatures_date"))
+            message += "; host status %s." % status
+            result = {
+                "ruleId": rule_id,
+                "ruleIndex": index_of[rule_id],
+                "level": _ref_level(finding, host),
+                "message": {"text": message},
+                "locations": [{"logicalLocations": [{"name": name, "fullyQualifiedName": "host/" + name,
+                                                     "kind": "resource"}]}],
+                "partialFingerprints": {
+                    "hostFinding/v1": hashlib.sha256(("%s\x00%s" % (name, rule_id)).encode("utf-8", "replace")).hexdigest(),
+                },
+                "properties": {
+                    "host": name,
+                    "status": status,
+                    "verdict": verdict,
+                    "policy": finding.get("policy"),
+                    "version": version,
+                    "signatures_date": finding.get("signatures_date"),
+                    "evidence": [_ref_evidence_item(e) for e in finding.get("evidence") or []],
+                },
+            }
+            waiver = host.get("waiver")
+            if verdict == "waived" or (status == "waived" and waiver):
+                result["suppressions"] = [{
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": _ref_justification(waiver or {}),
+                }]
+            results.append(result)
+
+    invocation = {
+        "executionSuccessful": not notifications,
+        "endTimeUtc": _ref_text(report.get("generated_at")),
+    }
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+    driver = {
+        "name": sarif_report.TOOL_NAME,
+        "informationUri": sarif_report.INFORMATION_URI,
+        "rules": rules,
+    }
+    if run.get("collection_version"):
+        driver["version"] = _ref_text(run.get("collection_version"))
+        driver["semanticVersion"] = _ref_text(run.get("collection_version"))
+    sarif_run = {
+        "tool": {"driver": driver},
+        "invocations": [invocation],
+        "results": results,
+        "columnKind": "unicodeCodePoints",
+        "properties": {
+            "catalog_version": run.get("catalog_version"),
+            "policy_version": run.get("policy_version"),
+            "as_of": run.get("as_of"),
+            "awx_job_id": run.get("awx_job_id"),
+            "summary": report.get("summary"),
+            "report_sha256": report.get("sha256"),
+        },
+    }
+    automation = "/".join(_ref_text(v) for v in (run.get("play") or "audit", run.get("awx_job_id") or report.get("generated_at")) if v)
+    if automation:
+        sarif_run["automationDetails"] = {"id": "%s/%s" % (sarif_report.TOOL_NAME, automation)}
+    return {"$schema": sarif_report.SARIF_SCHEMA, "version": sarif_report.SARIF_VERSION, "runs": [sarif_run]}
+
+
+def _ref_render(report, catalog_entries=None):
+    doc = _ref_build(report, catalog_entries)
+    runs = doc.pop("runs")
+    head = json.dumps(doc, ensure_ascii=False)[:-1]
+    run = runs[0]
+    results = run.pop("results")
+    lines = [head + ', "runs": [' + json.dumps(run, ensure_ascii=False, default=_ref_text)[:-1] + ', "results": [']
+    lines.append(",\n".join(json.dumps(r, ensure_ascii=False, default=_ref_text) for r in results))
+    lines.append("]}]}")
+    return "\n".join(lines).encode("utf-8", "replace") + b"\n"
+
+
+class _Str(str):
+    """A str subclass whose str() differs from its content."""
+
+    def __str__(self):
+        return "other"
+
+
+# values that break naive writers or fast paths: JSON escapes, control characters, whitespace
+# runs, separators, non-ASCII, lone surrogates, non-str values (all hashable: an unhashable
+# verdict is an error, see below)
+HOSTILE_VALUES = [
+    None, "", " ", "plain", "violation", "waived", "waiver_expired", "warning", "residue", "ok", "critical", "high",
+    "unknown", "=1+2", "-1", "'q", "\x00", "nu\x00l", "a,b", 'say "hi"', '"', "back\\slash", "\\u0000", "\\n",
+    "line\nbreak", "cr\rlf\r\n", "  two  spaces  ", " lead", "trail ", "tab\there", "\x0b\x0c\x1c\x1f\x7f",
+    "\x85\u2028\u2029\xa0\u3000", "h\u00f6st-\u00fc", "\u65e5\u672c", "\U0001f600", "\ud800", "x\udfffy",
+    "</script>", "a | b", "x; y", "https://example.org/x.", 0, 1, -1, 12.5, float("nan"), float("inf"), True, False,
+    b"by\xfftes", ("t", 1), frozenset(), datetime.date(2026, 11, 27), datetime.datetime(2026, 11, 27, 12, 0),
+    _Str("sub \"str\""), _Str("waived"),
+]
+# also allowed where the writer only formats or dumps the value
+ANY_VALUES = HOSTILE_VALUES + [["l1", 2, None], {"k": "v", 1: None, "n": [1.5, {"x": "\n"}]}, {}, []]
+
+
+def _hostile_evidence(rng):
+    pick = rng.choice
+    kinds = [lambda: {"kind": pick(ANY_VALUES), "value": pick(ANY_VALUES)},
+             lambda: {"value": pick(ANY_VALUES)}, lambda: {"kind": pick(ANY_VALUES)}, lambda: {},
+             lambda: {"kind": "package", "value": "pkg " * rng.randint(1, 40)},
+             lambda: {"kind": "file", "value": "/opt/kaspersky/%d, (active)" % rng.randint(0, 99)},
+             lambda: pick(ANY_VALUES)]
+    return [pick(kinds)() for _ in range(rng.randint(0, 14))]
+
+
+def _hostile_report(rng, statuses):
+    pick = rng.choice
+    hosts = []
+    for index in range(60):
+        findings = []
+        for _ in range(rng.choice((0, 0, 1, 3))):
+            keys = ("vendor", "product", "category", "version", "signatures_date", "policy", "installed", "confidence", "family")
+            finding = dict((key, pick(ANY_VALUES)) for key in keys if rng.random() < 0.85)
+            if rng.random() < 0.85:
+                finding["id"] = pick(ANY_VALUES + ["kaspersky.kesl", "x.one", "x.one", "site.custom"])
+            if rng.random() < 0.85:
+                finding["verdict"] = pick(HOSTILE_VALUES)
+            if rng.random() < 0.9:
+                finding["evidence"] = pick([_hostile_evidence(rng), None, "str evidence", {"kind": "k"}])
+            findings.append(finding)
+        host = {"name": pick(ANY_VALUES), "status": statuses[index % len(statuses)],
+                "severity": pick(["critical", "high", "low", None] + HOSTILE_VALUES[:12]),
+                "reasons": pick([None, [], [pick(ANY_VALUES) for _ in range(3)], ["one reason"], "chars"]),
+                "findings": pick([findings, findings, None]),
+                "waiver": pick([None, {}, dict((k, pick(ANY_VALUES)) for k in ("ticket", "expires", "owner", "reason"))])}
+        for key in list(host):
+            if rng.random() < 0.05:
+                del host[key]  # missing keys
+        hosts.append(host)
+    run = dict((key, pick(ANY_VALUES)) for key in ("collection_version", "catalog_version", "policy_version", "as_of",
+                                                   "awx_job_id", "play"))
+    return {"hosts": hosts, "run": pick([run, {}, None]), "generated_at": pick(ANY_VALUES), "summary": pick(ANY_VALUES),
+            "sha256": pick(ANY_VALUES)}
+
+
+STATUSES_AND_UNKNOWN = list(policy.STATUSES) + ["exploded", None]
+HOSTILE_CATALOG = CATALOG + [
+    {"id": "x.one", "product": "One\n\"1\"", "vendor": "V\u00e9, \x00", "category": "oem", "sources": ["http://a.b/c,", 7]},
+    {"id": "x.one", "product": "duplicate id"},
+    {"id": 12, "product": None, "category": "banned", "confidence": None, "family": ["f"]},
+    {"id": "", "product": "no id"}, "not a dict", None,
+]
+
+
+def _check_same(report, entries=None):
+    assert sarif_report.render(report, catalog_entries=entries) == _ref_render(report, entries)
+    assert repr(sarif_report.build(report, catalog_entries=entries)) == repr(_ref_build(report, entries))
+
+
+def test_same_bytes_as_reference_on_factory_reports(factory, catalog):
+    hosts = [factory.host(factory.HOSTILE_HOST, "noncompliant"),
+             factory.host(factory.MULTILINE_HOST, "unknown", reasons=["unreachable:\n timed  out", 3]),
+             factory.host(factory.MARKUP_HOST, "waived", waiver={"id": "W1", "ticket": "SEC-1, part 2", "expires": "2027-01-31",
+                                                                 "owner": "o", "reason": "r\nr", "expired": False}),
+             factory.host("fr", "noncompliant", findings=[factory.finding(product=factory.FRENCH_PRODUCT),
+                                                          factory.finding(id="site.custom", verdict="exploded")])]
+    hosts += [factory.host("h-%s" % status, status) for status in policy.STATUSES]
+    for entries in (None, CATALOG, catalog.entries, HOSTILE_CATALOG):
+        _check_same(factory.report(), entries)
+        _check_same(factory.report([]), entries)
+        _check_same(factory.report(hosts), entries)
+        _check_same({}, entries)
+        _check_same({"hosts": None, "run": None}, entries)
+
+
+@pytest.mark.parametrize("status", STATUSES_AND_UNKNOWN)
+def test_same_bytes_as_reference_for_every_status(factory, status):
+    host = factory.host("h", "compliant", findings=[factory.finding(), factory.finding(id="x.y", evidence=[])],
+                        severity="high", waiver={"ticket": "T", "reason": "why"})
+    host["status"] = status
+    for verdict in list(sarif_report._LEVELS) + ["exploded", None]:
+        host["findings"][1]["verdict"] = verdict
+        _check_same(factory.report([host, dict(host, findings=[]), dict(host, waiver=None)]), CATALOG)
+
+
+def test_same_bytes_as_reference_on_hostile_values_in_every_field(factory):
+    # every hostile value in every field the writer reads, one at a time
+    for value in ANY_VALUES:
+        finding = dict((key, value) for key in ("policy", "id", "vendor", "product", "category", "version",
+                                                "signatures_date", "installed", "confidence", "family"))
+        finding["verdict"] = value if value in HOSTILE_VALUES else "waived"
+        finding["evidence"] = [{"kind": value, "value": value}, value, {"kind": "k", "value": value},
+                               {"kind": value, "value": "v"}]
+        waiver = {"ticket": value, "expires": value, "owner": value, "reason": value}
+        hosts = [
+            {"name": value, "status": value, "severity": value, "reasons": [value, value], "waiver": waiver,
+             "findings": [finding]},
+            {"name": value, "status": "waived", "severity": value, "reasons": [value], "waiver": waiver, "findings": [finding]},
+            {"name": value, "status": "unknown", "reasons": [value]},
+            {"name": value},
+        ]
+        run = dict((key, value) for key in ("collection_version", "catalog_version", "policy_version", "as_of",
+                                            "awx_job_id", "play"))
+        for entries in (None, CATALOG):
+            _check_same({"hosts": hosts, "run": run, "generated_at": value, "summary": value, "sha256": value}, entries)
+
+
+def test_same_bytes_as_reference_on_random_hostile_reports(catalog):
+    rng = random.Random(20261127)
+    for _ in range(150):
+        _check_same(_hostile_report(rng, STATUSES_AND_UNKNOWN), rng.choice([None, CATALOG, HOSTILE_CATALOG]))
+
+
+def test_unhashable_verdict_fails_like_the_reference(factory):
+    report = factory.report([factory.host("a", "noncompliant", findings=[factory.finding(verdict=["violation"])])])
+    with pytest.raises(TypeError):
+        _ref_render(report)
+    with pytest.raises(TypeError):
+        sarif_report.render(report)
