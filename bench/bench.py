@@ -724,52 +724,18 @@ def bench_context(catalog):
 
 
 # --------------------------------------------------------------------------- report variants
-# Changes to the report path not (yet) in the collection, applied here by monkeypatching so
-# that their effect is measured on the same data (``bench.py report --variants ...``).
+# Other settings of the report path, measured on the same data (``bench.py report --variants ...``).
 VARIANTS = {
-    'parallel': 'the formats after the JSON rendered in forked processes, renamed into place by the parent',
+    'serial': 'render_processes=1: every format rendered in the task\'s own process (no fork)',
 }
 
 
-def apply_variants(names, cr):
-    from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import common, json_report
-    if 'parallel' in names:
-        def write_reports(report, report_dir, formats, catalog_entries=None):
-            if not os.path.isdir(report_dir):
-                os.makedirs(report_dir)
-            data, report['sha256'] = json_report.render_with_sha(report)
-            children = {}
-            for fmt in formats:
-                if fmt == 'json':
-                    continue
-                part = os.path.join(report_dir, '.%s.%d.part' % (cr.FORMATS[fmt][0], os.getpid()))
-                pid = os.fork()
-                if pid == 0:
-                    code = 1
-                    try:
-                        module = cr.FORMATS[fmt][1]
-                        body = module.render(report, catalog_entries=catalog_entries) if fmt == 'sarif' else module.render(report)
-                        common.atomic_write(part, body)
-                        code = 0
-                    finally:
-                        os._exit(code)
-                children[fmt] = (pid, part)
-            failed = [fmt for fmt, (pid, _part) in children.items() if os.waitpid(pid, 0)[1] != 0]
-            if failed:
-                for _pid, part in children.values():
-                    if os.path.exists(part):
-                        os.unlink(part)
-                raise RuntimeError('rendering failed: %s' % ', '.join(failed))
-            paths = {}
-            for fmt in formats:
-                path = os.path.join(report_dir, cr.FORMATS[fmt][0])
-                if fmt == 'json':
-                    common.atomic_write(path, data)
-                else:
-                    os.replace(children[fmt][1], path)
-                paths[fmt] = path
-            return paths
-        cr.write_reports = write_reports
+def variant_args(names):
+    """compliance_report arguments that the variants ``names`` set."""
+    args = {}
+    if 'serial' in names:
+        args['render_processes'] = 1
+    return args
 
 
 def report_once(size, reps, outdir, traced=False, variants=()):
@@ -784,14 +750,16 @@ def report_once(size, reps, outdir, traced=False, variants=()):
     import_collection()
     from ansible_collections.fleetsec.banned_av.plugins.action import compliance_report as cr
     from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as policy_mod
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import writer
     import gc
     import resource
     hostvars, names, catalog = fleet_results(size)
     policies, waivers, as_of, run = bench_context(catalog)
     args = {'hosts': names, 'report_dir': outdir, 'formats': list(cr.FORMATS), 'merge': [],
-            'fail_on': list(policy_mod.DEFAULT_FAIL_ON), 'detect_result_var': DETECT_VAR}
+            'fail_on': list(policy_mod.DEFAULT_FAIL_ON), 'detect_result_var': DETECT_VAR, 'render_processes': None}
+    args.update(variant_args(variants))
+    processes = args['render_processes'] or writer.auto_processes(size, args['formats'])
     task_vars = {'hostvars': hostvars}
-    apply_variants(variants, cr)
     gc.collect()
     baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     if traced:
@@ -817,14 +785,16 @@ def report_once(size, reps, outdir, traced=False, variants=()):
             report = cr.hosts_report(names, cr.HostResults(hostvars, DETECT_VAR), policies, waivers, as_of,
                                      copy.deepcopy(run))
             t1 = time.perf_counter()
-            cr.write_reports(report, outdir, args['formats'], catalog_entries=catalog.entries)
+            cr.write_reports(report, outdir, args['formats'], catalog_entries=catalog.entries, processes=processes)
             t2 = time.perf_counter()
         phases['evaluate'].append(t1 - t0)
         phases['write'].append(t2 - t1)
         del report
-    out = {'hosts': size, 'phases_s': dict((k, stats(v)) for k, v in phases.items() if v),
+    out = {'hosts': size, 'render_processes': processes, 'phases_s': dict((k, stats(v)) for k, v in phases.items() if v),
            'baseline_rss_mb': round(baseline_rss, 1),
            'maxrss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+           # the largest forked rendering process (it shares the parent's pages until it touches them)
+           'children_maxrss_mb': round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0, 1),
            'bytes': dict((fmt, os.path.getsize(path)) for fmt, path in result['reports'].items()),
            'summary': result['summary']['by_status']}
     if traced:

@@ -21,18 +21,10 @@ from ansible.release import __version__ as ANSIBLE_VERSION
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as policy_mod
-from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import (
-    common, csv_report, html_report, json_report, junit_report, markdown_report, sarif_report)
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report, writer
 
 REPORT_SCHEMA = 'fleetsec.banned_av/report/v1'
-FORMATS = {
-    'json': ('banned_av_report.json', json_report),
-    'csv': ('banned_av_report.csv', csv_report),
-    'html': ('banned_av_report.html', html_report),
-    'junit': ('banned_av_report.junit.xml', junit_report),
-    'sarif': ('banned_av_report.sarif', sarif_report),
-    'markdown': ('banned_av_report.md', markdown_report),
-}
+FORMATS = writer.FORMATS
 
 ARGUMENT_SPEC = dict(
     report_dir=dict(type='path', required=True),
@@ -49,6 +41,7 @@ ARGUMENT_SPEC = dict(
     play=dict(type='str', default='audit'),
     validate_only=dict(type='bool', default=False),
     detect_result_var=dict(type='str'),
+    render_processes=dict(type='int'),
 )
 
 
@@ -179,33 +172,9 @@ def build_report(host_records, run, policies):
     }
 
 
-def write_reports(report, report_dir, formats, catalog_entries=None):
-    """Render and atomically write every format; return ``{format: path}``.
-
-    The JSON is rendered first: its SHA-256 goes into the other formats as evidence.
-    Every format is rendered before the first file is written, so a rendering error leaves
-    the previous reports untouched.
-    """
-    if not os.path.isdir(report_dir):
-        os.makedirs(report_dir)
-    rendered = {}
-    data, report['sha256'] = json_report.render_with_sha(report)
-    if 'json' in formats:
-        rendered['json'] = data
-    for fmt in formats:
-        if fmt == 'json':
-            continue
-        module = FORMATS[fmt][1]
-        if fmt == 'sarif':
-            rendered[fmt] = module.render(report, catalog_entries=catalog_entries)
-        else:
-            rendered[fmt] = module.render(report)
-    paths = {}
-    for fmt in formats:
-        path = os.path.join(report_dir, FORMATS[fmt][0])
-        common.atomic_write(path, rendered[fmt])
-        paths[fmt] = path
-    return paths
+def write_reports(report, report_dir, formats, catalog_entries=None, processes=1):
+    """``writer.write_reports``: every format written atomically, all or none."""
+    return writer.write_reports(report, report_dir, formats, catalog_entries=catalog_entries, processes=processes)
 
 
 class ActionModule(ActionBase):
@@ -220,6 +189,8 @@ class ActionModule(ActionBase):
         del tmp
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
 
+        if args['render_processes'] is not None and args['render_processes'] < 1:
+            raise AnsibleActionFail('render_processes: must be 1 or more, got %d' % args['render_processes'])
         try:
             as_of, policy_version, policies, waivers = policy_mod.load_context(
                 args['as_of'], args['policy_files'], args['policies'], args['waivers'])
@@ -262,7 +233,13 @@ def generate(args, task_vars, run, as_of, policies, waivers, catalog_entries):
             reader = HostResults(task_vars.get('hostvars', {}), args['detect_result_var'])
             report = hosts_report(names, reader, policies, waivers, as_of, run)
         report_dir = os.path.abspath(args['report_dir'])
-        paths = write_reports(report, report_dir, args['formats'], catalog_entries=catalog_entries)
+        processes = args.get('render_processes')
+        if processes is None:
+            processes = writer.auto_processes(len(report['hosts']), args['formats'])
+        try:
+            paths = write_reports(report, report_dir, args['formats'], catalog_entries=catalog_entries, processes=processes)
+        except writer.ReportWriteError as exc:
+            raise AnsibleActionFail('writing the reports failed, no report was replaced: %s' % to_native(exc))
         summary = report['summary']
         by_status = dict((s, []) for s in policy_mod.STATUSES)
         for host in report['hosts']:

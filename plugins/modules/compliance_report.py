@@ -107,6 +107,17 @@ options:
         then read from it, so the play needs no C(set_fact) per host.
       - C(banned_av_host_state), when a play sets it, still takes precedence.
     type: str
+  render_processes:
+    description:
+      - How many processes render the report formats. Extra processes are forked from the task's own process on the
+        controller and share its memory; each may copy up to the size of the report in memory (about 0.5 GB at
+        100,000 hosts).
+      - Default is one per CPU the controller process may use, at most one per format, for reports of 20,000 hosts or
+        more, and 1 (no fork) for smaller ones or where C(os.fork) does not exist. Set 1 on a controller or
+        execution environment with little memory.
+      - Either way every format is written to a temporary file first and the reports are replaced only when all
+        formats succeeded.
+    type: int
 extends_documentation_fragment:
   - action_common_attributes
   - action_common_attributes.flow

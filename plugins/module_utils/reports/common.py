@@ -220,6 +220,19 @@ def atomic_write(path, data_bytes):
     absent or still holds its previous content, never a half-written report.  A replaced
     file keeps its permission bits; a new file gets 0666 minus the umask.
     """
+    tmp = write_temp(path, data_bytes)
+    try:
+        commit_temp(tmp, path)
+    except BaseException:
+        discard_temp(tmp)
+        raise
+    fsync_directory(os.path.dirname(os.path.abspath(path)))
+
+
+def write_temp(path, data_bytes):
+    """The first half of ``atomic_write``: ``data_bytes`` in a new, fsync'ed temporary file next
+    to ``path`` (named ``.<name>.<pid>.<random>.tmp``); returns its path.  On error nothing is
+    left behind."""
     if not isinstance(data_bytes, (bytes, bytearray, memoryview)):
         raise TypeError("atomic_write needs bytes, got %s" % type(data_bytes).__name__)
     path = os.path.abspath(path)
@@ -242,27 +255,37 @@ def atomic_write(path, data_bytes):
             handle.write(data_bytes)
             handle.flush()
             os.fsync(handle.fileno())
-        try:
-            mode = os.stat(path).st_mode & 0o7777
-        except OSError:
-            mode = None
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-        tmp = None
     except BaseException:
         if fd is not None:
             os.close(fd)
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        discard_temp(tmp)
         raise
-    _fsync_directory(directory)
+    return tmp
 
 
-def _fsync_directory(directory):
+def commit_temp(tmp, path):
+    """The second half of ``atomic_write``: rename ``tmp`` over ``path``, keeping the permission
+    bits of a file it replaces.  The caller fsyncs the directory (``fsync_directory``)."""
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except OSError:
+        mode = None
+    if mode is not None:
+        os.chmod(tmp, mode)
+    os.replace(tmp, os.path.abspath(path))
+
+
+def discard_temp(tmp):
+    """Remove a temporary file of ``write_temp``; already gone is fine."""
+    if tmp is None:
+        return
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+
+
+def fsync_directory(directory):
     """Make the rename durable (POSIX); not possible, and not needed, on every platform."""
     if not hasattr(os, "O_DIRECTORY"):
         return

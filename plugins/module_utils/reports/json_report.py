@@ -127,23 +127,30 @@ def _file_text(pieces):
     return "{\n" + ",\n".join(lines) + "\n}\n" if lines else "{}\n"
 
 
-def render_with_sha(report):
-    """``(render(report), sha256)``, encoding every value only once.
+def prepare(report):
+    """``(sha256, render)``: the report's checksum now, its file bytes when ``render()`` is called.
 
     Each top-level value (each element of a top-level list) is encoded once with the C
     encoder; the canonical text that is hashed and the file's layout are both joined from
-    those pieces.  JSON text has no raw line break inside a string, so the file's line
-    breaks are all layout.
+    those pieces (JSON text has no raw line break inside a string, so the file's line breaks
+    are all layout).  The other formats need the checksum; the JSON file itself can then be
+    laid out by another process (``writer.write_reports``).
     """
     body = dict((k, v) for k, v in report.items() if k != SHA_KEY)
     if not all(isinstance(k, str) for k in body):
         final = finalize(report)
-        return canonical(final) + b"\n", final[SHA_KEY]
+        return final[SHA_KEY], lambda: canonical(final) + b"\n"
     encode = _encoder().encode
     pieces = _pieces(body, encode)
     sha = hashlib.sha256(_utf8(_canonical_text(pieces))).hexdigest()
     pieces[SHA_KEY] = (encode(SHA_KEY), encode(sha), None)
-    return _utf8(_file_text(pieces)), sha
+    return sha, lambda: _utf8(_file_text(pieces))
+
+
+def render_with_sha(report):
+    """``(render(report), sha256)``, encoding every value only once (see ``prepare``)."""
+    sha, render_file = prepare(report)
+    return render_file(), sha
 
 
 def render(report):
@@ -324,5 +331,5 @@ def merge(reports, names=None, generated_at=None, verify_checksums=True):
     return merged
 
 
-__all__ = ["SCHEMA", "STATUSES", "canonical", "digest", "finalize", "render", "render_with_sha", "verify", "loads",
+__all__ = ["SCHEMA", "STATUSES", "canonical", "digest", "finalize", "prepare", "render", "render_with_sha", "verify", "loads",
            "merge"]

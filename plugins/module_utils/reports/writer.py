@@ -1,0 +1,189 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetsec.banned_av contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Render the report formats and put them on disk: all of them, or none.
+
+``write_reports(report, report_dir, formats, catalog_entries, processes)``:
+
+1. The JSON document is encoded and its SHA-256 computed first: every other format quotes it.
+2. Each format is rendered and written to a temporary file next to its final name
+   (``common.write_temp``: written, flushed, fsync'ed).
+3. Only when every format succeeded are the temporary files renamed over the reports
+   (``os.replace``, atomic) and the directory fsync'ed.  Any error removes the temporary files
+   and leaves the previous reports untouched, so a report set is always from one run.
+
+With ``processes`` > 1 (POSIX), step 2 is shared between this process and ``processes - 1``
+forked children, the formats spread over them by their measured cost (longest first onto the
+least loaded process).  A child renders from the memory it shares with its parent (nothing is
+pickled), writes its temporary files, tells the parent their names through a pipe and exits
+with ``os._exit``.  At 100,000 hosts the six formats are about 7 CPU seconds after the JSON
+encoding: two processes cut that almost in half (docs/performance.md).  The price is memory:
+a child that reads the report touches the reference counts of its objects, so the kernel
+copies those pages, up to the size of the report in memory per child.  ``auto_processes``
+therefore forks only for large reports.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import (
+    common, csv_report, html_report, json_report, junit_report, markdown_report, sarif_report)
+
+FORMATS = {
+    'json': ('banned_av_report.json', json_report),
+    'csv': ('banned_av_report.csv', csv_report),
+    'html': ('banned_av_report.html', html_report),
+    'junit': ('banned_av_report.junit.xml', junit_report),
+    'sarif': ('banned_av_report.sarif', sarif_report),
+    'markdown': ('banned_av_report.md', markdown_report),
+}
+
+# CPU seconds of each renderer for 100,000 hosts (bench/bench.py report --breakdown; the JSON
+# file's layout only, after the encoding): only used to balance the processes.
+COST = {'html': 2.4, 'sarif': 1.6, 'junit': 1.4, 'csv': 1.2, 'json': 0.4, 'markdown': 0.3}
+
+# Below this many hosts a report takes under two seconds: not worth a fork and its memory.
+PARALLEL_MIN_HOSTS = 20000
+
+
+class ReportWriteError(Exception):
+    """A format could not be rendered or written; no report was replaced."""
+
+
+def available_cpus():
+    """CPUs this process may run on (its affinity mask where the platform has one)."""
+    if hasattr(os, 'sched_getaffinity'):
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except OSError:  # pragma: no cover
+            pass
+    return os.cpu_count() or 1
+
+
+def auto_processes(host_count, formats, cpus=None):
+    """How many processes should render ``formats`` for ``host_count`` hosts: 1 below
+    ``PARALLEL_MIN_HOSTS`` or without ``os.fork``, else one per available CPU, at most one per
+    format."""
+    if host_count < PARALLEL_MIN_HOSTS or not hasattr(os, 'fork'):
+        return 1
+    return max(1, min(cpus or available_cpus(), len(formats)))
+
+
+def plan(formats, processes):
+    """Spread ``formats`` over at most ``processes`` groups, most costly first onto the group
+    with the least work so far.  The first group is the calling process's."""
+    groups = [[] for _ in range(max(1, processes))]
+    load = [0.0] * len(groups)
+    for fmt in sorted(formats, key=lambda f: (-COST.get(f, 1.0), f)):
+        index = load.index(min(load))
+        groups[index].append(fmt)
+        load[index] += COST.get(fmt, 1.0)
+    return [g for g in groups if g]
+
+
+def write_reports(report, report_dir, formats, catalog_entries=None, processes=1):
+    """Render and write ``formats`` of ``report`` into ``report_dir``; return ``{format: path}``.
+
+    Sets ``report['sha256']``.  Raises ``ReportWriteError`` (or the rendering error itself when
+    ``processes`` is 1) with no report replaced.
+    """
+    if not os.path.isdir(report_dir):
+        os.makedirs(report_dir)
+    sha, render_json = json_report.prepare(report)
+    report['sha256'] = sha
+    paths = dict((fmt, os.path.join(report_dir, FORMATS[fmt][0])) for fmt in formats)
+
+    def render(fmt):
+        if fmt == 'json':
+            return render_json()
+        if fmt == 'sarif':
+            return sarif_report.render(report, catalog_entries=catalog_entries)
+        return FORMATS[fmt][1].render(report)
+
+    groups = plan(formats, processes if hasattr(os, 'fork') else 1)
+    staged = {}
+    children = {}
+    try:
+        for group in groups[1:]:
+            pid, read_fd = _fork(group, render, paths)
+            children[pid] = (group, read_fd)
+        for fmt in groups[0]:
+            staged[fmt] = common.write_temp(paths[fmt], render(fmt))
+        errors = []
+        while children:
+            pid = next(iter(children))
+            group, read_fd = children[pid]
+            message = _read_message(read_fd)
+            _pid, status = os.waitpid(pid, 0)
+            del children[pid]
+            staged.update(message.get('staged') or {})
+            if message.get('error') or status != 0:
+                errors.append('%s: %s' % ('+'.join(group), message.get('error') or 'the rendering process exited with status %d' % status))
+        if errors:
+            raise ReportWriteError('; '.join(errors))
+        for fmt in formats:
+            common.commit_temp(staged.pop(fmt), paths[fmt])
+        common.fsync_directory(os.path.abspath(report_dir))
+    finally:
+        # after an error here: let the children finish, so that their temporary files are known
+        # and removed too (they render from memory and end on their own, in seconds)
+        for pid, (_group, read_fd) in children.items():
+            staged.update(('%s.%d' % (fmt, pid), tmp) for fmt, tmp in (_read_message(read_fd).get('staged') or {}).items())
+            try:
+                os.waitpid(pid, 0)
+            except OSError:  # pragma: no cover
+                pass
+        for tmp in staged.values():
+            common.discard_temp(tmp)
+    return paths
+
+
+def _fork(group, render, paths):
+    """Start a child that renders and stages ``group``; returns ``(pid, read end of its pipe)``."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write_fd)
+        return pid, read_fd
+    # the child: never return into the caller's stack, never run its exit handlers
+    code = 1
+    staged = {}
+    message = {}
+    try:
+        os.close(read_fd)
+        for fmt in group:
+            staged[fmt] = common.write_temp(paths[fmt], render(fmt))
+        message = {'staged': staged}
+        code = 0
+    except BaseException as exc:  # report anything, even KeyboardInterrupt, to the parent
+        for tmp in staged.values():
+            common.discard_temp(tmp)
+        message = {'error': '%s: %s' % (type(exc).__name__, exc)}
+    finally:
+        try:
+            data = json.dumps(message).encode('utf-8')
+            while data:
+                data = data[os.write(write_fd, data):]
+            os.close(write_fd)
+        finally:
+            os._exit(code)
+
+
+def _read_message(read_fd):
+    chunks = []
+    try:
+        while True:
+            chunk = os.read(read_fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_fd)
+    try:
+        return json.loads(b''.join(chunks).decode('utf-8')) if chunks else {}
+    except ValueError:
+        return {'error': 'unreadable message from the rendering process'}

@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetsec.banned_av contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""writer.write_reports: all formats or none, the same bytes in one process or several."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+
+import pytest
+
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report, writer
+
+ALL = list(writer.FORMATS)
+
+
+def _files(directory):
+    out = {}
+    for name in sorted(os.listdir(directory)):
+        with open(os.path.join(directory, name), 'rb') as handle:
+            out[name] = handle.read()
+    return out
+
+
+def test_plan_balances_by_cost_and_keeps_every_format_once():
+    assert writer.plan(ALL, 1) == [sorted(ALL, key=lambda f: (-writer.COST[f], f))]
+    groups = writer.plan(ALL, 2)
+    assert sorted(f for g in groups for f in g) == sorted(ALL)
+    loads = [sum(writer.COST[f] for f in g) for g in groups]
+    assert max(loads) - min(loads) <= max(writer.COST.values())
+    assert groups[0][0] == 'html'  # the most costly format goes first, to this process
+    assert writer.plan(['csv'], 4) == [['csv']]  # never an idle process
+    assert len(writer.plan(ALL, 6)) == 6 and all(len(g) == 1 for g in writer.plan(ALL, 6))
+
+
+def test_auto_processes():
+    assert writer.auto_processes(writer.PARALLEL_MIN_HOSTS - 1, ALL, cpus=8) == 1
+    assert writer.auto_processes(100000, ALL, cpus=1) == 1
+    assert writer.auto_processes(100000, ALL, cpus=2) == 2
+    assert writer.auto_processes(100000, ALL, cpus=64) == len(ALL)
+    assert writer.auto_processes(100000, ['json'], cpus=8) == 1
+    assert writer.available_cpus() >= 1
+
+
+@pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
+@pytest.mark.parametrize('processes', [2, 3, 6])
+def test_forked_rendering_writes_the_same_bytes(factory, tmp_path, processes):
+    report = factory.report()
+    serial = dict(report)
+    paths = writer.write_reports(serial, str(tmp_path / 'serial'), ALL, processes=1)
+    parallel = dict(report)
+    assert writer.write_reports(parallel, str(tmp_path / 'parallel'), ALL, processes=processes).keys() == paths.keys()
+    assert serial['sha256'] == parallel['sha256'] == json_report.digest(report)
+    assert _files(str(tmp_path / 'serial')) == _files(str(tmp_path / 'parallel'))
+    assert sorted(_files(str(tmp_path / 'parallel'))) == sorted(writer.FORMATS[f][0] for f in ALL)  # no temporary file left
+
+
+@pytest.mark.parametrize('processes', [1, 3])
+def test_a_failing_format_replaces_no_report(factory, tmp_path, monkeypatch, processes):
+    if processes > 1 and not hasattr(os, 'fork'):
+        pytest.skip('needs os.fork')
+    out = str(tmp_path / 'reports')
+    writer.write_reports(factory.report(), out, ALL)
+    before = _files(out)
+
+    def broken(report, **_kwargs):
+        raise RuntimeError('renderer bug')
+
+    # with several processes, break a format that a forked child renders (children inherit the patch)
+    fmt = writer.plan(ALL, processes)[-1][0]
+    assert processes == 1 or fmt not in writer.plan(ALL, processes)[0]
+    monkeypatch.setattr(writer.FORMATS[fmt][1], 'render', broken)
+    changed = factory.report([factory.host('new-host.example.com', 'noncompliant')])
+    expected = RuntimeError if processes == 1 else writer.ReportWriteError
+    with pytest.raises(expected, match='renderer bug'):
+        writer.write_reports(changed, out, ALL, processes=processes)
+    assert _files(out) == before  # the previous set, whole, and no temporary files
+
+
+@pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
+def test_an_error_in_this_process_also_removes_the_childrens_files(factory, tmp_path, monkeypatch):
+    """The parent fails while children have staged their formats: nothing is left behind."""
+    out = str(tmp_path / 'reports')
+    groups = writer.plan(ALL, 2)
+    parent_format = groups[0][0]
+    module = writer.FORMATS[parent_format][1]
+    real = module.render
+
+    def broken_in_parent(report, **kwargs):
+        if os.getpid() == parent:
+            raise RuntimeError('parent side')
+        return real(report, **kwargs)
+
+    parent = os.getpid()
+    monkeypatch.setattr(module, 'render', broken_in_parent)
+    with pytest.raises(RuntimeError, match='parent side'):
+        writer.write_reports(factory.report(), out, ALL, processes=2)
+    assert os.listdir(out) == []
+
+
+def test_the_json_is_the_report_with_its_checksum(factory, tmp_path):
+    report = factory.report()
+    paths = writer.write_reports(report, str(tmp_path), ['json', 'markdown'])
+    with open(paths['json'], 'rb') as handle:
+        doc = json.loads(handle.read().decode('utf-8'))
+    assert json_report.verify(doc) and doc['sha256'] == report['sha256']
+    with open(paths['markdown'], 'rb') as handle:
+        assert report['sha256'].encode('ascii') in handle.read()
