@@ -229,10 +229,11 @@ def atomic_write(path, data_bytes):
     fsync_directory(os.path.dirname(os.path.abspath(path)))
 
 
-def write_temp(path, data_bytes):
+def write_temp(path, data_bytes, sync=True):
     """The first half of ``atomic_write``: ``data_bytes`` in a new, fsync'ed temporary file next
     to ``path`` (named ``.<name>.<pid>.<random>.tmp``); returns its path.  On error nothing is
-    left behind."""
+    left behind.  With ``sync=False`` the caller fsyncs it later (``sync_file``), so that the
+    kernel writes it back while other work goes on."""
     if not isinstance(data_bytes, (bytes, bytearray, memoryview)):
         raise TypeError("atomic_write needs bytes, got %s" % type(data_bytes).__name__)
     path = os.path.abspath(path)
@@ -254,13 +255,23 @@ def write_temp(path, data_bytes):
             fd = None
             handle.write(data_bytes)
             handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                os.fsync(handle.fileno())
     except BaseException:
         if fd is not None:
             os.close(fd)
         discard_temp(tmp)
         raise
     return tmp
+
+
+def sync_file(path):
+    """fsync a file written earlier (``write_temp(..., sync=False)``)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def commit_temp(tmp, path):

@@ -614,7 +614,12 @@ def _products(host):
 
 def _json_for_script(value):
     """JSON text that is safe inside a <script> element: every '<' is written \\u003c."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=text).replace("<", "\\u003c")
+    return _script_safe(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=text))
+
+
+def _script_safe(json_text):
+    """JSON text with every '<' written \\u003c (outside strings JSON has no '<')."""
+    return json_text.replace("<", "\\u003c")
 
 
 FINDING_COLUMNS = ("Product", "Category", "Version", "Signatures", "Verdict", "Confidence", "Policy", "Evidence")
@@ -817,8 +822,14 @@ def _policies(policies):
             '</section>' % (head, "".join(rows)))
 
 
-def render(report, static_limit=STATIC_LIMIT, page_size=PAGE_SIZE):
-    """The dashboard as UTF-8 bytes."""
+def render(report, static_limit=STATIC_LIMIT, page_size=PAGE_SIZE, report_json=None):
+    """The dashboard as UTF-8 bytes.
+
+    ``report_json``: the report already encoded as JSON text (the JSON report file's text, see
+    ``writer.write_reports``), embedded as the dashboard's data instead of encoding the report a
+    second time (1.4 s of the dashboard's 2.6 s at 100,000 hosts).  It must be the JSON of
+    ``report``, with its ``sha256``.
+    """
     hosts = report.get("hosts") or []
     run = report.get("run") or {}
     total = len(hosts)
@@ -943,7 +954,8 @@ def render(report, static_limit=STATIC_LIMIT, page_size=PAGE_SIZE):
             " " + esc(run.get("collection_version")) if run.get("collection_version") else "", esc(sha),
             esc(report.get("schema"))),
         "</footer>",
-        '<script type="application/json" id="report-data">%s</script>' % _json_for_script(report),
+        '<script type="application/json" id="report-data">%s</script>' % (
+            _json_for_script(report) if report_json is None else _script_safe(report_json)),
         '<script type="application/json" id="report-config">%s</script>' % _json_for_script(config),
         "<script>%s</script>" % JS,
         "</body>",

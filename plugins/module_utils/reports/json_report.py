@@ -127,30 +127,50 @@ def _file_text(pieces):
     return "{\n" + ",\n".join(lines) + "\n}\n" if lines else "{}\n"
 
 
+class Prepared(object):
+    """A report encoded once: its checksum, and its file's text and bytes when asked for."""
+
+    def __init__(self, sha, text):
+        self.sha = sha
+        self._text = text
+        self._value = None
+
+    def text(self):
+        """The JSON file's text (str), laid out as described above (computed once)."""
+        if self._value is None:
+            self._value = self._text()
+        return self._value
+
+    def data(self):
+        """The JSON file's bytes."""
+        return _utf8(self.text())
+
+
 def prepare(report):
-    """``(sha256, render)``: the report's checksum now, its file bytes when ``render()`` is called.
+    """``Prepared``: the report's checksum now, its file text when ``text()`` is called.
 
     Each top-level value (each element of a top-level list) is encoded once with the C
     encoder; the canonical text that is hashed and the file's layout are both joined from
     those pieces (JSON text has no raw line break inside a string, so the file's line breaks
     are all layout).  The other formats need the checksum; the JSON file itself can then be
-    laid out by another process (``writer.write_reports``).
+    laid out by another process, and the HTML dashboard embeds the same text
+    (``writer.write_reports``).
     """
     body = dict((k, v) for k, v in report.items() if k != SHA_KEY)
     if not all(isinstance(k, str) for k in body):
         final = finalize(report)
-        return final[SHA_KEY], lambda: canonical(final) + b"\n"
+        return Prepared(final[SHA_KEY], lambda: _encoder().encode(final) + "\n")
     encode = _encoder().encode
     pieces = _pieces(body, encode)
     sha = hashlib.sha256(_utf8(_canonical_text(pieces))).hexdigest()
     pieces[SHA_KEY] = (encode(SHA_KEY), encode(sha), None)
-    return sha, lambda: _utf8(_file_text(pieces))
+    return Prepared(sha, lambda: _file_text(pieces))
 
 
 def render_with_sha(report):
     """``(render(report), sha256)``, encoding every value only once (see ``prepare``)."""
-    sha, render_file = prepare(report)
-    return render_file(), sha
+    prepared = prepare(report)
+    return prepared.data(), prepared.sha
 
 
 def render(report):

@@ -7,7 +7,9 @@
 
 1. The JSON document is encoded and its SHA-256 computed first: every other format quotes it.
 2. Each format is rendered and written to a temporary file next to its final name
-   (``common.write_temp``: written, flushed, fsync'ed).
+   (``common.write_temp``), and fsync'ed once all are written (the kernel writes the first
+   ones back while the others are rendered).  The HTML dashboard embeds the JSON file's text
+   rather than encoding the report again.
 3. Only when every format succeeded are the temporary files renamed over the reports
    (``os.replace``, atomic) and the directory fsync'ed.  Any error removes the temporary files
    and leaves the previous reports untouched, so a report set is always from one run.
@@ -16,8 +18,8 @@ With ``processes`` > 1 (POSIX), step 2 is shared between this process and ``proc
 forked children, the formats spread over them by their measured cost (longest first onto the
 least loaded process).  A child renders from the memory it shares with its parent (nothing is
 pickled), writes its temporary files, tells the parent their names through a pipe and exits
-with ``os._exit``.  At 100,000 hosts the six formats are about 7 CPU seconds after the JSON
-encoding: two processes cut that almost in half (docs/performance.md).  The price is memory:
+with ``os._exit``.  At 100,000 hosts the six formats take about 5 s after the JSON encoding:
+two processes cut that almost in half (docs/performance.md).  The price is memory:
 a child that reads the report touches the reference counts of its objects, so the kernel
 copies those pages, up to the size of the report in memory per child.  ``auto_processes``
 therefore forks only for large reports.
@@ -42,9 +44,10 @@ FORMATS = {
     'markdown': ('banned_av_report.md', markdown_report),
 }
 
-# CPU seconds of each renderer for 100,000 hosts (bench/bench.py report --breakdown; the JSON
-# file's layout only, after the encoding): only used to balance the processes.
-COST = {'html': 2.4, 'sarif': 1.6, 'junit': 1.4, 'csv': 1.2, 'json': 0.4, 'markdown': 0.3}
+# Seconds to render and write each format for 100,000 hosts (bench/bench.py report --breakdown;
+# for JSON only the file's layout, after the encoding; the dashboard reuses that text): only
+# used to balance the processes.
+COST = {'sarif': 1.6, 'html': 0.9, 'junit': 0.9, 'csv': 0.9, 'json': 0.35, 'markdown': 0.2}
 
 # Below this many hosts a report takes under two seconds: not worth a fork and its memory.
 PARALLEL_MIN_HOSTS = 20000
@@ -93,13 +96,15 @@ def write_reports(report, report_dir, formats, catalog_entries=None, processes=1
     """
     if not os.path.isdir(report_dir):
         os.makedirs(report_dir)
-    sha, render_json = json_report.prepare(report)
-    report['sha256'] = sha
+    prepared = json_report.prepare(report)
+    report['sha256'] = prepared.sha
     paths = dict((fmt, os.path.join(report_dir, FORMATS[fmt][0])) for fmt in formats)
 
     def render(fmt):
         if fmt == 'json':
-            return render_json()
+            return prepared.data()
+        if fmt == 'html':  # the dashboard embeds the report: the JSON file's text, not a second encoding
+            return html_report.render(report, report_json=prepared.text())
         if fmt == 'sarif':
             return sarif_report.render(report, catalog_entries=catalog_entries)
         return FORMATS[fmt][1].render(report)
@@ -112,7 +117,7 @@ def write_reports(report, report_dir, formats, catalog_entries=None, processes=1
             pid, read_fd = _fork(group, render, paths)
             children[pid] = (group, read_fd)
         for fmt in groups[0]:
-            staged[fmt] = common.write_temp(paths[fmt], render(fmt))
+            staged[fmt] = common.write_temp(paths[fmt], render(fmt), sync=False)
         errors = []
         while children:
             pid = next(iter(children))
@@ -125,6 +130,9 @@ def write_reports(report, report_dir, formats, catalog_entries=None, processes=1
                 errors.append('%s: %s' % ('+'.join(group), message.get('error') or 'the rendering process exited with status %d' % status))
         if errors:
             raise ReportWriteError('; '.join(errors))
+        # fsync'ed only now: the kernel wrote them back while the other formats were rendered
+        for fmt in formats:
+            common.sync_file(staged[fmt])
         for fmt in formats:
             common.commit_temp(staged.pop(fmt), paths[fmt])
         common.fsync_directory(os.path.abspath(report_dir))
@@ -156,7 +164,7 @@ def _fork(group, render, paths):
     try:
         os.close(read_fd)
         for fmt in group:
-            staged[fmt] = common.write_temp(paths[fmt], render(fmt))
+            staged[fmt] = common.write_temp(paths[fmt], render(fmt), sync=False)
         message = {'staged': staged}
         code = 0
     except BaseException as exc:  # report anything, even KeyboardInterrupt, to the parent

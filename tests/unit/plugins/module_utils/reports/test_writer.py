@@ -31,7 +31,7 @@ def test_plan_balances_by_cost_and_keeps_every_format_once():
     assert sorted(f for g in groups for f in g) == sorted(ALL)
     loads = [sum(writer.COST[f] for f in g) for g in groups]
     assert max(loads) - min(loads) <= max(writer.COST.values())
-    assert groups[0][0] == 'html'  # the most costly format goes first, to this process
+    assert groups[0][0] == sorted(ALL, key=lambda f: (-writer.COST[f], f))[0]  # the most costly format first, here
     assert writer.plan(['csv'], 4) == [['csv']]  # never an idle process
     assert len(writer.plan(ALL, 6)) == 6 and all(len(g) == 1 for g in writer.plan(ALL, 6))
 
@@ -109,3 +109,26 @@ def test_the_json_is_the_report_with_its_checksum(factory, tmp_path):
     assert json_report.verify(doc) and doc['sha256'] == report['sha256']
     with open(paths['markdown'], 'rb') as handle:
         assert report['sha256'].encode('ascii') in handle.read()
+
+
+def _report_data(html_bytes):
+    """The JSON the dashboard's script reads (its <script id="report-data"> element)."""
+    text = html_bytes.decode('utf-8')
+    start = text.index('<script type="application/json" id="report-data">') + len('<script type="application/json" id="report-data">')
+    return json.loads(text[start:text.index('</script>', start)])
+
+
+def test_the_dashboard_embeds_the_json_file(factory, tmp_path):
+    """The dashboard's data is the JSON report's text, '<' escaped: the same document as encoding
+    the report for the page would give, hostile names included."""
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import html_report
+    hosts = [factory.host(factory.HOSTILE_HOST, 'noncompliant'), factory.host('</script><script>alert(1)</script>', 'unknown')]
+    report = factory.report(hosts)
+    paths = writer.write_reports(report, str(tmp_path), ['json', 'html'])
+    with open(paths['html'], 'rb') as handle:
+        page = handle.read()
+    with open(paths['json'], 'rb') as handle:
+        doc = json.loads(handle.read().decode('utf-8'))
+    assert b'</script><script>alert' not in page
+    assert _report_data(page) == doc
+    assert _report_data(html_report.render(report)) == doc  # what the dashboard embeds without the writer
