@@ -148,7 +148,7 @@ class HostResults(object):
             facts = detected['ansible_facts']['banned_av']  # this run's result wins over a cached fact
         else:
             facts = facts_source.get('banned_av')
-        if not (self.fast and (facts is None or type(facts) is dict)):
+        if not (self.fast and (facts is None or facts.__class__ is dict)):
             facts = plain(facts)
         if not self.fast:
             groups = plain(groups)

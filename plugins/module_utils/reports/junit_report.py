@@ -93,14 +93,14 @@ def _attr(value):
 
 def _value(value):
     """``text(value)`` as a plain str, for an attribute (what ``common.xml_safe`` returned)."""
-    if type(value) is str:
+    if value.__class__ is str:
         return value
     return _ILLEGAL_XML_RE.sub("", text(value))
 
 
 def _fmt(value):
     """``"%s" % text(value)``, without the calls for a plain str."""
-    if type(value) is str:
+    if value.__class__ is str:
         return value
     return "%s" % text(value)
 
@@ -112,7 +112,7 @@ def _one_line(value):
     without two spaces in a row only loses its leading and trailing space; the regular
     expression is left for the rest.
     """
-    if type(value) is str and value.isprintable() and "  " not in value:
+    if value.__class__ is str and value.isprintable() and "  " not in value:
         return value.strip()
     return one_line(value)
 
@@ -138,8 +138,8 @@ def _finding_line(finding):
     version = finding.get("version")
     verdict = finding.get("verdict")
     policy = finding.get("policy")
-    if (type(product) is str and type(fid) is str and type(version) is str and type(verdict) is str
-            and (not policy or type(policy) is str)):
+    if (product.__class__ is str and fid.__class__ is str and version.__class__ is str and verdict.__class__ is str
+            and (not policy or policy.__class__ is str)):
         return "".join(("  - ", product, " (", fid, ") ", version or "version unknown", ": ", verdict,
                         ", policy " + policy if policy else ""))
     return "  - %s (%s) %s: %s%s" % (
@@ -158,7 +158,7 @@ def _host_text(host):
     if reasons:
         append("reasons:")
         for reason in reasons:
-            if type(reason) is str and "\n" not in reason and "\r" not in reason:
+            if reason.__class__ is str and "\n" not in reason and "\r" not in reason:
                 append("  - " + reason)
             else:
                 append("  - %s" % _indent_lines(reason))
@@ -173,10 +173,10 @@ def _host_text(host):
         for evidence in finding.get("evidence") or []:
             # _evidence_item inline for the common case, a dict of two strs that _one_line
             # only strips: one check for both ("|" keeps their spaces apart)
-            if type(evidence) is dict:
+            if evidence.__class__ is dict:
                 kind = evidence.get("kind")
                 value = evidence.get("value")
-                if type(kind) is str and type(value) is str:
+                if kind.__class__ is str and value.__class__ is str:
                     both = kind + "|" + value
                     if both.isprintable() and "  " not in both:
                         kind = kind.strip()

@@ -79,7 +79,7 @@ def auto_processes(host_count, formats, cpus=None):
 def plan(formats, processes):
     """Spread ``formats`` over at most ``processes`` groups, most costly first onto the group
     with the least work so far.  The first group is the calling process's."""
-    groups = [[] for _ in range(max(1, processes))]
+    groups = [[] for _i in range(max(1, processes))]
     load = [0.0] * len(groups)
     for fmt in sorted(formats, key=lambda f: (-COST.get(f, 1.0), f)):
         index = load.index(min(load))

@@ -220,3 +220,24 @@ def test_merge_of_two_slices(tmp_path, fleet):
     with pytest.raises(AnsibleActionFail, match='merge:.*sha256'):
         make_action({'report_dir': str(tmp_path / 'bad'), 'merge': [str(tampered), slices[1]],
                      'formats': ['json']}).run(task_vars={})
+
+
+@pytest.mark.usefixtures('no_base_run')
+@pytest.mark.parametrize('args,needle', [
+    ({'render_processes': 0}, 'render_processes: must be 1 or more'),
+    ({'formats': ['json', 'pdf']}, 'formats'),
+    ({'fail_on': ['nonsense']}, 'fail_on'),
+])
+def test_bad_report_settings_fail_in_the_upfront_check(tmp_path, args, needle):
+    """The playbooks pass the report settings to the validate_only task, before any host is contacted."""
+    from ansible.errors import AnsibleActionFail
+    action = make_action(dict(args, report_dir=str(tmp_path / 'r'), validate_only=True))
+    try:
+        result = action.run(task_vars={})
+    except AnsibleActionFail as exc:
+        message = str(exc)
+    else:
+        assert result.get('failed'), result
+        message = result['msg']
+    assert needle in message
+    assert not (tmp_path / 'r').exists()

@@ -250,7 +250,7 @@ def _hostile_evidence(rng):
              lambda: {"kind": "package", "value": "pkg " * rng.randint(1, 40)},
              lambda: {"kind": "file", "value": "/opt/kaspersky/%d, (active)" % rng.randint(0, 99)},
              lambda: pick(HOSTILE_VALUES)]
-    return [pick(kinds)() for _ in range(rng.randint(0, 14))]
+    return [pick(kinds)() for _i in range(rng.randint(0, 14))]
 
 
 def _hostile_report(rng, statuses):
@@ -260,14 +260,14 @@ def _hostile_report(rng, statuses):
     hosts = []
     for index in range(60):
         findings = []
-        for _ in range(rng.choice((0, 0, 1, 3))):
+        for _i in range(rng.choice((0, 0, 1, 3))):
             finding = dict((key, pick(HOSTILE_VALUES)) for key in keys if rng.random() < 0.85)
             if rng.random() < 0.9:
                 finding["evidence"] = pick([_hostile_evidence(rng), None, "str evidence", {"kind": "k"}])
             findings.append(finding)
         host = {"name": pick(HOSTILE_VALUES), "status": statuses[index % len(statuses)],
                 "severity": pick(["critical", "high", "low", None] + HOSTILE_VALUES[:8]),
-                "reasons": pick([None, [], [pick(HOSTILE_VALUES) for _ in range(3)], ["one reason"], "chars"]),
+                "reasons": pick([None, [], [pick(HOSTILE_VALUES) for _i in range(3)], ["one reason"], "chars"]),
                 "findings": pick([findings, findings, None]),
                 "waiver": pick([None, {}, dict((k, pick(HOSTILE_VALUES)) for k in ("ticket", "expires", "owner", "reason"))])}
         for key in list(host):
@@ -325,5 +325,5 @@ def test_same_bytes_as_reference_on_hostile_values_in_every_field(factory):
 
 def test_same_bytes_as_reference_on_random_hostile_reports():
     rng = random.Random(20261127)
-    for _ in range(150):
+    for _i in range(150):
         _check_same(_hostile_report(rng, STATUSES_AND_UNKNOWN))

@@ -369,18 +369,18 @@ def test_random_reports(factory, seed):
             return rng.choice(nasty)
         if roll < 0.4 and allow_non_str:
             return rng.choice(non_str)
-        return u"".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        return u"".join(rng.choice(alphabet) for _i in range(rng.randint(0, 12)))
 
     hosts = []
-    for _ in range(60):
+    for _i in range(60):
         findings = [factory.finding(product=value(), id=value(), version=rng.choice([value(), None, "1.0"]),
                                     verdict=rng.choice(common.VERDICTS + ("odd",)), policy=rng.choice([value(), None]),
                                     signatures_date=rng.choice([value(), None]),
                                     evidence=[rng.choice([{"kind": value(), "value": value()}, value()])
-                                              for _ in range(rng.randint(0, 4))])
-                    for _ in range(rng.randint(0, 3))]
+                                              for _i in range(rng.randint(0, 4))])
+                    for _i in range(rng.randint(0, 3))]
         host = factory.host(value(), "compliant", findings=findings,
-                            reasons=[value() for _ in range(rng.randint(0, 3))],
+                            reasons=[value() for _i in range(rng.randint(0, 3))],
                             severity=rng.choice([None, "critical", value()]))
         host["status"] = rng.choice(statuses)
         if rng.random() < 0.2:

@@ -517,7 +517,7 @@ def _hostile_evidence(rng):
              lambda: {"kind": "package", "value": "pkg " * rng.randint(1, 40)},
              lambda: {"kind": "file", "value": "/opt/kaspersky/%d, (active)" % rng.randint(0, 99)},
              lambda: pick(ANY_VALUES)]
-    return [pick(kinds)() for _ in range(rng.randint(0, 14))]
+    return [pick(kinds)() for _i in range(rng.randint(0, 14))]
 
 
 def _hostile_report(rng, statuses):
@@ -525,7 +525,7 @@ def _hostile_report(rng, statuses):
     hosts = []
     for index in range(60):
         findings = []
-        for _ in range(rng.choice((0, 0, 1, 3))):
+        for _i in range(rng.choice((0, 0, 1, 3))):
             keys = ("vendor", "product", "category", "version", "signatures_date", "policy", "installed", "confidence", "family")
             finding = dict((key, pick(ANY_VALUES)) for key in keys if rng.random() < 0.85)
             if rng.random() < 0.85:
@@ -537,7 +537,7 @@ def _hostile_report(rng, statuses):
             findings.append(finding)
         host = {"name": pick(ANY_VALUES), "status": statuses[index % len(statuses)],
                 "severity": pick(["critical", "high", "low", None] + HOSTILE_VALUES[:12]),
-                "reasons": pick([None, [], [pick(ANY_VALUES) for _ in range(3)], ["one reason"], "chars"]),
+                "reasons": pick([None, [], [pick(ANY_VALUES) for _i in range(3)], ["one reason"], "chars"]),
                 "findings": pick([findings, findings, None]),
                 "waiver": pick([None, {}, dict((k, pick(ANY_VALUES)) for k in ("ticket", "expires", "owner", "reason"))])}
         for key in list(host):
@@ -614,7 +614,7 @@ def test_same_bytes_as_reference_on_hostile_values_in_every_field(factory):
 
 def test_same_bytes_as_reference_on_random_hostile_reports(catalog):
     rng = random.Random(20261127)
-    for _ in range(150):
+    for _i in range(150):
         _check_same(_hostile_report(rng, STATUSES_AND_UNKNOWN), rng.choice([None, CATALOG, HOSTILE_CATALOG]))
 
 
