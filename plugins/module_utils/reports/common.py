@@ -161,17 +161,7 @@ def evidence_summary(finding, limit=200, item_limit=80):
     parts = []
     used = 0
     for index, evidence in enumerate(items):
-        item = None
-        if evidence.__class__ is dict:  # evidence_item's fast path, inline
-            kind = evidence.get("kind")
-            value = evidence.get("value")
-            if kind.__class__ is str and value.__class__ is str:
-                both = kind + "|" + value
-                if both.isascii() and both.isprintable() and "  " not in both:
-                    kind = kind.strip()
-                    item = kind + ": " + value.strip() if kind else value.strip()
-        if item is None:
-            item = evidence_item(evidence)
+        item = evidence_item(evidence)
         if item_limit is not None and len(item) > item_limit:
             item = truncate(item, item_limit)
         if parts and used + len(item) + 2 > limit - 12:

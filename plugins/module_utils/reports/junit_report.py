@@ -37,6 +37,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.common import (
+    evidence_item,
     host_policy,
     is_failing,
     one_line,
@@ -57,15 +58,20 @@ _ILLEGAL_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uff
 _ILLEGAL_C0_BYTES = bytes(bytearray(c for c in range(0x20) if c not in (0x09, 0x0a, 0x0d)))
 
 
+_CDATA_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTR_ESCAPES = _CDATA_ESCAPES + (('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;"))
+
+
+def _escape(value, escapes):
+    for char, reference in escapes:
+        if char in value:
+            value = value.replace(char, reference)
+    return value
+
+
 def _cdata(value):
     """Escape element text as ElementTree does (``&``, ``<``, ``>``)."""
-    if "&" in value:
-        value = value.replace("&", "&amp;")
-    if "<" in value:
-        value = value.replace("<", "&lt;")
-    if ">" in value:
-        value = value.replace(">", "&gt;")
-    return value
+    return _escape(value, _CDATA_ESCAPES)
 
 
 def _attr(value):
@@ -74,21 +80,7 @@ def _attr(value):
     ``&``, ``<``, ``>``, ``"``, and CR, LF and TAB as character references, so that a
     parser gives them back instead of normalising them to spaces.
     """
-    if "&" in value:
-        value = value.replace("&", "&amp;")
-    if "<" in value:
-        value = value.replace("<", "&lt;")
-    if ">" in value:
-        value = value.replace(">", "&gt;")
-    if '"' in value:
-        value = value.replace('"', "&quot;")
-    if "\r" in value:
-        value = value.replace("\r", "&#13;")
-    if "\n" in value:
-        value = value.replace("\n", "&#10;")
-    if "\t" in value:
-        value = value.replace("\t", "&#09;")
-    return value
+    return _escape(value, _ATTR_ESCAPES)
 
 
 def _value(value):
@@ -103,27 +95,6 @@ def _fmt(value):
     if value.__class__ is str:
         return value
     return "%s" % text(value)
-
-
-def _one_line(value):
-    """``common.one_line(value)``.
-
-    A printable str (no line break, TAB, control, or whitespace other than the ASCII space)
-    without two spaces in a row only loses its leading and trailing space; the regular
-    expression is left for the rest.
-    """
-    if value.__class__ is str and value.isprintable() and "  " not in value:
-        return value.strip()
-    return one_line(value)
-
-
-def _evidence_item(evidence):
-    """``common.evidence_item(evidence)``, with the fast ``_one_line``."""
-    if isinstance(evidence, dict):
-        kind = _one_line(evidence.get("kind"))
-        value = _one_line(evidence.get("value"))
-        return kind + ": " + value if kind else value
-    return _one_line(evidence)
 
 
 def _indent_lines(value, pad="    "):
@@ -171,18 +142,7 @@ def _host_text(host):
         if signatures:
             append("    signatures: " + _fmt(signatures))
         for evidence in finding.get("evidence") or []:
-            # _evidence_item inline for the common case, a dict of two strs that _one_line
-            # only strips: one check for both ("|" keeps their spaces apart)
-            if evidence.__class__ is dict:
-                kind = evidence.get("kind")
-                value = evidence.get("value")
-                if kind.__class__ is str and value.__class__ is str:
-                    both = kind + "|" + value
-                    if both.isprintable() and "  " not in both:
-                        kind = kind.strip()
-                        append("    evidence: " + (kind + ": " + value.strip() if kind else value.strip()))
-                        continue
-            append("    evidence: " + _evidence_item(evidence))
+            append("    evidence: " + evidence_item(evidence))
     waiver = host.get("waiver")
     if waiver:
         append("waiver: %s (ticket %s, owner %s, expires %s%s): %s" % (
@@ -238,7 +198,7 @@ def render(report):
         body = _host_text(host)
         if is_failing(status):
             reasons = host.get("reasons") or []
-            message = _one_line(reasons[0]) if reasons else status
+            message = one_line(reasons[0]) if reasons else status
             append('>\n      <failure type="%s" message="%s">%s</failure>\n    </testcase>' % (
                 _attr(_value(status)), _attr(_value(message)), _cdata(body)))
         elif host.get("reasons") or host.get("findings") or host.get("waiver") or host.get("remediation"):

@@ -294,18 +294,7 @@ def _result_lines(report, rules, index_of, notifications):
                     and (signatures_date is None or signatures_date.__class__ is str)):
                 yield json.dumps(_result(name, status, result), ensure_ascii=False, default=text)
                 continue
-            evidence = []
-            for item in finding.get("evidence") or []:
-                if item.__class__ is dict:  # evidence_item's fast path, inline
-                    kind = item.get("kind")
-                    value = item.get("value")
-                    if kind.__class__ is str and value.__class__ is str:
-                        both = kind + "|" + value
-                        if both.isascii() and both.isprintable() and "  " not in both:
-                            kind = kind.strip()
-                            evidence.append(encode(kind + ": " + value.strip() if kind else value.strip()))
-                            continue
-                evidence.append(encode(evidence_item(item)))
+            evidence = [encode(evidence_item(item)) for item in finding.get("evidence") or []]
             yield _RESULT_JSON % (
                 encode(rule_id), rule_index, level, encode(message), locations_json, fingerprint,
                 name_json, status_json, encode(verdict),
