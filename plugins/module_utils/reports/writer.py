@@ -88,43 +88,66 @@ def plan(formats, processes):
     return [g for g in groups if g]
 
 
+# The formats that need the encoded JSON itself: rendered by the calling process, after encoding.
+NEEDS_JSON_TEXT = ('json', 'html')
+
+
 def write_reports(report, report_dir, formats, catalog_entries=None, processes=1):
     """Render and write ``formats`` of ``report`` into ``report_dir``; return ``{format: path}``.
 
     Sets ``report['sha256']``.  Raises ``ReportWriteError`` (or the rendering error itself when
     ``processes`` is 1) with no report replaced.
+
+    With forked children, the children start rendering their formats at once, with a random
+    64-hex-digit token where the checksum goes, while this process encodes the JSON and
+    computes the checksum; each child then gets the checksum through a pipe and puts it in
+    place of the token (a plain byte replacement: hex digits need no escaping in any format)
+    before writing.  The files are byte for byte those of one process (tests/unit).
     """
     if not os.path.isdir(report_dir):
         os.makedirs(report_dir)
-    prepared = json_report.prepare(report)
-    report['sha256'] = prepared.sha
     paths = dict((fmt, os.path.join(report_dir, FORMATS[fmt][0])) for fmt in formats)
+    state = {}
 
     def render(fmt):
         if fmt == 'json':
-            return prepared.data()
+            return state['prepared'].data()
         if fmt == 'html':  # the dashboard embeds the report: the JSON file's text, not a second encoding
-            return html_report.render(report, report_json=prepared.text())
+            return html_report.render(report, report_json=state['prepared'].text())
         if fmt == 'sarif':
             return sarif_report.render(report, catalog_entries=catalog_entries)
         return FORMATS[fmt][1].render(report)
 
-    groups = plan(formats, processes if hasattr(os, 'fork') else 1)
+    own = [f for f in formats if f in NEEDS_JSON_TEXT]
+    others = [f for f in formats if f not in NEEDS_JSON_TEXT]
+    processes = processes if hasattr(os, 'fork') else 1
+    child_groups = plan(others, processes - 1) if processes > 1 and others else []
+    if not child_groups:
+        own = list(formats)
     staged = {}
     children = {}
     try:
-        for group in groups[1:]:
-            pid, read_fd = _fork(group, render, paths)
-            children[pid] = (group, read_fd)
-        for fmt in groups[0]:
+        if child_groups:
+            token = os.urandom(32).hex()
+            report['sha256'] = token  # what the children see until they are told the checksum
+            for group in child_groups:
+                # a child must not hold the pipes of the children before it: a child waits for
+                # the end of its checksum pipe, which only comes when every write end is closed
+                held = [fd for _g, r, box in children.values() for fd in [r] + box if fd is not None]
+                pid, read_fd, sha_fd = _fork(group, render, paths, token, held)
+                children[pid] = (group, read_fd, sha_fd)
+        state['prepared'] = json_report.prepare(report)
+        report['sha256'] = state['prepared'].sha
+        for pid, (group, read_fd, sha_fd) in children.items():
+            _tell(sha_fd, report['sha256'])
+        for fmt in own:
             staged[fmt] = common.write_temp(paths[fmt], render(fmt), sync=False)
         errors = []
         while children:
             pid = next(iter(children))
-            group, read_fd = children[pid]
+            group, read_fd, sha_fd = children.pop(pid)
             message = _read_message(read_fd)
             _pid, status = os.waitpid(pid, 0)
-            del children[pid]
             staged.update(message.get('staged') or {})
             if message.get('error') or status != 0:
                 errors.append('%s: %s' % ('+'.join(group), message.get('error') or 'the rendering process exited with status %d' % status))
@@ -137,9 +160,10 @@ def write_reports(report, report_dir, formats, catalog_entries=None, processes=1
             common.commit_temp(staged.pop(fmt), paths[fmt])
         common.fsync_directory(os.path.abspath(report_dir))
     finally:
-        # after an error here: let the children finish, so that their temporary files are known
-        # and removed too (they render from memory and end on their own, in seconds)
-        for pid, (_group, read_fd) in children.items():
+        # after an error here: children that were not told the checksum stop without writing;
+        # the others finish, so that their temporary files are known and removed too
+        for pid, (_group, read_fd, sha_fd) in children.items():
+            _tell(sha_fd, '')
             staged.update(('%s.%d' % (fmt, pid), tmp) for fmt, tmp in (_read_message(read_fd).get('staged') or {}).items())
             try:
                 os.waitpid(pid, 0)
@@ -150,21 +174,46 @@ def write_reports(report, report_dir, formats, catalog_entries=None, processes=1
     return paths
 
 
-def _fork(group, render, paths):
-    """Start a child that renders and stages ``group``; returns ``(pid, read end of its pipe)``."""
+def _tell(sha_box, sha):
+    """Send the checksum (or '' for "stop") to a child and close the pipe; only the first call
+    of each child counts (``sha_box`` holds the pipe's write end, then None)."""
+    sha_fd, sha_box[0] = sha_box[0], None
+    if sha_fd is None:
+        return
+    try:
+        os.write(sha_fd, sha.encode('ascii'))
+    except OSError:  # the child is gone; its status tells why
+        pass
+    finally:
+        os.close(sha_fd)
+
+
+def _fork(group, render, paths, token, held=()):
+    """Start a child that renders ``group`` with ``token`` as the checksum, waits for the real
+    one and stages the files; returns ``(pid, read end of its message pipe, write end of its
+    checksum pipe, in a list for ``_tell``)``.  ``held``: the parent's ends of the pipes of
+    earlier children, closed in the new child."""
     read_fd, write_fd = os.pipe()
+    sha_read, sha_write = os.pipe()
     pid = os.fork()
     if pid:
         os.close(write_fd)
-        return pid, read_fd
+        os.close(sha_read)
+        return pid, read_fd, [sha_write]
     # the child: never return into the caller's stack, never run its exit handlers
     code = 1
     staged = {}
     message = {}
     try:
-        os.close(read_fd)
-        for fmt in group:
-            staged[fmt] = common.write_temp(paths[fmt], render(fmt), sync=False)
+        for fd in [read_fd, sha_write] + list(held):
+            os.close(fd)
+        rendered = [(fmt, render(fmt)) for fmt in group]
+        sha = _read_all(sha_read).decode('ascii')
+        if len(sha) != 64:
+            raise ReportWriteError('stopped: the report could not be encoded')
+        old, new = token.encode('ascii'), sha.encode('ascii')
+        for fmt, data in rendered:
+            staged[fmt] = common.write_temp(paths[fmt], data.replace(old, new), sync=False)
         message = {'staged': staged}
         code = 0
     except BaseException as exc:  # report anything, even KeyboardInterrupt, to the parent
@@ -181,17 +230,22 @@ def _fork(group, render, paths):
             os._exit(code)
 
 
-def _read_message(read_fd):
+def _read_all(fd):
     chunks = []
     try:
         while True:
-            chunk = os.read(read_fd, 65536)
+            chunk = os.read(fd, 65536)
             if not chunk:
                 break
             chunks.append(chunk)
     finally:
-        os.close(read_fd)
+        os.close(fd)
+    return b''.join(chunks)
+
+
+def _read_message(read_fd):
+    data = _read_all(read_fd)
     try:
-        return json.loads(b''.join(chunks).decode('utf-8')) if chunks else {}
+        return json.loads(data.decode('utf-8')) if data else {}
     except ValueError:
         return {'error': 'unreadable message from the rendering process'}

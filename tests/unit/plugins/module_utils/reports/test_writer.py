@@ -69,9 +69,10 @@ def test_a_failing_format_replaces_no_report(factory, tmp_path, monkeypatch, pro
     def broken(report, **_kwargs):
         raise RuntimeError('renderer bug')
 
-    # with several processes, break a format that a forked child renders (children inherit the patch)
-    fmt = writer.plan(ALL, processes)[-1][0]
-    assert processes == 1 or fmt not in writer.plan(ALL, processes)[0]
+    # with several processes, break a format that a forked child renders (children inherit the
+    # patch); json and html are always rendered by this process, after the JSON encoding
+    fmt = 'html' if processes == 1 else 'junit'
+    assert fmt in writer.NEEDS_JSON_TEXT or processes > 1
     monkeypatch.setattr(writer.FORMATS[fmt][1], 'render', broken)
     changed = factory.report([factory.host('new-host.example.com', 'noncompliant')])
     expected = RuntimeError if processes == 1 else writer.ReportWriteError
@@ -82,23 +83,52 @@ def test_a_failing_format_replaces_no_report(factory, tmp_path, monkeypatch, pro
 
 @pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
 def test_an_error_in_this_process_also_removes_the_childrens_files(factory, tmp_path, monkeypatch):
-    """The parent fails while children have staged their formats: nothing is left behind."""
+    """This process fails after the children were told the checksum and staged their files:
+    nothing is left behind."""
     out = str(tmp_path / 'reports')
-    groups = writer.plan(ALL, 2)
-    parent_format = groups[0][0]
-    module = writer.FORMATS[parent_format][1]
+    module = writer.FORMATS['html'][1]
     real = module.render
+    parent = os.getpid()
 
     def broken_in_parent(report, **kwargs):
         if os.getpid() == parent:
             raise RuntimeError('parent side')
         return real(report, **kwargs)
 
-    parent = os.getpid()
     monkeypatch.setattr(module, 'render', broken_in_parent)
     with pytest.raises(RuntimeError, match='parent side'):
-        writer.write_reports(factory.report(), out, ALL, processes=2)
+        writer.write_reports(factory.report(), out, ALL, processes=3)
     assert os.listdir(out) == []
+
+
+@pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
+def test_children_stop_when_the_json_cannot_be_encoded(factory, tmp_path, monkeypatch):
+    """The children render with a token while this process encodes; if encoding fails they are
+    told to stop, write nothing, and the error is the encoding's."""
+    out = str(tmp_path / 'reports')
+    writer.write_reports(factory.report(), out, ALL)
+    before = _files(out)
+
+    def broken_prepare(report):
+        raise ValueError('cannot encode')
+
+    monkeypatch.setattr(writer.json_report, 'prepare', broken_prepare)
+    with pytest.raises(ValueError, match='cannot encode'):
+        writer.write_reports(factory.report(), out, ALL, processes=3)
+    assert _files(out) == before
+
+
+@pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
+def test_the_token_is_replaced_everywhere(factory, tmp_path):
+    """No trace of the placeholder: every format that quotes the checksum quotes the real one."""
+    report = factory.report()
+    paths = writer.write_reports(report, str(tmp_path), ALL, processes=4)
+    for fmt, path in paths.items():
+        with open(path, 'rb') as handle:
+            data = handle.read()
+        if fmt != 'csv':
+            assert report['sha256'].encode('ascii') in data, fmt
+    assert json_report.verify(json.loads(open(paths['json'], 'rb').read().decode('utf-8')))
 
 
 def test_the_json_is_the_report_with_its_checksum(factory, tmp_path):
