@@ -17,12 +17,10 @@ __metaclass__ = type
 import fnmatch
 import glob
 import os
-import plistlib
 import re
 import sys
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import parsers
-from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_offline
 
 SCHEMA = 1
 C_LOCALE = {'LANG': 'C', 'LC_ALL': 'C', 'LC_MESSAGES': 'C', 'LANGUAGE': 'C'}
@@ -81,8 +79,11 @@ class Collector:
 
     # ------------------------------------------------------------------ entry point
     def collect(self):
-        if not self.live and not self.forced_platform and windows_offline.is_windows_root(self.root):
-            return windows_offline.collect(self.root, self.probe_all.get('windows') or {})
+        if not self.live and not self.forced_platform:
+            # imported here: a live scan (every host of an audit) does not pay for the hive reader
+            from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_offline
+            if windows_offline.is_windows_root(self.root):
+                return windows_offline.collect(self.root, self.probe_all.get('windows') or {})
         platform = self.detect_platform()
         self.inv['platform'] = platform
         probe = self.probe_all.get(platform) or {}
@@ -108,6 +109,7 @@ class Collector:
         if self.inv['platform'] == 'darwin':
             path = self.host_path('/System/Library/CoreServices/SystemVersion.plist')
             if os.path.exists(path):
+                import plistlib  # macOS only
                 with open(path, 'rb') as handle:
                     data = plistlib.load(handle)
                 self.inv['os'] = {'name': '%s %s' % (data.get('ProductName', 'macOS'), data.get('ProductVersion', '')),
@@ -319,6 +321,7 @@ class Collector:
 
 
 def _read_plist(path):
+    import plistlib  # macOS only
     try:
         with open(path, 'rb') as handle:
             data = plistlib.load(handle)

@@ -104,7 +104,6 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import posix_collect
-from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_offline
 
 
 def main():
@@ -127,8 +126,12 @@ def main():
 
     try:
         inventory = posix_collect.collect(module.params['probe'], root=root, run=run, which=which)
-    except windows_offline.RegipyMissingError as exc:
-        module.fail_json(msg=str(exc))
+    except Exception as exc:  # pylint: disable=broad-except
+        # the hive reader is imported only for offline roots (posix_collect.collect)
+        from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_offline
+        if isinstance(exc, windows_offline.RegipyMissingError):
+            module.fail_json(msg=str(exc))
+        raise
     module.exit_json(changed=False, inventory=inventory)
 
 
