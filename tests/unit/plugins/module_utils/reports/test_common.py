@@ -14,6 +14,7 @@ import pytest
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import common
+from ansible_collections.fleetsec.banned_av.tests.unit.plugins.module_utils.reports import reference
 
 
 # ---------------------------------------------------------------- statuses
@@ -90,6 +91,36 @@ def test_text_and_parse_date():
     assert common.parse_date(datetime.date(2027, 1, 31)) == datetime.date(2027, 1, 31)
     assert common.parse_date("soon") is None
     assert common.xml_safe(u"a\x00b\x1bc\ufffed\ud800e\tf") == u"abcde\tf"
+
+
+class _Str(str):
+    def __str__(self):
+        return "other"
+
+
+_ODD = [None, "", " ", "plain", "  two  spaces  ", " lead", "trail ", "tab\there", "line\nbreak", "cr\rlf\r\n",
+        "\x00", "\x0b\x0c\x1c\x1f\x7f", "\x85\u2028\u2029\xa0\u3000", "h\u00f6st-\u00fc", "\U0001f600",
+        "\ud800", "x\udfffy", 0, 12.5, True, False, b"by\xfftes", ["l1", 2, None], {"k": "v"},
+        datetime.date(2026, 11, 27), _Str("sub  str"), _Str("x")]
+
+
+def test_fast_paths_give_what_the_former_helpers_gave():
+    """text, one_line, evidence_item and evidence_summary have fast paths for plain strings; for
+    any input they return what the helpers returned before (tests/.../reports/reference.py),
+    every code point included."""
+    chunks = [u"".join(chr(c) for c in range(start, min(start + 61, 0x110000))) for start in range(0, 0x110000, 61)]
+    values = _ODD + chunks + [c + u"  x" for c in chunks[:40]] + [u" " + c + u" " for c in chunks[:40]]
+    for value in values:
+        assert common.text(value) == reference.text(value), repr(value)
+        assert common.one_line(value) == reference.one_line(value), repr(value)
+    evidence = ([{"kind": k, "value": v} for k in _ODD for v in _ODD] + [{"value": c} for c in chunks[:200]]
+                + [{"kind": c, "value": "v"} for c in chunks[:200]] + _ODD)
+    for item in evidence:
+        assert common.evidence_item(item) == reference.evidence_item(item), repr(item)
+    for size in (0, 1, 3, 25):
+        finding = {"evidence": evidence[:size] + [{"kind": "package", "value": "pkg " * 30}]}
+        assert common.evidence_summary(finding) == reference.evidence_summary(finding)
+        assert common.evidence_summary(finding, limit=40, item_limit=5) == reference.evidence_summary(finding, 40, 5)
 
 
 def test_host_policy_is_that_of_the_most_severe_finding(factory):

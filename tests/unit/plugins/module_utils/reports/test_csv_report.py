@@ -10,12 +10,18 @@ import csv
 import datetime
 import io
 import random
-import re
 
 import pytest
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import csv_report
+from ansible_collections.fleetsec.banned_av.tests.unit.plugins.module_utils.reports.reference import (
+    text as _ref_text,
+    one_line as _ref_one_line,
+    truncate as _ref_truncate,
+    evidence_item as _ref_evidence_item,
+    evidence_summary as _ref_evidence_summary,
+)
 
 
 def _read(data):
@@ -117,63 +123,8 @@ def test_empty_report_has_only_the_header(factory):
 # ---------------------------------------------------------------- same bytes as the reference writer
 #
 # The reference is the writer as it was before the fast paths (csv module, guard() on every
-# cell), with the common helpers it used, copied here as they were.  render() and rows() must
+# cell), on the common helpers as they were (reference.py).  render() and rows() must
 # give exactly what it gives, for any input.
-
-_REF_ONE_LINE_RE = re.compile(r"[\s\x00-\x1f\x7f\x85\u2028\u2029]+")
-
-
-def _ref_text(value):
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, dict):
-        return ", ".join("%s: %s" % (_ref_text(k), _ref_text(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return ", ".join(_ref_text(v) for v in value)
-    return str(value)
-
-
-def _ref_one_line(value):
-    return _REF_ONE_LINE_RE.sub(" ", _ref_text(value)).strip()
-
-
-def _ref_truncate(value, limit):
-    if limit is None or len(value) <= limit:
-        return value
-    if limit <= 3:
-        return value[:limit]
-    return value[:limit - 3].rstrip() + "..."
-
-
-def _ref_evidence_item(evidence):
-    if isinstance(evidence, dict):
-        kind = _ref_one_line(evidence.get("kind"))
-        value = _ref_one_line(evidence.get("value"))
-        return "%s: %s" % (kind, value) if kind else value
-    return _ref_one_line(evidence)
-
-
-def _ref_evidence_summary(finding, limit=200, item_limit=80):
-    items = (finding or {}).get("evidence") or []
-    parts = []
-    used = 0
-    for index, evidence in enumerate(items):
-        item = _ref_truncate(_ref_evidence_item(evidence), item_limit)
-        if parts and used + len(item) + 2 > limit - 12:
-            parts.append("+%d more" % (len(items) - index))
-            break
-        parts.append(item)
-        used += len(item) + 2
-    return "; ".join(parts)
-
 
 _REF_GUARDED = ("=", "+", "-", "@", "\t", "\r", "'")
 

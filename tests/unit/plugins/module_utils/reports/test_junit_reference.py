@@ -19,10 +19,10 @@ import pytest
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import common, junit_report
-from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.common import (
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.common import host_policy, is_failing
+# the string helpers as they were before their fast paths, so the reference does not use the code under test
+from ansible_collections.fleetsec.banned_av.tests.unit.plugins.module_utils.reports.reference import (
     evidence_item,
-    host_policy,
-    is_failing,
     one_line,
     text,
     xml_safe,
@@ -345,7 +345,7 @@ def test_each_forbidden_character_alone(factory, bad, where):
 
 
 def test_one_line_shortcut_assumption():
-    """junit_report skips one_line's regular expression for printable strings without two
+    """common.one_line skips its regular expression for printable (ASCII) strings without two
     spaces in a row: the only whitespace or control character a printable str holds is the space."""
     printable = u"".join(ch for ch in (chr(c) for c in range(0x110000)) if ch.isprintable() and ch != u" ")
     assert one_line(u"x" + printable + u"x") == u"x" + printable + u"x"

@@ -16,6 +16,11 @@ import pytest
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import sarif_report
+from ansible_collections.fleetsec.banned_av.tests.unit.plugins.module_utils.reports.reference import (
+    text as _ref_text,
+    one_line as _ref_one_line,
+    evidence_item as _ref_evidence_item,
+)
 
 # Property names the SARIF 2.1.0 schema allows (its objects have additionalProperties: false),
 # for the objects this writer emits.
@@ -272,10 +277,9 @@ def test_builtin_catalogue_gives_one_rule_per_finding_product(factory, catalog):
 # ---------------------------------------------------------------- same bytes as the reference writer
 #
 # The reference is the writer as it was before the fast paths (a dict per result, json.dumps
-# per result), with the common helpers it used, copied here as they were.  render() and
+# per result), on the common helpers as they were (reference.py).  render() and
 # build() must give exactly what it gives, for any input.
 
-_REF_ONE_LINE_RE = re.compile(r"[\s\x00-\x1f\x7f\x85\u2028\u2029]+")
 _REF_URL_RE = re.compile(r"https?://[^\s\"'<>()]+")
 _REF_LEVELS = {"violation": "error", "waiver_expired": "error", "warning": "warning", "waived": "note", "residue": "note", "ok": "none"}
 _REF_CATEGORY_TEXT = {
@@ -283,36 +287,6 @@ _REF_CATEGORY_TEXT = {
     "oem": "a product built on a banned vendor's engine (OEM)",
     "unapproved_successor": "a product installed in place of a banned one without the owner's consent",
 }
-
-
-def _ref_text(value):
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, dict):
-        return ", ".join("%s: %s" % (_ref_text(k), _ref_text(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return ", ".join(_ref_text(v) for v in value)
-    return str(value)
-
-
-def _ref_one_line(value):
-    return _REF_ONE_LINE_RE.sub(" ", _ref_text(value)).strip()
-
-
-def _ref_evidence_item(evidence):
-    if isinstance(evidence, dict):
-        kind = _ref_one_line(evidence.get("kind"))
-        value = _ref_one_line(evidence.get("value"))
-        return "%s: %s" % (kind, value) if kind else value
-    return _ref_one_line(evidence)
 
 
 def _ref_first_url(sources):
