@@ -122,32 +122,33 @@ class HostResults(object):
         self.fast = (self._facts is not None and self._set_facts is not None
                      and callable(getattr(inventory, 'get_host', None)))
 
+    def _cached_facts(self, name):
+        try:
+            return (self._facts.get(name) or {}).get('banned_av')
+        except KeyError:  # file-based fact caches raise for a host they never saw
+            return None
+
     def read(self, name):
         """``(facts, groups, state, remediation)`` as plain JSON data, for ``policy.evaluate_host``."""
         if self.fast:
             host = self._inventory.get_host(name)
             if host is None:
                 return None, [], {}, None
-            set_facts = self._set_facts.get(name) or {}
-            try:
-                cached = self._facts.get(name) or {}
-            except KeyError:  # file-based fact caches raise for a host they never saw
-                cached = {}
+            get = (self._set_facts.get(name) or {}).get
             groups = sorted(str(g.name) for g in host.get_groups() if g.name != 'all')
-            get = set_facts.get
-            facts_source = cached
         else:
             if name not in self.hostvars:
                 return None, [], {}, None
             hv = self.hostvars[name]
-            groups = hv.get('group_names') or []
             get = hv.get
-            facts_source = hv.get('ansible_facts') or {}
+            groups = hv.get('group_names') or []
         detected = get(self.detect_result_var) if self.detect_result_var else None
         if detected and (detected.get('ansible_facts') or {}).get('banned_av') is not None:
             facts = detected['ansible_facts']['banned_av']  # this run's result wins over a cached fact
+        elif self.fast:
+            facts = self._cached_facts(name)  # read only when needed: a file-based cache reads a file
         else:
-            facts = facts_source.get('banned_av')
+            facts = (hv.get('ansible_facts') or {}).get('banned_av')
         if not (self.fast and (facts is None or facts.__class__ is dict)):
             facts = plain(facts)
         if not self.fast:

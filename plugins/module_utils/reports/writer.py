@@ -5,20 +5,22 @@
 
 ``write_reports(report, report_dir, formats, catalog_entries, processes)``:
 
-1. The JSON document is encoded and its SHA-256 computed first: every other format quotes it.
+1. The JSON document is encoded and its SHA-256 computed: every other format quotes it.
 2. Each format is rendered and written to a temporary file next to its final name
    (``common.write_temp``), and fsync'ed once all are written (the kernel writes the first
    ones back while the others are rendered).  The HTML dashboard embeds the JSON file's text
-   rather than encoding the report again.
+   rather than encoding the report again, so JSON and HTML are rendered by the calling
+   process after step 1.
 3. Only when every format succeeded are the temporary files renamed over the reports
    (``os.replace``, atomic) and the directory fsync'ed.  Any error removes the temporary files
    and leaves the previous reports untouched, so a report set is always from one run.
 
-With ``processes`` > 1 (POSIX), step 2 is shared between this process and ``processes - 1``
-forked children, the formats spread over them by their measured cost (longest first onto the
-least loaded process).  A child renders from the memory it shares with its parent (nothing is
-pickled), writes its temporary files, tells the parent their names through a pipe and exits
-with ``os._exit``.  At 100,000 hosts the six formats take about 5 s after the JSON encoding:
+With ``processes`` > 1 (POSIX), the other formats go to up to ``processes - 1`` forked
+children, spread over them by their measured cost (longest first onto the least loaded child),
+which render them while this process does step 1 (see ``write_reports`` for how they get the
+checksum).  A child renders from the memory it shares with its parent (nothing is pickled),
+writes its temporary files, tells the parent their names through a pipe and exits with
+``os._exit``.  At 100,000 hosts the six formats take about 5 s after the JSON encoding:
 two processes cut that almost in half (docs/performance.md).  The price is memory:
 a child that reads the report touches the reference counts of its objects, so the kernel
 copies those pages, up to the size of the report in memory per child.  ``auto_processes``
@@ -46,7 +48,7 @@ FORMATS = {
 
 # Seconds to render and write each format for 100,000 hosts (bench/bench.py report --breakdown;
 # for JSON only the file's layout, after the encoding; the dashboard reuses that text): only
-# used to balance the processes.
+# used to balance the children (``plan``).
 COST = {'sarif': 1.3, 'junit': 1.25, 'html': 1.0, 'csv': 0.9, 'json': 0.55, 'markdown': 0.2}
 
 # Below this many hosts a report takes under two seconds: not worth a fork and its memory.
@@ -78,7 +80,7 @@ def auto_processes(host_count, formats, cpus=None):
 
 def plan(formats, processes):
     """Spread ``formats`` over at most ``processes`` groups, most costly first onto the group
-    with the least work so far.  The first group is the calling process's."""
+    with the least work so far; empty groups are left out."""
     groups = [[] for _i in range(max(1, processes))]
     load = [0.0] * len(groups)
     for fmt in sorted(formats, key=lambda f: (-COST.get(f, 1.0), f)):

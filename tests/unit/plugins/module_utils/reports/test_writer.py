@@ -31,7 +31,7 @@ def test_plan_balances_by_cost_and_keeps_every_format_once():
     assert sorted(f for g in groups for f in g) == sorted(ALL)
     loads = [sum(writer.COST[f] for f in g) for g in groups]
     assert max(loads) - min(loads) <= max(writer.COST.values())
-    assert groups[0][0] == sorted(ALL, key=lambda f: (-writer.COST[f], f))[0]  # the most costly format first, here
+    assert groups[0][0] == sorted(ALL, key=lambda f: (-writer.COST[f], f))[0]  # the most costly format first
     assert writer.plan(['csv'], 4) == [['csv']]  # never an idle process
     assert len(writer.plan(ALL, 6)) == 6 and all(len(g) == 1 for g in writer.plan(ALL, 6))
 
