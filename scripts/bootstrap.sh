@@ -365,19 +365,17 @@ image_label() {
     podman image inspect --format '{{ index .Config.Labels "org.fleetsec.banned-av.recipe" }}' "${BANNED_AV_IMAGE}" 2>/dev/null || true
 }
 
-# Boot a throwaway container and wait for systemd to finish starting.
+# Boot a throwaway container and wait (bounded, with retries: scripts/wait-systemd.sh) for
+# systemd to finish starting; then check its Python.
 check_image_boots() {
-    local name="banned-av-image-check-$$" state
+    local name="banned-av-image-check-$$" rc=0
     podman rm -f "${name}" >/dev/null 2>&1 || true
     podman run -d --name "${name}" --systemd=always "${BANNED_AV_IMAGE}" /sbin/init >/dev/null
-    state="$(timeout 120 podman exec "${name}" systemctl is-system-running --wait 2>/dev/null || true)"
-    if [ "${state}" != running ] && [ "${state}" != degraded ]; then
-        podman logs "${name}" 2>&1 | tail -n 30 >&2 || true
+    if ! "${BANNED_AV_ROOT}/scripts/wait-systemd.sh" "${name}" "${BANNED_AV_BOOT_TIMEOUT:-180}" >/dev/null; then
         podman rm -f "${name}" >/dev/null 2>&1 || true
-        say "image: systemd in ${BANNED_AV_IMAGE} did not come up (state: '${state:-none}')"
+        say "image: systemd in ${BANNED_AV_IMAGE} did not come up (see above)"
         return 1
     fi
-    local rc=0
     podman exec "${name}" python3 -c 'import sys; assert sys.version_info >= (3, 9)' || rc=$?
     podman rm -f "${name}" >/dev/null 2>&1 || true
     return "${rc}"
