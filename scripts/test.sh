@@ -337,6 +337,13 @@ stage_molecule() {
         echo "image ${BANNED_AV_IMAGE} is missing: run scripts/bootstrap.sh"
         return 1
     }
+    # Scenario containers have fixed names: one Molecule run at a time on this machine (a second
+    # test run, from another clone or cache, waits here instead of destroying our containers).
+    exec 8>"${TMPDIR:-/tmp}/fleetsec-banned-av-molecule.lock"
+    if ! flock -n 8; then
+        echo "another Molecule run holds ${TMPDIR:-/tmp}/fleetsec-banned-av-molecule.lock: waiting"
+        flock 8
+    fi
     for yml in "${scenarios[@]}"; do
         dir="$(dirname "${yml}")"
         scenario="$(basename "${dir}")"
