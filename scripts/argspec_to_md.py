@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Generate the "Variables" section of a role README from its meta/argument_specs.yml.
 
-    python roles/tools/argspec_to_md.py roles/alternative_av roles/remediate          # rewrite
-    python roles/tools/argspec_to_md.py --check roles/alternative_av roles/remediate  # exit 1 if stale
+    python scripts/argspec_to_md.py roles/alternative_av roles/remediate          # rewrite
+    python scripts/argspec_to_md.py --check roles/alternative_av roles/remediate  # exit 1 if stale
 
 The text between ``<!-- BEGIN ARGUMENT SPECS -->`` and ``<!-- END ARGUMENT SPECS -->`` in the
 role's README.md is replaced; everything else in the README is hand-written.
@@ -77,7 +77,7 @@ def rows(options, prefix=''):
 def render(role_dir):
     with open(os.path.join(role_dir, 'meta', 'argument_specs.yml'), encoding='utf-8') as handle:
         specs = yaml.safe_load(handle)['argument_specs']
-    parts = [BEGIN, '', '<!-- Generated from meta/argument_specs.yml by roles/tools/argspec_to_md.py: edit the spec, not this table. -->']
+    parts = [BEGIN, '', '<!-- Generated from meta/argument_specs.yml by scripts/argspec_to_md.py: edit the spec, not this table. -->']
     for entry, spec in specs.items():
         parts.append('')
         parts.append('### Entry point `%s`: %s' % (entry, markup(spec.get('short_description', ''))))
