@@ -1,7 +1,21 @@
 #!/usr/bin/env bash
 # The test command of fleetsec.banned_av (CI runs it through .ci/run).
 #
-#   scripts/test.sh [STAGE...]       STAGE: unit sanity lint syntax molecule integration (default: all)
+#   scripts/test.sh [STAGE...]       STAGE: unit sanity lint syntax packaging molecule consumer
+#                                    integration compat (default: all)
+#
+#   unit         pytest tests/unit (plugins and module_utils, no hosts)
+#   sanity       ansible-test sanity, no ignore file
+#   lint         ansible-lint, production profile, offline
+#   syntax       ansible-playbook --syntax-check of every playbook
+#   packaging    the Galaxy tarball's contents, ansible-doc and ansible-builder on the installed
+#                tarball (tests/packaging)
+#   molecule     every Molecule scenario of this repository (podman, the debootstrap image)
+#   consumer     the Molecule scenario for users' role repositories (docs/molecule/) in a throwaway
+#                role outside this repository, with the collection installed from its tarball
+#   integration  playbooks under ansible-runner, the HTML dashboard in Chromium, the README's audit
+#   compat       unit tests and the audit integration run under the other supported ansible-core
+#                versions: the oldest meta/runtime.yml claims and the newest (tests/compat)
 #
 # Stages always run in the order above, stop at the first failure, and end with a table of
 # stage -> result -> seconds. Each stage logs to ${TEST_OUTPUT:-tests/output}/logs/<stage>.log;
@@ -28,7 +42,7 @@ SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 . "${SCRIPTS}/env.sh"
 cd "${BANNED_AV_ROOT}"
 
-ALL_STAGES=(unit sanity lint syntax molecule integration)
+ALL_STAGES=(unit sanity lint syntax packaging molecule consumer integration compat)
 
 TEST_OUTPUT="${TEST_OUTPUT:-${BANNED_AV_ROOT}/tests/output}"
 case "${TEST_OUTPUT}" in /*) ;; *) TEST_OUTPUT="${INVOKED_FROM}/${TEST_OUTPUT}" ;; esac
@@ -45,7 +59,7 @@ fi
 for arg in "$@"; do
     case "${arg}" in
         all) for s in "${ALL_STAGES[@]}"; do WANT[${s}]=1; done ;;
-        unit | sanity | lint | syntax | molecule | integration) WANT[${arg}]=1 ;;
+        unit | sanity | lint | syntax | packaging | molecule | consumer | integration | compat) WANT[${arg}]=1 ;;
         -h | --help)
             sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
             exit 0
@@ -320,6 +334,17 @@ EOF
     printf '%s\n' "${base}"
 }
 
+# Scenario containers have fixed names: one Molecule run at a time on this machine (a second
+# test run, from another clone or cache, waits here instead of destroying our containers).
+molecule_lock() {
+    local lock="${TMPDIR:-/tmp}/fleetsec-banned-av-molecule.lock"
+    exec 8>"${lock}"
+    if ! flock -n 8; then
+        echo "another Molecule run holds ${lock}: waiting"
+        flock 8
+    fi
+}
+
 stage_molecule() {
     in_collection
     # Plain text in the log file (molecule passes this on to ansible as well).
@@ -337,13 +362,7 @@ stage_molecule() {
         echo "image ${BANNED_AV_IMAGE} is missing: run scripts/bootstrap.sh"
         return 1
     }
-    # Scenario containers have fixed names: one Molecule run at a time on this machine (a second
-    # test run, from another clone or cache, waits here instead of destroying our containers).
-    exec 8>"${TMPDIR:-/tmp}/fleetsec-banned-av-molecule.lock"
-    if ! flock -n 8; then
-        echo "another Molecule run holds ${TMPDIR:-/tmp}/fleetsec-banned-av-molecule.lock: waiting"
-        flock 8
-    fi
+    molecule_lock
     for yml in "${scenarios[@]}"; do
         dir="$(dirname "${yml}")"
         scenario="$(basename "${dir}")"
@@ -383,6 +402,137 @@ stage_integration() {
     # collections root on PYTHONPATH for `import ansible_collections.fleetsec.banned_av...`.
     export PYTHONPATH="${BANNED_AV_COLLECTIONS}${PYTHONPATH:+:${PYTHONPATH}}"
     bash "${script}"
+}
+
+stage_packaging() {
+    # From the repository root: the test builds the tarball from a copy of this working tree.
+    pytest -p no:cacheprovider --color=no -q -o junit_family=xunit1 \
+        --junitxml="${TEST_OUTPUT}/junit/packaging.xml" tests/packaging
+}
+
+# The scenario users copy (docs/molecule/banned_av), run the way a user runs it: in a new role
+# outside this repository, with the collection from its tarball, and ansible's own collection
+# paths (not this repository's collections root).
+stage_consumer() {
+    local work tarball role
+    work="$(mktemp -d "${TMPDIR:-/tmp}/banned-av-consumer.XXXXXX")"
+    ansible-galaxy collection build --output-path "${work}" "${BANNED_AV_COLLECTION_DIR}"
+    tarball="$(ls "${work}"/fleetsec-banned_av-*.tar.gz)"
+    (cd "${work}" && ansible-galaxy role init consumer_av)
+    role="${work}/consumer_av"
+    # A team's role: it deploys "their" anti-virus, here a stand-in service.
+    cat >"${role}/tasks/main.yml" <<'YAML'
+---
+- name: Consumer AV | Install the service unit
+  ansible.builtin.copy:
+    dest: /etc/systemd/system/consumer-av.service
+    content: |
+      [Unit]
+      Description=Consumer anti-virus (stand-in)
+      [Service]
+      ExecStart=/bin/sh -c 'while :; do sleep 3600; done'
+      [Install]
+      WantedBy=multi-user.target
+    mode: "0644"
+  register: consumer_av_unit
+
+- name: Consumer AV | Start it
+  ansible.builtin.systemd_service:
+    name: consumer-av.service
+    state: started
+    enabled: true
+    daemon_reload: "{{ consumer_av_unit is changed }}"
+YAML
+    cat >"${role}/meta/main.yml" <<'YAML'
+---
+galaxy_info:
+  namespace: example
+  role_name: consumer_av
+  author: Example
+  description: A role of a team that reuses fleetsec.banned_av
+  license: GPL-3.0-or-later
+  min_ansible_version: "2.16"
+  platforms:
+    - name: Debian
+      versions: [bookworm]
+dependencies: []
+YAML
+    mkdir -p "${role}/molecule"
+    cp -r "${BANNED_AV_COLLECTION_DIR}/docs/molecule/banned_av" "${role}/molecule/"
+    printf -- '---\ncollections:\n  - name: %s\n    type: file\n' "${tarball}" >"${role}/molecule/banned_av/collections.yml"
+    molecule_lock
+    [ "${VERBOSE:-0}" = 1 ] || export NO_COLOR=1
+    echo "--- (cd ${role} && molecule test -s banned_av)"
+    (
+        cd "${role}"
+        unset ANSIBLE_COLLECTIONS_PATH
+        export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=True MOLECULE_IMAGE="${BANNED_AV_IMAGE}"
+        molecule test -s banned_av
+    )
+    rm -rf "${work}"
+    echo "consumer scenario passed in a throwaway role"
+}
+
+# The other supported ansible-core versions: the oldest that meta/runtime.yml claims and the newest
+# releases (the main venv is 2.19 on Python 3.11). CORE:PYTHON pairs; BANNED_AV_COMPAT overrides.
+read -r -a COMPAT_VERSIONS <<<"${BANNED_AV_COMPAT:-2.16:3.11 2.20:3.12 2.21:3.12}"
+
+# find_python X.Y: an interpreter of that version (on PATH, else from pyenv), or nothing.
+find_python() {
+    local want="$1" cand
+    for cand in "python${want}" "${PYENV_ROOT:-${HOME}/.pyenv}"/versions/"${want}".*/bin/"python${want}"; do
+        if "${cand}" -c 'import sys; assert "%d.%d" % sys.version_info[:2] == sys.argv[1]' "${want}" >/dev/null 2>&1; then
+            command -v "${cand}"
+            return 0
+        fi
+    done
+    return 1
+}
+
+compat_venv() {
+    local core="$1" python="$2" venv="$3" req="${BANNED_AV_ROOT}/tests/compat/requirements.txt" want
+    want="ansible-core==${core}.* $(sha256sum "${req}" | cut -d' ' -f1) $("${python}" -V 2>&1)"
+    if [ -x "${venv}/bin/python" ] && [ "$(cat "${venv}/.stamp" 2>/dev/null)" = "${want}" ]; then
+        return 0
+    fi
+    echo "venv ${venv}: ansible-core ${core} on $("${python}" -V 2>&1)"
+    rm -rf "${venv}"
+    "${python}" -m venv "${venv}"
+    "${venv}/bin/python" -m pip install -q --upgrade pip
+    "${venv}/bin/python" -m pip install -q "ansible-core==${core}.*" -r "${req}"
+    printf '%s\n' "${want}" >"${venv}/.stamp"
+}
+
+stage_compat() {
+    local spec core py python venv missing=() tested=()
+    for spec in "${COMPAT_VERSIONS[@]}"; do
+        core="${spec%%:*}"
+        py="${spec#*:}"
+        if ! python="$(find_python "${py}")"; then
+            missing+=("ansible-core ${core} (needs Python ${py})")
+            continue
+        fi
+        venv="${BANNED_AV_CACHE}/venv-core-${core}"
+        compat_venv "${core}" "${python}" "${venv}"
+        echo "=== $("${venv}/bin/ansible" --version | head -n 1) on $("${venv}/bin/python" -V 2>&1)"
+        (
+            export PATH="${venv}/bin:${PATH}" VIRTUAL_ENV="${venv}"
+            export PYTHONPATH="${BANNED_AV_COLLECTIONS}${PYTHONPATH:+:${PYTHONPATH}}"
+            in_collection
+            python -m pytest -p no:cacheprovider --color=no -q -o junit_family=xunit1 \
+                --junitxml="${TEST_OUTPUT}/junit/compat-${core}-unit.xml" tests/unit
+            cd "${BANNED_AV_ROOT}"
+            python -m pytest -p no:cacheprovider --color=no -q -o junit_family=xunit1 \
+                --junitxml="${TEST_OUTPUT}/junit/compat-${core}-audit.xml" tests/integration/test_audit_runner.py
+        )
+        tested+=("${core}")
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        echo "NOT TESTED: ${missing[*]}: no such Python here (PATH or pyenv)"
+        # In CI a version that was not tested is a failure, not a quiet skip.
+        [ -z "${CI:-}" ] || return 1
+    fi
+    echo "compat passed: ansible-core ${tested[*]} (and 2.19 in the other stages)"
 }
 
 # --- main -------------------------------------------------------------------------------------
