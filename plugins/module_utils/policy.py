@@ -3,9 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Host statuses, dated policies and waivers: findings in, one verdict per host out.
 
-Statuses are defined here once and used by every report, playbook and role.  The policy data
-lives in ``catalog/policies/*.yml`` (schema in ``docs/policy.md``).  Fail closed: a host that
-could not be checked is ``unknown``, never ``compliant``.
+The statuses, verdicts and severities are defined in ``vocabulary.py``.  The policy data lives
+in ``catalog/policies/*.yml`` (schema in ``docs/policy.md``).  Fail closed: a host that could
+not be checked is ``unknown``, never ``compliant``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,19 +20,13 @@ import glob
 import os
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.catalog import BUILTIN_DIR, FINDING_CATEGORIES, load_yaml_file
+# STATUSES, FAILING and DEFAULT_FAIL_ON are read from here by the actions and the reports
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.vocabulary import (
+    DEFAULT_FAIL_ON, FAILING, FAILING_VERDICTS, POLICY_ACTIONS, REMEDIATION_OUTCOMES, SEVERITIES, SEVERITY_OF_STATUS,
+    SEVERITY_RANK, STATUSES)
 
-#: every host status, in report order
-STATUSES = ('compliant', 'warning', 'noncompliant', 'waived', 'waiver_expired', 'unknown',
-            'remediated', 'reboot_pending', 'blocked', 'degraded')
-#: statuses that mean "needs action" (JUnit failures, default exit criteria)
-FAILING = ('noncompliant', 'waiver_expired', 'unknown', 'blocked', 'degraded')
-#: statuses that fail the audit run by default (``banned_av_fail_on``)
-DEFAULT_FAIL_ON = ('noncompliant', 'waiver_expired', 'blocked', 'degraded')
-REMEDIATION_OUTCOMES = ('remediated', 'reboot_pending', 'blocked', 'degraded')
-SEVERITIES = ('critical', 'high', 'medium', 'low')
-ACTIONS = ('enforce', 'warn')
+ACTIONS = POLICY_ACTIONS[:2]
 WAIVER_FIELDS = ('id', 'hosts', 'groups', 'products', 'expires', 'owner', 'ticket', 'reason')
-SEVERITY_OF_STATUS = {'degraded': 'critical', 'blocked': 'high', 'unknown': 'high', 'waiver_expired': None, 'noncompliant': None}
 
 
 class PolicyError(ValueError):
@@ -219,8 +213,8 @@ def waiver_for(waivers, host, host_groups, product_id):
 # --------------------------------------------------------------------------- evaluation
 
 def _severity_max(values):
-    ranked = [v for v in values if v in SEVERITIES]
-    return min(ranked, key=SEVERITIES.index) if ranked else None
+    ranked = [v for v in values if v in SEVERITY_RANK]
+    return min(ranked, key=SEVERITY_RANK.get) if ranked else None
 
 
 def evaluate_host(name, facts, policies, waivers, as_of, host_groups=(), state=None, remediation=None):
@@ -323,7 +317,7 @@ def evaluate_host(name, facts, policies, waivers, as_of, host_groups=(), state=N
 
     if remediation and remediation.get('outcome') in REMEDIATION_OUTCOMES:
         outcome = remediation['outcome']
-        if outcome == 'remediated' and status in ('noncompliant', 'waiver_expired'):
+        if outcome == 'remediated' and any(v in FAILING_VERDICTS for v in verdicts):
             outcome = 'degraded'
             record['reasons'].append('remediation reported success but banned products are still installed')
         record['reasons'].extend(remediation.get('reasons') or [])
@@ -350,6 +344,6 @@ def summarize(hosts):
         'hosts': len(hosts),
         'by_status': by_status,
         'findings': sum(len(h['findings']) for h in hosts),
-        'violations': sum(1 for h in hosts for f in h['findings'] if f.get('verdict') in ('violation', 'waiver_expired')),
+        'violations': sum(1 for h in hosts for f in h['findings'] if f.get('verdict') in FAILING_VERDICTS),
         'failing': sum(1 for h in hosts if h['status'] in FAILING),
     }

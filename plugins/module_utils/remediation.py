@@ -26,11 +26,12 @@ import fnmatch
 import re
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.policy import REMEDIATION_OUTCOMES, waiver_for
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.vocabulary import FAILING_VERDICTS
 
 #: replacement products the alternative_av role knows
 REPLACEMENTS = ('clamav', 'mdatp', 'defender', 'custom', 'none')
 #: verdicts (policy.evaluate_host) that are removed without ``force``
-ENFORCED_VERDICTS = ('violation', 'waiver_expired')
+ENFORCED_VERDICTS = FAILING_VERDICTS
 #: removal methods the remediate role carries out itself (Linux and macOS entries have none)
 AUTOMATIC_METHODS = (None, 'package', 'msi', 'uninstall_script', 'reboot')
 

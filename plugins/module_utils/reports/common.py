@@ -8,7 +8,7 @@ returns bytes; ``atomic_write`` puts those bytes on disk so that a failed run ne
 half-written report behind.
 
 Statuses.  ``STATUSES`` is the closed list of host statuses, ``FAILING`` the ones that need
-action; both come from ``policy.py``, where they are defined once.  ``STATUS_ORDER`` ranks them from most to least severe: failing statuses first, then
+action; both come from ``vocabulary.py``, where they are defined once.  ``STATUS_ORDER`` ranks them from most to least severe: failing statuses first, then
 the statuses that still need someone to act (``reboot_pending``, ``warning``), then the
 passing ones.  A status that is not in ``STATUSES`` (a newer policy module, a typo in a
 hand-edited report) is treated as failing and ranked just after ``unknown``: fail safe.
@@ -23,30 +23,23 @@ import os
 import re
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as _policy
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import vocabulary
 
-# The statuses are defined once, in policy.py; FAILING is a set here for fast membership tests.
-STATUSES = tuple(_policy.STATUSES)
-FAILING = frozenset(_policy.FAILING)
-
-# Hosts that need someone to do something: every failing host, plus a host in its grace
-# period (warning) and a host that only waits for a reboot.
-NEEDS_ACTION = FAILING | frozenset(("warning", "reboot_pending"))
-
-# Most severe first.  Used to sort tables and to pick one record of a duplicated host.
-STATUS_ORDER = (
-    "noncompliant", "blocked", "waiver_expired", "degraded", "unknown",
-    "reboot_pending", "warning", "waived", "remediated", "compliant",
-)
-_STATUS_RANK = dict((s, i) for i, s in enumerate(STATUS_ORDER))
+# The statuses, their order, verdicts and severities are defined once, in vocabulary.py;
+# FAILING and NEEDS_ACTION are sets here for fast membership tests.
+STATUSES = vocabulary.STATUSES
+FAILING = frozenset(vocabulary.FAILING)
+NEEDS_ACTION = frozenset(vocabulary.NEEDS_ACTION)
+STATUS_ORDER = vocabulary.STATUS_ORDER  # most severe first: sorts tables, picks one record of a duplicated host
+_STATUS_RANK = vocabulary.STATUS_RANK
 _UNRECOGNISED_RANK = STATUS_ORDER.index("unknown") + 0.5
 
 STATUS_LABELS = dict((s, s.replace("_", " ")) for s in STATUSES)
 
-SEVERITIES = tuple(_policy.SEVERITIES)
-_SEVERITY_RANK = dict((s, i) for i, s in enumerate(SEVERITIES))
+SEVERITIES = vocabulary.SEVERITIES
+_SEVERITY_RANK = vocabulary.SEVERITY_RANK
 
-# verdicts of a finding, most severe first
-VERDICTS = ("violation", "waiver_expired", "warning", "residue", "waived", "ok")
+VERDICTS = vocabulary.VERDICTS  # most severe first
 
 _ONE_LINE_RE = re.compile(r"[\s\x00-\x1f\x7f\x85\u2028\u2029]+")
 # characters that XML 1.0 does not allow at all (C0 controls except TAB LF CR, surrogates,
