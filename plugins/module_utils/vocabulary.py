@@ -52,6 +52,14 @@ VERDICT_RANK = dict((verdict, rank) for rank, verdict in enumerate(VERDICTS))
 #: verdicts that count as violations (the report summary) and are removed without ``force``
 FAILING_VERDICTS = ('violation', 'waiver_expired')
 
+#: verdicts a waiver can cover (a product named for information needs no waiver)
+WAIVABLE_VERDICTS = ('violation', 'warning')
+
+#: a host's status from the verdicts of its findings: the first verdict present decides;
+#: none of them (only information, residue, or nothing found) is ``compliant``
+STATUS_BY_VERDICT = (('violation', 'noncompliant'), ('waiver_expired', 'waiver_expired'), ('warning', 'warning'),
+                     ('waived', 'waived'))
+
 # --------------------------------------------------------------------------- policy actions
 
 #: ``enforce``: a violation from the date on; ``warn``: a warning only; ``info``: named in the

@@ -171,3 +171,233 @@ def test_summary_counts_every_status(policies):
     summary = pol.summarize(hosts)
     assert summary['hosts'] == 2 and summary['by_status']['compliant'] == 1 and summary['by_status']['unknown'] == 1
     assert set(summary['by_status']) == set(pol.STATUSES) and summary['failing'] == 1
+
+
+# =========================================================================== scoped policies (issue 15.1)
+
+def scoped(pid, date, jurisdictions=None, groups=None, action='enforce', severity='high', categories=('banned', 'oem'),
+           families=('kaspersky',), grace=0):
+    raw = {'id': pid, 'enforcement_date': date, 'action': action, 'severity': severity, 'grace_days': grace,
+           'covers': {'categories': list(categories), 'families': list(families)}}
+    applies = {}
+    if jurisdictions is not None:
+        applies['jurisdictions'] = list(jurisdictions)
+    if groups is not None:
+        applies['groups'] = list(groups)
+    if applies:
+        raw['applies_to'] = applies
+    return pol.validate_policy(raw, 'test')
+
+
+SCOPED = [
+    scoped('p-us', '2024-09-29', ['us'], severity='critical'),
+    scoped('p-us-fed', '2017-12-12', ['us-federal'], categories=['banned']),
+    scoped('p-de', '2022-03-15', ['de'], action='warn'),
+    scoped('p-au', '2025-04-01', ['au-gov'], categories=['banned']),
+    scoped('p-ca', '2023-10-30', ['ca-gov'], action='info'),
+    scoped('p-secret', '2017-12-01', groups=['secret_*'], severity='critical'),
+]
+TODAY = D(2026, 11, 27)
+KES = finding('kaspersky.kes', 'banned')
+ENGINE = finding('kaspersky.scan_engine', 'oem')
+
+
+def outcomes(record, fid):
+    found = [f for f in record['findings'] if f['id'] == fid][0]
+    return found['policy'], dict((o['id'], o['verdict']) for o in found['policies'])
+
+
+def test_covering_is_gone():
+    assert not hasattr(pol, 'covering'), 'the first-match lookup must not come back'
+
+
+def test_default_jurisdiction_is_us_and_changes_nothing(policies):
+    every = facts(finding(), finding('kaspersky.klnagent_linux', installed=False), finding('pango.ultraav', 'unapproved_successor', 'ultraav'))
+    implicit = pol.evaluate_host('web01', every, policies, [], TODAY)
+    explicit = pol.evaluate_host('web01', every, policies, [], TODAY, jurisdictions=['us'])
+    assert implicit == explicit
+    assert implicit['jurisdictions'] == ['us']
+    assert 'bis-kaspersky-2024' in implicit['policies']
+
+
+@pytest.mark.parametrize('codes,status,deciding', [
+    (['us'], 'noncompliant', 'p-us'),
+    (['de'], 'warning', 'p-de'),                  # warn only
+    (['ca-gov'], 'compliant', 'p-ca'),            # info never fails
+    (['au-gov'], 'noncompliant', 'p-au'),
+    (['au'], 'compliant', None),                  # the Commonwealth direction is not for every Australian host
+    (['fr'], 'compliant', None),                  # no policy for France
+    (['us-federal'], 'noncompliant', 'p-us'),     # a sector code implies its country; p-us is the stricter
+])
+def test_policies_apply_by_jurisdiction(codes, status, deciding):
+    record = pol.evaluate_host('h', facts(KES), SCOPED, [], TODAY, jurisdictions=codes)
+    assert record['status'] == status
+    assert outcomes(record, 'kaspersky.kes')[0] == deciding
+    if status == 'compliant':
+        assert record['findings'][0]['verdict'] == 'info' and record['severity'] is None
+
+
+def test_sector_code_brings_its_country_and_every_policy_is_named():
+    record = pol.evaluate_host('h', facts(KES), SCOPED, [], TODAY, jurisdictions=['us-federal'])
+    assert record['policies'] == ['p-us', 'p-us-fed']
+    deciding, verdicts = outcomes(record, 'kaspersky.kes')
+    assert verdicts == {'p-us': 'violation', 'p-us-fed': 'violation'}
+    assert deciding == 'p-us', 'critical beats high'
+    assert record['severity'] == 'critical'
+    assert 'p-us' in record['reasons'][0] and 'p-us-fed' in record['reasons'][0]
+    assert record['jurisdictions'] == ['us-federal']
+
+
+def test_group_scope_applies_whatever_the_jurisdiction():
+    record = pol.evaluate_host('h', facts(KES), SCOPED, [], TODAY, host_groups=['secret_lab'], jurisdictions=['fr'])
+    assert record['status'] == 'noncompliant' and outcomes(record, 'kaspersky.kes')[0] == 'p-secret'
+    other = pol.evaluate_host('h', facts(KES), SCOPED, [], TODAY, host_groups=['web'], jurisdictions=['fr'])
+    assert other['status'] == 'compliant' and other['policies'] == []
+
+
+def test_policy_coverage_can_leave_oem_engines_out():
+    """Australia's direction reportedly does not cover embedded engines: the OEM finding is named, not failed."""
+    record = pol.evaluate_host('h', facts(KES, ENGINE), SCOPED, [], TODAY, jurisdictions=['au-gov'])
+    assert outcomes(record, 'kaspersky.kes') == ('p-au', {'p-au': 'violation'})
+    engine = [f for f in record['findings'] if f['id'] == 'kaspersky.scan_engine'][0]
+    assert engine['verdict'] == 'info' and engine['policy'] is None and engine['policies'] == []
+    line = [r for r in record['reasons'] if r.startswith('kaspersky.scan_engine')][0]
+    assert 'au-gov' in line and 'p-us' in line, 'say which host policies leave it out and where it is covered'
+    only_engine = pol.evaluate_host('h', facts(ENGINE), SCOPED, [], TODAY, jurisdictions=['au-gov'])
+    assert only_engine['status'] == 'compliant'
+
+
+def test_strictest_outcome_decides_and_all_are_named():
+    mixed = [scoped('warn-first', '2020-01-01', ['us'], action='warn', severity='critical'),
+             scoped('enforce-later', '2024-01-01', ['us'], severity='low'),
+             scoped('info-too', '2019-01-01', ['us'], action='info')]
+    record = pol.evaluate_host('h', facts(KES), mixed, [], TODAY)
+    deciding, verdicts = outcomes(record, 'kaspersky.kes')
+    assert verdicts == {'warn-first': 'warning', 'enforce-later': 'violation', 'info-too': 'info'}
+    assert deciding == 'enforce-later' and record['status'] == 'noncompliant' and record['severity'] == 'low'
+    for pid in ('warn-first', 'enforce-later', 'info-too'):
+        assert pid in record['reasons'][0]
+    # the order of the policy list does not change the outcome
+    assert pol.evaluate_host('h', facts(KES), list(reversed(mixed)), [], TODAY)['findings'] == record['findings']
+
+
+def test_a_pending_deadline_beats_a_warn_policy_and_gives_days_left():
+    pair = [scoped('warn-only', '2020-01-01', ['us'], action='warn'), scoped('deadline', '2026-12-07', ['us'])]
+    record = pol.evaluate_host('h', facts(KES), pair, [], TODAY)
+    assert record['status'] == 'warning' and record['days_left'] == 10
+    assert outcomes(record, 'kaspersky.kes')[0] == 'deadline'
+    late = pol.evaluate_host('h', facts(KES), pair, [], D(2026, 12, 7))
+    assert late['status'] == 'noncompliant' and late['days_left'] is None
+
+
+def test_two_deadlines_the_nearest_counts():
+    pair = [scoped('far', '2027-06-01', ['us']), scoped('near', '2026-12-01', ['us'])]
+    record = pol.evaluate_host('h', facts(KES), pair, [], TODAY)
+    assert record['days_left'] == 4 and outcomes(record, 'kaspersky.kes')[0] == 'near'
+
+
+def test_info_policy_names_but_never_fails():
+    info = [scoped('fyi', '2020-06-05', ['us'], action='info', severity='critical')]
+    for day in (D(2020, 6, 4), D(2020, 6, 5), TODAY):
+        record = pol.evaluate_host('h', facts(KES), info, [], day)
+        assert record['status'] == 'compliant' and record['severity'] is None and record['days_left'] is None
+        assert record['findings'][0]['verdict'] == 'info' and 'fyi' in record['reasons'][0]
+        assert 'no banned products found' not in ' '.join(record['reasons'])
+    summary = pol.summarize([record])
+    assert summary['failing'] == 0 and summary['violations'] == 0
+
+
+def test_info_finding_is_not_waivable_into_a_failure():
+    """An expired waiver must not turn a product no policy bans here into a failing host."""
+    waiver = pol.validate_waivers([dict(WAIVER, hosts=['h'], products=['kaspersky.kes'], expires='2020-01-01')])
+    record = pol.evaluate_host('h', facts(KES), SCOPED, waiver, TODAY, jurisdictions=['ca-gov'])
+    assert record['status'] == 'compliant' and record['waiver'] is None
+
+
+def test_waiver_covers_every_policy_and_names_them():
+    waiver = pol.validate_waivers([dict(WAIVER, hosts=['h'], products=['kaspersky.kes'])])
+    record = pol.evaluate_host('h', facts(KES), SCOPED, waiver, D(2026, 12, 1), jurisdictions=['us-federal'])
+    assert record['status'] == 'waived'
+    deciding, verdicts = outcomes(record, 'kaspersky.kes')
+    assert verdicts == {'p-us': 'violation', 'p-us-fed': 'violation'} and deciding == 'p-us'
+    assert 'waived by SEC-1' in record['reasons'][0] and 'p-us-fed' in record['reasons'][0]
+    expired = pol.evaluate_host('h', facts(KES), SCOPED, waiver, D(2027, 1, 1), jurisdictions=['us-federal'])
+    assert expired['status'] == 'waiver_expired' and expired['severity'] == 'critical'
+
+
+def test_finding_records_each_policy_date_and_action():
+    record = pol.evaluate_host('h', facts(KES), SCOPED + [scoped('p-soon', '2026-12-24', ['us'], grace=3)], [], TODAY)
+    entries = dict((o['id'], o) for o in record['findings'][0]['policies'])
+    assert entries['p-us'] == {'id': 'p-us', 'verdict': 'violation', 'action': 'enforce', 'severity': 'critical',
+                               'effective_date': '2024-09-29', 'days_left': None}
+    assert entries['p-soon']['effective_date'] == '2026-12-27' and entries['p-soon']['days_left'] == 30
+    assert entries['p-soon']['verdict'] == 'warning'
+
+
+def test_unscoped_site_policy_applies_everywhere():
+    """A policy without applies_to (every site policy written before scopes existed) applies to every host."""
+    site = [pol.validate_policy({'id': 'site', 'enforcement_date': '2025-01-01', 'covers': {'categories': ['banned']}}, 'x')]
+    for codes in (['us'], ['fr'], ['de']):
+        assert pol.evaluate_host('h', facts(KES), site, [], TODAY, jurisdictions=codes)['status'] == 'noncompliant'
+    site_oem = [pol.validate_policy({'id': 'site', 'enforcement_date': '2025-01-01', 'covers': {'categories': ['oem']}}, 'x')]
+    record = pol.evaluate_host('h', facts(ENGINE), SCOPED + site_oem, [], TODAY, jurisdictions=['au-gov'])
+    assert record['status'] == 'noncompliant' and record['findings'][0]['policy'] == 'site'
+
+
+@pytest.mark.parametrize('codes,needle', [
+    ('us', 'must be a list'),
+    ([], 'at least one'),
+    (['US'], "'US'"),
+    (['usa'], "'usa'"),
+    (['u s'], "'u s'"),
+    (['us-'], "'us-'"),
+    ([None], 'None'),
+    (['us', 7], '7'),
+    (['us-fedral'], "'us-fedral'"),             # a typo in a sector code no policy knows
+])
+def test_bad_host_jurisdictions_fail_closed_naming_the_variable(codes, needle):
+    with pytest.raises(pol.PolicyError) as err:
+        pol.validate_jurisdictions(codes, SCOPED)
+    assert 'banned_av_jurisdictions' in str(err.value) and needle in str(err.value)
+    record = pol.evaluate_host('h', facts(KES), SCOPED, [], TODAY, jurisdictions=codes)
+    assert record['status'] == 'unknown' and record['severity'] == 'high'
+    assert 'banned_av_jurisdictions' in record['reasons'][0] and record['findings'] == []
+
+
+def test_good_host_jurisdictions():
+    assert pol.validate_jurisdictions(None, SCOPED) == ['us']
+    assert pol.validate_jurisdictions(['fr', 'us-federal', 'fr'], SCOPED) == ['fr', 'us-federal']
+    assert pol.validate_jurisdictions(['zz-newsector'], SCOPED + [scoped('x', '2025-01-01', ['zz-newsector'])]) == ['zz-newsector']
+
+
+@pytest.mark.parametrize('change,field', [
+    ({'applies_to': {'jurisdiction': ['us']}}, "'applies_to.jurisdiction'"),
+    ({'applies_to': {}}, "'applies_to'"),
+    ({'applies_to': ['us']}, "'applies_to'"),
+    ({'applies_to': {'jurisdictions': 'us'}}, "'applies_to.jurisdictions'"),
+    ({'applies_to': {'jurisdictions': ['USA']}}, "'applies_to.jurisdictions'"),
+    ({'applies_to': {'jurisdictions': ['us_federal']}}, "'applies_to.jurisdictions'"),
+    ({'applies_to': {'groups': [1]}}, "'applies_to.groups'"),
+    ({'confidence': 'sure'}, "'confidence'"),
+    ({'action': 'inform'}, "'action'"),
+    ({'milestones': [{'date': '2024-02-30', 'event': 'x'}]}, "'milestones[0].date'"),
+    ({'milestones': 'soon'}, "'milestones'"),
+    ({'covers': {'categories': ['banned'], 'family': ['x']}}, "'covers.family'"),
+    ({'scope': 'us'}, "'scope'"),
+])
+def test_bad_scoped_policy_names_field(change, field):
+    raw = {'id': 'x', 'enforcement_date': '2025-01-01', 'covers': {'categories': ['banned']}}
+    raw.update(change)
+    with pytest.raises(pol.PolicyError) as err:
+        pol.load_policies(overrides=[raw])
+    assert field in str(err.value) and "'x'" in str(err.value)
+
+
+def test_no_function_in_policy_over_80_lines():
+    import ast
+    path = pol.__file__
+    with open(path) as handle:
+        tree = ast.parse(handle.read())
+    long = [(n.name, n.end_lineno - n.lineno + 1) for n in ast.walk(tree)
+            if isinstance(n, ast.FunctionDef) and n.end_lineno - n.lineno + 1 > 80]
+    assert long == []
