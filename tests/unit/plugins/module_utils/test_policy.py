@@ -401,3 +401,182 @@ def test_no_function_in_policy_over_80_lines():
     long = [(n.name, n.end_lineno - n.lineno + 1) for n in ast.walk(tree)
             if isinstance(n, ast.FunctionDef) and n.end_lineno - n.lineno + 1 > 80]
     assert long == []
+
+
+# =========================================================================== built-in policy pack (issue 15.2)
+
+DRWEB = finding('drweb.linux', 'banned', 'drweb')
+QIHOO = finding('qihoo360.total_security', 'banned', 'qihoo360')
+ULTRA = finding('pango.ultraav', 'unapproved_successor', 'ultraav')
+
+#: id -> (host jurisdictions, a finding it covers, effective date, verdict before, verdict from the date on)
+PACK = {
+    'bis-kaspersky-2024': (['us'], KES, D(2024, 9, 29), 'warning', 'violation'),
+    'unapproved-successor': (['us'], ULTRA, D(2024, 9, 19), 'warning', 'warning'),
+    'us-bod-17-01': (['us-federal'], KES, D(2017, 12, 12), 'warning', 'violation'),
+    'us-ndaa18-1634': (['us-fedcon'], ENGINE, D(2018, 10, 1), 'warning', 'violation'),
+    'us-fcc-covered-list': (['us-usf'], KES, D(2022, 3, 25), 'warning', 'warning'),
+    'qihoo360-entity-list': (['us'], QIHOO, D(2020, 6, 5), 'info', 'info'),
+    'uk-ncsc-2017': (['uk-secret'], DRWEB, D(2017, 12, 1), 'warning', 'violation'),
+    'lt-gov-2017': (['lt-cii'], KES, D(2017, 12, 20), 'warning', 'violation'),
+    'nl-gov-2018': (['nl-gov'], KES, D(2018, 5, 14), 'warning', 'violation'),
+    'ua-sanctions': (['ua-gov'], DRWEB, D(2015, 9, 16), 'warning', 'violation'),
+    'de-bsi-2022': (['de'], KES, D(2022, 3, 15), 'warning', 'warning'),
+    'it-acn-2022': (['it-pa'], KES, D(2022, 4, 26), 'warning', 'violation'),
+    'au-pspf-002-2025': (['au-gov'], KES, D(2025, 4, 1), 'warning', 'violation'),
+    'ca-tbs-2023': (['ca-gov'], KES, D(2023, 10, 30), 'info', 'info'),
+}
+DAY = datetime.timedelta(days=1)
+
+
+def outcome_of(record, pid):
+    matches = [o for f in record['findings'] for o in f['policies'] if o['id'] == pid]
+    assert len(matches) == 1, (pid, record['reasons'])
+    return matches[0]
+
+
+def test_pack_is_complete_and_sourced(policies):
+    by_id = dict((p['id'], p) for p in policies)
+    assert set(PACK) <= set(by_id)
+    for pid in PACK:
+        policy = by_id[pid]
+        assert policy['confidence'] in ('high', 'medium', 'low'), pid
+        assert any('http' in s for s in policy['sources']), pid
+        assert not any('../' in s or 'shared/reference' in s for s in policy['sources']), pid
+        assert policy['title'] != pid and policy['notes'], pid
+        if pid != 'unapproved-successor':
+            assert policy['applies_to']['jurisdictions'], pid
+        dates = [m['date'] for m in policy['milestones']]
+        assert dates == sorted(dates) and policy['enforcement_date'] in dates, pid
+        assert all(g == 0 for g in [policy['grace_days']]), pid
+    assert 'applies_to' not in by_id['unapproved-successor'], 'not a legal rule: it applies to every host'
+
+
+@pytest.mark.parametrize('pid', sorted(PACK))
+def test_pack_date_boundaries(policies, pid):
+    codes, item, date, before, after = PACK[pid]
+    for day, verdict in ((date - DAY, before), (date, after), (date + DAY, after)):
+        record = pol.evaluate_host('h', facts(item), policies, [], day, jurisdictions=codes)
+        outcome = outcome_of(record, pid)
+        assert outcome['verdict'] == verdict, (pid, day)
+        assert outcome['effective_date'] == date.isoformat()
+        pending = verdict == 'warning' and day < date and outcome['action'] == 'enforce'
+        assert outcome['days_left'] == (1 if pending else None), (pid, day)
+
+
+@pytest.mark.parametrize('pid', sorted(PACK))
+def test_pack_date_boundaries_with_grace(pid):
+    codes, item, date, before, after = PACK[pid]
+    _v, policies = pol.load_policies(overrides=[{'id': pid, 'grace_days': 14}])
+    effective = date + datetime.timedelta(days=14)
+    for day, verdict in ((date, before), (effective - DAY, before), (effective, after), (effective + DAY, after)):
+        outcome = outcome_of(pol.evaluate_host('h', facts(item), policies, [], day, jurisdictions=codes), pid)
+        assert outcome['verdict'] == verdict and outcome['effective_date'] == effective.isoformat(), (pid, day)
+
+
+@pytest.mark.parametrize('codes,item,expected', [
+    # Australia's direction reportedly leaves embedded engines out; BOD 17-01 addresses Kaspersky-branded products
+    (['au-gov'], ENGINE, set()),
+    (['us-federal'], ENGINE, {'bis-kaspersky-2024', 'us-ndaa18-1634'}),
+    (['us-federal'], KES, {'bis-kaspersky-2024', 'us-bod-17-01', 'us-ndaa18-1634'}),
+    (['us-fedcon'], KES, {'bis-kaspersky-2024', 'us-ndaa18-1634'}),
+    (['us'], KES, {'bis-kaspersky-2024'}),
+    (['us'], DRWEB, set()),                                   # no US rule names Dr.Web
+    (['uk-secret'], DRWEB, {'uk-ncsc-2017'}),                 # Russia-based AV, not only Kaspersky
+    (['ua-gov'], DRWEB, {'ua-sanctions'}),
+    (['uk'], KES, set()),                                     # the NCSC guidance is for SECRET systems
+    (['lt-gov', 'nl-gov', 'it-pa'], KES, {'lt-gov-2017', 'nl-gov-2018', 'it-acn-2022'}),
+])
+def test_pack_scope_and_coverage(policies, codes, item, expected):
+    record = pol.evaluate_host('h', facts(item), policies, [], TODAY, jurisdictions=codes)
+    assert set(o['id'] for o in record['findings'][0]['policies']) == expected
+
+
+def test_pack_fleet_statuses_on_one_day(policies):
+    """The same KES install judged on 2026-11-27 by hosts of different jurisdictions."""
+    expected = {('us',): 'noncompliant', ('de',): 'warning', ('ca-gov',): 'compliant', ('fr',): 'compliant',
+                ('au-gov',): 'noncompliant', ('uk',): 'compliant', ('uk-secret',): 'noncompliant'}
+    for codes, status in expected.items():
+        record = pol.evaluate_host('h', facts(KES), policies, [], TODAY, jurisdictions=list(codes))
+        assert record['status'] == status, codes
+    qihoo = pol.evaluate_host('h', facts(QIHOO), policies, [], TODAY)
+    assert qihoo['status'] == 'compliant' and 'qihoo360-entity-list' in qihoo['reasons'][0]
+    drweb = pol.evaluate_host('h', facts(DRWEB), policies, [], TODAY)
+    assert drweb['status'] == 'compliant' and 'uk-ncsc-2017' in drweb['reasons'][0] and 'ua-sanctions' in drweb['reasons'][0]
+
+
+def test_federal_host_named_by_every_us_policy(policies):
+    record = pol.evaluate_host('h', facts(KES), policies, [], D(2018, 1, 1), jurisdictions=['us-federal'])
+    assert record['status'] == 'noncompliant' and record['findings'][0]['policy'] == 'us-bod-17-01'
+    assert record['days_left'] is None
+    for pid in ('us-bod-17-01', 'us-ndaa18-1634', 'bis-kaspersky-2024'):
+        assert pid in record['reasons'][0]
+    assert set(record['policies']) >= {'bis-kaspersky-2024', 'us-bod-17-01', 'us-ndaa18-1634', 'qihoo360-entity-list',
+                                       'unapproved-successor'}
+
+
+def test_pack_catalogue_families_exist(policies):
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
+    catalog = catalog_mod.load()
+    families = set(e['family'] for e in catalog.entries)
+    for policy in policies:
+        for family in policy['covers'].get('families', []):
+            assert family in families, (policy['id'], family)
+    for fid in ('drweb.linux', 'drweb.windows', 'qihoo360.total_security'):
+        entry = catalog.by_id[fid]
+        assert entry['category'] == 'banned' and any('http' in s or 'github.com' in s for s in entry['sources'])
+
+
+# --------------------------------------------------------------------------- the families the pack names, end to end
+
+def inventory(platform, **kwargs):
+    inv = {'schema': 1, 'platform': platform, 'root': '/', 'live': True, 'os': {}, 'commands': [], 'packages': [],
+           'uninstall': [], 'services': [], 'units': [], 'paths': [], 'groups': [], 'processes': [], 'kernel_modules': [],
+           'registry': [], 'receipts': [], 'bundles': [], 'launchd': [], 'security_center': [], 'defender': None,
+           'skipped': [], 'errors': []}
+    inv.update(kwargs)
+    return inv
+
+
+# dpkg-query -W -f '${Package}\t${Version}\t${Architecture}\t${db:Status-Abbrev}' on a Dr.Web for Linux 11.1
+# install from repo.drweb.com: the meta package and some of its drweb-* components (names: vendor repository
+# and public install scripts; the version strings are illustrative, not sourced)
+DRWEB_DPKG = ('drweb-workstations\t11.1.4\tamd64\tinstall ok installed\n'
+              'drweb-configd\t11.1.4\tamd64\tinstall ok installed\n'
+              'drweb-ctl\t11.1.4\tamd64\tinstall ok installed\n'
+              'drweb-bases\t11.1.4\tall\tinstall ok installed\n'
+              'drwright\t3.5\tamd64\tinstall ok installed\n')
+
+
+def _match(inv):
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils import matcher
+    return matcher.match(inv, catalog_mod.load())
+
+
+def test_drweb_for_linux_is_one_finding_judged_by_jurisdiction(policies):
+    inv = inventory('linux', commands=[{'id': 'dpkg', 'argv': ['dpkg-query', '-W'], 'rc': 0, 'stdout': DRWEB_DPKG, 'stderr': ''}],
+                    units=[{'name': 'drweb-configd.service', 'path': '/lib/systemd/system/drweb-configd.service',
+                            'active_state': 'active', 'unit_file_state': 'enabled'}])
+    result = _match(inv)
+    assert [(f['id'], f['installed']) for f in result['findings']] == [('drweb.linux', True)]
+    data = facts(*result['findings'])
+    assert pol.evaluate_host('h', data, policies, [], TODAY)['status'] == 'compliant'
+    assert pol.evaluate_host('h', data, policies, [], TODAY, jurisdictions=['ua-gov'])['status'] == 'noncompliant'
+    assert pol.evaluate_host('h', data, policies, [], TODAY, jurisdictions=['uk-secret'])['status'] == 'noncompliant'
+
+
+@pytest.mark.parametrize('name,publisher,expected', [
+    ('Dr.Web Security Space', 'Doctor Web', ['drweb.windows']),
+    ('Dr.Web Agent', 'Doctor Web', ['drweb.windows']),
+    ('Dr.Webster Dictionary', 'Webster Inc.', []),              # decoy: not the vendor
+    ('Doctor Web Helper', 'Doctor Web', ['drweb.other']),       # the vendor, product not named: still installed
+    ('360 Total Security', '360 Security Center', ['qihoo360.total_security']),
+    ('360 Video Player', 'Some Vendor', []),                    # decoy
+])
+def test_windows_entries_of_the_new_families(name, publisher, expected):
+    inv = inventory('windows', uninstall=[{'hive': 'HKLM', 'view': '64', 'key': '{0F0E0D0C-0000-0000-0000-000000000001}',
+                                            'display_name': name, 'display_version': '12.0', 'publisher': publisher}])
+    findings = _match(inv)['findings']
+    assert [f['id'] for f in findings] == expected
+    assert all(f['installed'] for f in findings)
