@@ -52,7 +52,8 @@ INFORMATION_URI = "https://example.invalid/fleetsec/banned_av"
 RULE_CATEGORIES = ("banned", "oem", "unapproved_successor")
 
 _URL_RE = re.compile(r"https?://[^\s\"'<>()]+")
-_LEVELS = {"violation": "error", "waiver_expired": "error", "warning": "warning", "waived": "note", "residue": "note", "ok": "none"}
+_LEVELS = {"violation": "error", "waiver_expired": "error", "warning": "warning", "info": "note", "waived": "note", "residue": "note",
+           "ok": "none"}
 _CATEGORY_TEXT = {
     "banned": "a product banned for US persons",
     "oem": "a product built on a banned vendor's engine (OEM)",

@@ -224,7 +224,7 @@ def test_finding_missing_from_catalogue_gets_a_rule(factory):
 
 @pytest.mark.parametrize("verdict,level", [
     ("violation", "error"), ("waiver_expired", "error"), ("warning", "warning"), ("waived", "note"),
-    ("residue", "note"), ("ok", "none"),
+    ("residue", "note"), ("ok", "none"), ("info", "note"),
 ])
 def test_levels(factory, verdict, level):
     run = _render(factory.report([factory.host("a", "noncompliant", findings=[factory.finding(verdict=verdict)])]))
