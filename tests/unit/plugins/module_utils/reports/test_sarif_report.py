@@ -281,7 +281,8 @@ def test_builtin_catalogue_gives_one_rule_per_finding_product(factory, catalog):
 # build() must give exactly what it gives, for any input.
 
 _REF_URL_RE = re.compile(r"https?://[^\s\"'<>()]+")
-_REF_LEVELS = {"violation": "error", "waiver_expired": "error", "warning": "warning", "waived": "note", "residue": "note", "ok": "none"}
+_REF_LEVELS = {"violation": "error", "waiver_expired": "error", "warning": "warning", "info": "note", "waived": "note", "residue": "note",
+               "ok": "none"}
 _REF_CATEGORY_TEXT = {
     "banned": "a product banned for US persons",
     "oem": "a product built on a banned vendor's engine (OEM)",
