@@ -21,11 +21,13 @@ import os
 import re
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.catalog import BUILTIN_DIR, FINDING_CATEGORIES, load_yaml_file
-# STATUSES, FAILING and DEFAULT_FAIL_ON are read from here by the actions and the reports
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import vocabulary
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.vocabulary import (
-    ACTION_VERDICT, CONFIDENCE, DEFAULT_FAIL_ON, FAILING, FAILING_VERDICTS, POLICY_ACTIONS, REMEDIATION_OUTCOMES,
+    ACTION_VERDICT, CONFIDENCE, FAILING, FAILING_VERDICTS, POLICY_ACTIONS, REMEDIATION_OUTCOMES,
     SEVERITIES, SEVERITY_OF_STATUS, SEVERITY_RANK, STATUS_BY_VERDICT, STATUSES, VERDICT_RANK, WAIVABLE_VERDICTS)
 
+# read from here by the report action (its fail_on default); STATUSES and FAILING too
+DEFAULT_FAIL_ON = vocabulary.DEFAULT_FAIL_ON
 WAIVER_FIELDS = ('id', 'hosts', 'groups', 'products', 'expires', 'owner', 'ticket', 'reason')
 
 

@@ -575,8 +575,9 @@ def test_drweb_for_linux_is_one_finding_judged_by_jurisdiction(policies):
     ('360 Video Player', 'Some Vendor', []),                    # decoy
 ])
 def test_windows_entries_of_the_new_families(name, publisher, expected):
-    inv = inventory('windows', uninstall=[{'hive': 'HKLM', 'view': '64', 'key': '{0F0E0D0C-0000-0000-0000-000000000001}',
-                                            'display_name': name, 'display_version': '12.0', 'publisher': publisher}])
+    entry = {'hive': 'HKLM', 'view': '64', 'key': '{0F0E0D0C-0000-0000-0000-000000000001}', 'display_name': name,
+             'display_version': '12.0', 'publisher': publisher}
+    inv = inventory('windows', uninstall=[entry])
     findings = _match(inv)['findings']
     assert [f['id'] for f in findings] == expected
     assert all(f['installed'] for f in findings)
