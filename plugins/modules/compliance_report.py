@@ -89,7 +89,7 @@ options:
     description: Statuses listed in the C(failing_hosts) return value, which the audit playbook uses to fail the run.
     type: list
     elements: str
-    default: [noncompliant, waiver_expired, blocked, degraded]
+    default: [noncompliant, waiver_expired, unknown, blocked, degraded]
     choices: [compliant, warning, noncompliant, waived, waiver_expired, unknown, remediated, reboot_pending, blocked, degraded]
   play:
     description: Name of the play recorded in the run metadata (C(audit), C(enforce), C(merge)).

@@ -113,3 +113,13 @@ def test_the_guard_sees_a_copy(tmp_path, source, expected):
     path = tmp_path / 'copy.py'
     path.write_text(source)
     assert list(_copies(str(path))) == expected
+
+
+def test_report_action_documents_the_vocabulary():
+    """The compliance_report docs state the same default fail_on and status choices as its argument spec."""
+    import yaml
+    from ansible_collections.fleetsec.banned_av.plugins.action import compliance_report as action
+    from ansible_collections.fleetsec.banned_av.plugins.modules import compliance_report as module
+    documented = yaml.safe_load(module.DOCUMENTATION)['options']['fail_on']
+    assert documented['default'] == list(voc.DEFAULT_FAIL_ON) == action.ARGUMENT_SPEC['fail_on']['default']
+    assert documented['choices'] == list(voc.STATUSES) == action.ARGUMENT_SPEC['fail_on']['choices']
