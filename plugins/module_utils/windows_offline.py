@@ -3,19 +3,20 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Offline scan of a Windows system volume (a mounted disk image) from its registry hives.
 
-``collect(root, probe)`` returns the same *raw inventory* as the live Windows collector
-(``plugins/modules/av_collect_win.ps1``; shape in ``docs/architecture.md``), so one matcher
-serves both.  ``root`` is the directory that holds ``Windows/`` (a mounted system volume).
-What it reads:
+``collect(root, probe)`` returns the same *raw inventory* as a live scan of the machine
+(``docs/architecture.md``): the hives are read through :class:`HiveRegistry`, and the one
+interpretation of registry data that serves live hosts too (``windows_registry.py``) turns
+them into ``os``, ``uninstall``, ``services`` and ``registry``.  ``root`` is the directory
+that holds ``Windows/`` (a mounted system volume).  What it reads:
 
 * ``Windows/System32/config/SOFTWARE``: the Uninstall keys of both registry views (native and
-  ``WOW6432Node``), the vendor keys the catalogue names (``registry`` and ``signature_keys``
-  globs, e.g. ``KasperskyLab``), the OS name and version, and the ProfileList (profile -> SID);
+  ``WOW6432Node``), the per-user Windows Installer products (``Installer\\UserData``), the
+  vendor keys the catalogue names, the OS name and version, and the ProfileList;
 * ``Windows/System32/config/SYSTEM``: the services and drivers of the control set that
-  ``Select\\Current`` names (``CurrentControlSet`` only exists on a running system), the
-  product type (workstation or server) and the processor architecture;
+  ``Select\\Current`` names (``CurrentControlSet`` only exists on a running system, and is
+  shown under that name), the product type and the processor architecture;
 * every ``Users/*/NTUSER.DAT``, and any other profile hive ProfileList places on the volume
-  (the service profiles): the per-user Uninstall keys, reported as hive ``HKU\\<SID>`` (or
+  (the service profiles): the per-user Uninstall keys, shown as hive ``HKU\\<SID>`` (or
   ``HKU\\<folder name>`` for a folder ProfileList does not list).  Unlike a live scan, this
   also sees users who are not logged on;
 * the files and directories the catalogue names (``files``, ``paths``), with ``C:\\`` mapped
@@ -27,10 +28,6 @@ a mounted NTFS volume may or may not be case-insensitive, and the registry never
 Symbolic links (NTFS junctions under ntfs-3g) are never followed, so an image cannot point
 the scan at files of the scanning host.
 
-The same bounds as the live collector keep the result small: at most 64 keys per registry
-pattern, 4 wildcard levels per pattern, 128 values per key, 64 strings per REG_MULTI_SZ, and
-binary values over 512 bytes summarised.
-
 Hives are read with regipy (PyPI, pure Python), imported only when a scan runs; without it
 :func:`collect` raises :class:`MissingParser`.  Pure functions, no Ansible imports:
 ``posix_collect.py`` calls ``windows_offline.collect(root, probe)`` when
@@ -41,7 +38,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import datetime
 import fnmatch
 import io
 import logging
@@ -50,53 +46,17 @@ import re
 import stat
 import sys
 
-SCHEMA_VERSION = 1
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_registry as wr
+
+SCHEMA_VERSION = wr.SCHEMA_VERSION
 REGIPY_MISSING = 'install `regipy` (pip install regipy) on the host that scans the image'
 LIVE_ONLY_REASON = 'offline image: live-only source'
 LIVE_ONLY_SOURCES = ('processes', 'security_center', 'defender')
 
 SOFTWARE_HIVE = ('Windows', 'System32', 'config', 'SOFTWARE')
 SYSTEM_HIVE = ('Windows', 'System32', 'config', 'SYSTEM')
-UNINSTALL_KEY = ('Microsoft', 'Windows', 'CurrentVersion', 'Uninstall')
-USER_UNINSTALL_KEY = ('Software',) + UNINSTALL_KEY
-CURRENT_VERSION_KEY = ('Microsoft', 'Windows NT', 'CurrentVersion')
-PROFILE_LIST_KEY = CURRENT_VERSION_KEY + ('ProfileList',)
-
-START_TYPES = {0: 'boot', 1: 'system', 2: 'auto', 3: 'manual', 4: 'disabled'}
-# SERVICE_DRIVER = SERVICE_KERNEL_DRIVER (1) | SERVICE_FILE_SYSTEM_DRIVER (2) | SERVICE_RECOGNIZER_DRIVER (8)
-DRIVER_TYPE_MASK = 0xB
-# SYSTEM\<control set>\Control\ProductOptions\ProductType (what Win32_OperatingSystem.ProductType reports)
-PRODUCT_TYPES = {'winnt': 'Client', 'servernt': 'Server', 'lanmannt': 'Server'}
-
-# bounds shared with the live collector (plugins/modules/av_collect_win.ps1)
-MAX_KEYS_PER_PATTERN = 64
-MAX_WILDCARD_SEGMENTS = 4
-MAX_VALUES_PER_KEY = 128
-MAX_MULTI_STRINGS = 64
-MAX_BINARY_BYTES = 512
-
-# volume-relative directories the usual environment variables name (C: = the scanned root)
-ENV_DIRS = {
-    'systemdrive': 'C:',
-    'systemroot': 'C:\\Windows',
-    'windir': 'C:\\Windows',
-    'programfiles': 'C:\\Program Files',
-    'programfiles(x86)': 'C:\\Program Files (x86)',
-    'programw6432': 'C:\\Program Files',
-    'programdata': 'C:\\ProgramData',
-    'allusersprofile': 'C:\\ProgramData',
-    'commonprogramfiles': 'C:\\Program Files\\Common Files',
-    'commonprogramfiles(x86)': 'C:\\Program Files (x86)\\Common Files',
-    'public': 'C:\\Users\\Public',
-}
-
-# regipy value type name -> .NET RegistryValueKind name (what the live collector sees)
-_STRING_TYPES = ('REG_SZ', 'REG_EXPAND_SZ', 'REG_EXPAND')
-_INT_TYPES = ('REG_DWORD', 'REG_QWORD')
-_KIND_NAMES = {'REG_BINARY': 'Binary', 'REG_NONE': 'None'}
 
 _MAGIC = re.compile(r'[*?[]')
-_DRIVE = re.compile(r'^([A-Za-z]):(?:[\\/]|$)')
 
 
 class MissingParser(ImportError):
@@ -246,23 +206,10 @@ def is_windows_root(root):
         return False
 
 
-def _windows_parts(pattern):
-    """``(drive letter, [components])`` of a Windows path pattern, or None when it is not one
-    (the POSIX patterns of multi-platform catalogue entries)."""
-    expanded = re.sub(r'%([^%]+)%', lambda m: ENV_DIRS.get(m.group(1).lower(), m.group(0)), pattern)
-    match = _DRIVE.match(expanded)
-    if not match:
-        return None
-    parts = [p for p in re.split(r'[\\/]+', expanded[match.end():]) if p]
-    if any(p in ('.', '..') for p in parts):
-        return None
-    return match.group(1).upper(), parts
-
-
 def _collect_paths(volume, probe, inventory):
     seen = set()
-    for pattern in probe_list(probe, 'files') + probe_list(probe, 'paths'):
-        parsed = _windows_parts(pattern)
+    for pattern in wr.probe_list(probe, 'files') + wr.probe_list(probe, 'paths'):
+        parsed = wr.windows_parts(pattern)
         if parsed is None:
             continue
         drive, parts = parsed
@@ -285,72 +232,7 @@ def _collect_paths(volume, probe, inventory):
             inventory['paths'].append({'path': winpath, 'type': kind})
 
 
-# --------------------------------------------------------------------------- registry values
-
-def _raw_bytes(raw):
-    if isinstance(raw, (bytes, bytearray)):
-        return bytes(raw)
-    if isinstance(raw, str):
-        # regipy decodes the data of rare types (REG_LINK, REG_DWORD_BIG_ENDIAN, ...) as text
-        return raw.encode('utf-16-le')
-    return None
-
-
-def registry_value(value_type, raw):
-    """One value as the live collector returns it: REG_SZ/REG_EXPAND_SZ as the stored string
-    (not expanded), REG_DWORD/REG_QWORD as unsigned ints, REG_MULTI_SZ as a list of str, and
-    anything else as a lowercase hex string (over 512 bytes: a one-line summary)."""
-    if value_type in _STRING_TYPES and isinstance(raw, str):
-        return raw
-    if value_type in _INT_TYPES and isinstance(raw, int):
-        return raw
-    if value_type == 'REG_MULTI_SZ' and isinstance(raw, (list, tuple)):
-        return [str(s) for s in raw][:MAX_MULTI_STRINGS]
-    if isinstance(raw, (datetime.datetime, datetime.date)):
-        return raw.isoformat()  # regipy's REG_FILETIME
-    data = _raw_bytes(raw)
-    if data is None:
-        return None if raw is None else str(raw)
-    if len(data) > MAX_BINARY_BYTES:
-        return '<%d bytes of %s data not returned>' % (len(data), _KIND_NAMES.get(value_type, 'Unknown'))
-    return data.hex()
-
-
-def _string_field(typed):
-    """A value read as a string field, as the live collector's Get-RegistryString does:
-    trailing NULs dropped, an empty string or binary data is None, REG_MULTI_SZ joined, and
-    REG_EXPAND_SZ not expanded (the live collector reads these fields with -DoNotExpand)."""
-    if typed is None:
-        return None
-    value_type, raw = typed
-    if raw is None or isinstance(raw, (bytes, bytearray)):
-        return None
-    if isinstance(raw, (list, tuple)):
-        text = ' '.join(str(s) for s in raw)
-    elif value_type in _STRING_TYPES or value_type in _INT_TYPES or isinstance(raw, (str, int)):
-        text = str(raw)
-    else:
-        return None
-    text = text.rstrip('\0')
-    return text or None
-
-
-def _int_field(typed):
-    """A value read as an integer (REG_DWORD, REG_QWORD or a numeric string), else None."""
-    if typed is None:
-        return None
-    raw = typed[1]
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str):
-        try:
-            return int(raw.strip().rstrip('\0'))
-        except ValueError:
-            return None
-    return None
-
+# --------------------------------------------------------------------------- hives
 
 class _Hive:
     """A read-only view of one hive file: case-insensitive key lookup and typed values."""
@@ -411,73 +293,6 @@ class _Hive:
             out.setdefault(value.name.lower(), (value.name, str(value.value_type), value.value))
         return out
 
-    def get(self, nk, *names):
-        """``(type, value)`` of the first of ``names`` that ``nk`` has, or None."""
-        values = self.typed_values(nk) if nk is not None else {}
-        return _pick(values, *names)
-
-    def expand(self, parts, errors, pattern):
-        """Expand registry glob components below the root; return ``[([real names], nk)]``.
-
-        A wildcard component matches one key name (fnmatch, case-insensitive).  As ``*`` also
-        crosses ``\\`` in the matcher's fnmatch, a wildcard component that is not the last one
-        may also match two levels: ``SOFTWARE\\*KasperskyLab\\...`` finds both ``KasperskyLab``
-        and ``WOW6432Node\\KasperskyLab``.  Nothing deeper is walked (the live collector's rule).
-        """
-        if sum(1 for p in parts if _MAGIC.search(p)) > MAX_WILDCARD_SEGMENTS:
-            errors.append({'source': 'registry', 'message': "'%s' has more than %d wildcard levels and was not read"
-                           % (pattern, MAX_WILDCARD_SEGMENTS)})
-            return []
-        current = [([], self.root, ())]
-        truncated = False
-        for index, part in enumerate(parts):
-            last = index == len(parts) - 1
-            nxt = []
-            for names, nk, path in current:
-                if not _MAGIC.search(part):
-                    sub = self.child(nk, part, path)
-                    if sub is not None:
-                        nxt.append((names + [sub.name], sub, path + (sub.name.lower(),)))
-                    continue
-                pattern_l = part.lower()
-                for sub in self.subkeys(nk, path):
-                    sub_path = path + (sub.name.lower(),)
-                    if fnmatch.fnmatchcase(sub.name.lower(), pattern_l):
-                        nxt.append((names + [sub.name], sub, sub_path))
-                    if not last:
-                        for grand in self.subkeys(sub, sub_path):
-                            if fnmatch.fnmatchcase((sub.name + '\\' + grand.name).lower(), pattern_l):
-                                nxt.append((names + [sub.name, grand.name], grand, sub_path + (grand.name.lower(),)))
-                    if len(nxt) > MAX_KEYS_PER_PATTERN:
-                        truncated = True
-                        break
-                if truncated:
-                    break
-            current = nxt[:MAX_KEYS_PER_PATTERN]
-            if not current:
-                break
-        if truncated:
-            errors.append({'source': 'registry', 'message': "'%s' matched more than %d keys; only the first %d are returned"
-                           % (pattern, MAX_KEYS_PER_PATTERN, MAX_KEYS_PER_PATTERN)})
-        return [(names, nk) for names, nk, _path in current]
-
-    def key_values(self, nk, key_path, errors):
-        """``{name: value}`` of a key for the ``registry`` section (bounded like the live collector)."""
-        typed = list(self.typed_values(nk).values())
-        if len(typed) > MAX_VALUES_PER_KEY:
-            errors.append({'source': 'registry', 'message': '%s has %d values; only the first %d are returned'
-                           % (key_path, len(typed), MAX_VALUES_PER_KEY)})
-            typed = typed[:MAX_VALUES_PER_KEY]
-        return dict((name, registry_value(value_type, raw)) for name, value_type, raw in typed)
-
-
-def _pick(values, *names):
-    for name in names:
-        found = values.get(name.lower())
-        if found is not None:
-            return found[1], found[2]
-    return None
-
 
 def _open_hive(registry_hive_class, volume, parts, label, inventory, required=True):
     path = volume.regular_file(parts)
@@ -502,49 +317,6 @@ def _open_hive(registry_hive_class, volume, parts, label, inventory, required=Tr
     return hive
 
 
-def _guard(inventory, source, func, *args):
-    """Run one collection step; a failure becomes an ``errors`` entry and the scan carries on."""
-    try:
-        return func(*args)
-    except Exception as exc:  # pylint: disable=broad-except
-        inventory['errors'].append({'source': source, 'message': '%s: %s' % (type(exc).__name__, exc)})
-        return None
-
-
-def probe_list(probe, name):
-    """``probe[name]`` as a list of non-empty strings (absent: empty; one string: a list of it)."""
-    value = probe.get(name)
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = [value]
-    return [str(item) for item in value if item is not None and str(item) != '']
-
-
-def _compile(probe, name, inventory):
-    """The probe's regular expressions, searched case-insensitively; one that does not compile
-    is reported (source ``probe``) and ignored, as the live collector does."""
-    compiled = []
-    for pattern in probe_list(probe, name):
-        try:
-            compiled.append(re.compile(pattern, re.IGNORECASE))
-        except re.error as exc:
-            inventory['errors'].append({'source': 'probe', 'message': "probe.%s pattern '%s' is not a valid regular "
-                                                                      "expression and was ignored: %s" % (name, pattern, exc)})
-    return compiled
-
-
-def _search_any(value, regexes):
-    return bool(value) and any(r.search(value) for r in regexes)
-
-
-def _glob_any(value, patterns):
-    lowered = value.lower()
-    return any(fnmatch.fnmatchcase(lowered, p.lower()) for p in patterns)
-
-
-# --------------------------------------------------------------------------- sources
-
 def _current_control_set(system):
     """Name of the control set ``Select\\Current`` (else ``Default``) names, or None."""
     select = system.key(('Select',))
@@ -552,7 +324,8 @@ def _current_control_set(system):
     if select is not None:
         values = system.typed_values(select)
         for name in ('Current', 'Default'):
-            candidate = _int_field(_pick(values, name))
+            found = values.get(name.lower())
+            candidate = wr.int_field(wr.make_value(*found)) if found else None
             if candidate and candidate > 0:
                 number = candidate
                 break
@@ -560,126 +333,87 @@ def _current_control_set(system):
     return nk.name if nk is not None else None
 
 
-def _system_facts(system, control_set):
-    """``(architecture, product type)`` from the control set (either may be None)."""
-    if system is None or control_set is None:
-        return None, None
-    env = system.key((control_set, 'Control', 'Session Manager', 'Environment'))
-    arch = _string_field(system.get(env, 'PROCESSOR_ARCHITECTURE'))
-    options = system.key((control_set, 'Control', 'ProductOptions'))
-    product = _string_field(system.get(options, 'ProductType'))
-    return arch, PRODUCT_TYPES.get((product or '').lower())
+class HiveRegistry(object):
+    """The registry of an image as a live host would show it (``windows_registry.RegistryReader``):
+    ``HKLM\\SOFTWARE`` and ``HKLM\\SYSTEM`` from the hive files, ``CurrentControlSet`` the
+    control set ``Select`` names, and ``HKU\\<label>`` for each user hive of the volume."""
+
+    def __init__(self, software, system, control_set, users):
+        self.hives = {'SOFTWARE': software, 'SYSTEM': system}
+        self.control_set = control_set
+        self.users = users  # [(label, _Hive)]
+
+    @staticmethod
+    def _walk(hive, parts):
+        """``(nk, [real names], lower-case path below the hive root)``, or Nones."""
+        nk, names, path = hive.root, [], ()
+        for part in parts:
+            nk = hive.child(nk, part, path)
+            if nk is None:
+                return None, None, None
+            names.append(nk.name)
+            path += (nk.name.lower(),)
+        return nk, names, path
+
+    def key(self, path):
+        path = tuple(path)
+        head = path[0].upper() if path else ''
+        if head == 'HKU':
+            if len(path) == 1:
+                return wr.Key(wr.HKU)
+            for label, hive in self.users:
+                if label.lower() == path[1].lower():
+                    nk, names, rel = self._walk(hive, path[2:])
+                    return wr.Key(('HKU', label) + tuple(names), (hive, nk, rel)) if nk is not None else None
+            return None
+        root = path[1].upper() if head == 'HKLM' and len(path) > 1 else None
+        hive = self.hives.get(root)
+        if hive is None:
+            return None
+        rest, shown = path[2:], ()
+        if root == 'SYSTEM' and rest and rest[0].lower() == 'currentcontrolset':
+            if self.control_set is None:
+                raise ValueError('the SYSTEM hive has no control set that Select\\Current names')
+            rest, shown = (self.control_set,) + rest[1:], ('CurrentControlSet',)
+        nk, names, rel = self._walk(hive, rest)
+        if nk is None:
+            return None
+        if shown:
+            names = list(shown) + names[1:]
+        return wr.Key(('HKLM', root) + tuple(names), (hive, nk, rel))
+
+    def subkeys(self, key, listing):
+        del listing  # an image shows every subkey; the rules filter them
+        if key.path == wr.HKU:
+            return [wr.Key(('HKU', label), (hive, hive.root, ())) for label, hive in self.users]
+        hive, nk, rel = key.handle
+        return [wr.Key(key.path + (sub.name,), (hive, sub, rel + (sub.name.lower(),))) for sub in hive.subkeys(nk, rel)]
+
+    @staticmethod
+    def values(key, names=None):
+        if key.handle is None or key.handle[1] is None:
+            return wr.Values()
+        typed = key.handle[0].typed_values(key.handle[1])
+        if names is None:
+            return wr.cut_values([wr.make_value(*t) for t in typed.values()], len(typed))
+        out = wr.Values()
+        for name in names:
+            found = typed.get(name.lower())
+            if found is not None:
+                out[name.lower()] = wr.make_value(*found)
+        out.total = len(typed)
+        return out
 
 
-def _collect_os(software, product_type, inventory):
-    key = software.key(CURRENT_VERSION_KEY)
-    if key is None:
-        raise ValueError('SOFTWARE hive has no Microsoft\\Windows NT\\CurrentVersion key')
-    values = software.typed_values(key)
-    name = _string_field(_pick(values, 'ProductName'))
-    build = _string_field(_pick(values, 'CurrentBuildNumber', 'CurrentBuild'))
-    major = _int_field(_pick(values, 'CurrentMajorVersionNumber'))
-    minor = _int_field(_pick(values, 'CurrentMinorVersionNumber'))
-    if major is not None and minor is not None:
-        version = '%d.%d' % (major, minor)
-    else:
-        version = _string_field(_pick(values, 'CurrentVersion'))  # 6.1, 6.3 before Windows 10
-    if build:
-        version = '%s.%s' % (version, build) if version else build
-    installation_type = product_type
-    if installation_type is None:
-        raw_type = _string_field(_pick(values, 'InstallationType')) or ''  # Client, Server, Server Core, Nano Server
-        if raw_type:
-            installation_type = 'Server' if 'server' in raw_type.lower() else 'Client'
-        elif name:
-            installation_type = 'Server' if 'server' in name.lower() else 'Client'
-    if name:
-        if build and build.isdigit() and int(build) >= 22000 and name.startswith('Windows 10') \
-                and installation_type == 'Client':
-            # Windows 11 keeps ProductName "Windows 10 ..."; the build number tells them apart
-            name = 'Windows 11' + name[len('Windows 10'):]
-        if name.startswith('Windows'):
-            name = 'Microsoft ' + name  # Win32_OperatingSystem.Caption, as the live collector reports
-    inventory['os'] = {'name': name, 'family': 'windows', 'version': version,
-                       'installation_type': installation_type}
-
-
-def _uninstall_entries(hive, parts, hive_name, view, display_re, publisher_re, inventory):
-    key = hive.key(parts)
-    if key is None:
-        return
-    for sub in hive.subkeys(key):
-        try:
-            values = hive.typed_values(sub)
-        except Exception as exc:  # pylint: disable=broad-except
-            inventory['errors'].append({'source': 'uninstall', 'message': '%s\\%s\\%s: %s: %s' % (
-                hive_name + ('\\SOFTWARE' if hive_name == 'HKLM' else ''), '\\'.join(parts), sub.name,
-                type(exc).__name__, exc)})
-            continue
-        display_name = _string_field(_pick(values, 'DisplayName'))
-        publisher = _string_field(_pick(values, 'Publisher'))
-        if not (_search_any(display_name, display_re) or _search_any(publisher, publisher_re)):
-            continue
-        inventory['uninstall'].append({
-            'hive': hive_name,
-            'view': view,
-            'key': sub.name,
-            'display_name': display_name,
-            'display_version': _string_field(_pick(values, 'DisplayVersion')),
-            'publisher': publisher,
-            'install_location': _string_field(_pick(values, 'InstallLocation')),
-            'uninstall_string': _string_field(_pick(values, 'UninstallString')),
-            'quiet_uninstall_string': _string_field(_pick(values, 'QuietUninstallString')),
-            'windows_installer': _int_field(_pick(values, 'WindowsInstaller')) == 1,
-        })
-
-
-def _collect_services(system, control_set, service_globs, driver_globs, inventory):
-    if control_set is None:
-        raise ValueError('the SYSTEM hive has no control set that Select\\Current names')
-    services = system.key((control_set, 'Services'))
-    if services is None:
-        raise ValueError('the SYSTEM hive has no %s\\Services key' % control_set)
-    for sub in system.subkeys(services):
-        name = sub.name
-        as_service = _glob_any(name, service_globs)
-        as_driver = _glob_any(name, driver_globs)
-        if not (as_service or as_driver):
-            continue
-        try:
-            values = system.typed_values(sub)
-        except Exception as exc:  # pylint: disable=broad-except
-            inventory['errors'].append({'source': 'services', 'message': 'HKLM\\SYSTEM\\%s\\Services\\%s: %s: %s' % (
-                control_set, name, type(exc).__name__, exc)})
-            continue
-        service_type = _int_field(_pick(values, 'Type'))
-        if service_type is None:
-            continue  # no Type: not something the service control manager loads (a stub key)
-        kind = 'driver' if service_type & DRIVER_TYPE_MASK else 'service'
-        if not (as_driver if kind == 'driver' else as_service):
-            continue  # kept only when it matched the probe list of its kind
-        start = _int_field(_pick(values, 'Start'))
-        inventory['services'].append({
-            'name': name,
-            # the Service Control Manager names a service without DisplayName after its key, and
-            # the live collector reports the SCM's name (an indirect "@file,-id" value stays raw here)
-            'display_name': _string_field(_pick(values, 'DisplayName')) or name,
-            'image_path': _string_field(_pick(values, 'ImagePath')),
-            'start': START_TYPES.get(start),
-            'kind': kind,
-            'state': None,
-        })
-
-
-def _profiles(software):
+def _profiles(reader):
     """``{lowercase volume-relative profile path: SID}`` from ProfileList."""
     out = {}
-    key = software.key(PROFILE_LIST_KEY)
+    key = reader.key(wr.PROFILE_LIST)
     if key is None:
         return out
-    for sub in software.subkeys(key):
-        path = _string_field(software.get(sub, 'ProfileImagePath'))
-        parsed = _windows_parts(path) if path else None
+    for sub in reader.subkeys(key, wr.LIST_PROFILES):
+        path = wr.string_field(wr.pick(reader.values(sub, wr.PROFILE_VALUES), 'ProfileImagePath'))
+        parsed = wr.windows_parts(path) if path else None
         if parsed is None or parsed[0] != 'C' or not parsed[1]:
             continue
         out['\\'.join(parsed[1]).lower()] = sub.name
@@ -711,85 +445,9 @@ def _user_hives(volume, profiles):
     return found
 
 
-_HKLM = ('hklm', 'hkey_local_machine')
-_HKU = ('hku', 'hkey_users')
-
-
-def _split_registry_pattern(pattern):
-    """``(root, [components])`` with root ``SOFTWARE``, ``SYSTEM`` or ``HKU``, or
-    ``(None, reason)`` for keys the offline reader cannot see."""
-    text = pattern.strip()
-    if text.lower().startswith('registry::'):
-        text = text[len('registry::'):]
-    parts = [p for p in text.replace('/', '\\').split('\\') if p]
-    head = parts[0].rstrip(':').lower() if parts else ''
-    if head in _HKU and len(parts) >= 2:
-        return 'HKU', parts[1:]
-    if head in _HKLM and len(parts) >= 2 and parts[1].upper() in ('SOFTWARE', 'SYSTEM'):
-        return parts[1].upper(), parts[2:]
-    if head in _HKLM:
-        return None, 'offline image: only the SOFTWARE and SYSTEM hives of HKLM are read'
-    return None, 'only HKLM and HKU keys are read'
-
-
-def _collect_registry(hives, user_hives, control_set, probe, inventory):
-    seen = set()
-    patterns = []
-    for pattern in probe_list(probe, 'registry') + probe_list(probe, 'signature_keys'):
-        if pattern.lower() not in seen:
-            seen.add(pattern.lower())
-            patterns.append(pattern)
-    seen = set()
-    errors = inventory['errors']
-    for pattern in patterns:
-        root, parts = _split_registry_pattern(pattern)
-        if root is None:
-            errors.append({'source': 'registry', 'message': "'%s': %s" % (pattern, parts)})
-            continue
-        found = []  # (shown key path, hive, nk)
-        if root == 'HKU':
-            sid_pattern, rest = parts[0].lower(), parts[1:]
-            for label, hive in user_hives:
-                if not fnmatch.fnmatchcase(label.lower(), sid_pattern):
-                    continue
-                for names, nk in hive.expand(rest, errors, pattern):
-                    found.append(('\\'.join(['HKU', label] + names), hive, nk))
-        else:
-            hive = hives.get(root)
-            if hive is None or not parts:
-                continue
-            shown = ['HKLM', root]
-            if root == 'SYSTEM' and parts[0].lower() == 'currentcontrolset':
-                # CurrentControlSet is a link Windows creates at boot: read the set Select names,
-                # and show the key under the name a live scan sees
-                if control_set is None:
-                    continue
-                for names, nk in hive.expand([control_set] + parts[1:], errors, pattern):
-                    found.append(('\\'.join(shown + ['CurrentControlSet'] + names[1:]), hive, nk))
-            else:
-                for names, nk in hive.expand(parts, errors, pattern):
-                    found.append(('\\'.join(shown + names), hive, nk))
-        for key_path, hive, nk in found:
-            if key_path.lower() in seen:
-                continue
-            seen.add(key_path.lower())
-            inventory['registry'].append({'key': key_path, 'values': hive.key_values(nk, key_path, errors)})
-
-
-def _empty_inventory(root):
-    inventory = {
-        'schema': SCHEMA_VERSION,
-        'platform': 'windows',
-        'root': root,
-        'live': False,
-        'os': {'name': None, 'family': 'windows', 'version': None, 'installation_type': None},
-    }
-    for key in ('commands', 'packages', 'uninstall', 'services', 'units', 'paths', 'groups', 'processes',
-                'kernel_modules', 'registry', 'receipts', 'bundles', 'launchd', 'security_center',
-                'skipped', 'errors'):
-        inventory[key] = []
-    inventory['defender'] = None
-    return inventory
+def probe_list(probe, name):
+    """``probe[name]`` as a list of non-empty strings (see ``windows_registry.probe_list``)."""
+    return wr.probe_list(probe, name)
 
 
 def collect(root, probe):
@@ -801,60 +459,29 @@ def collect(root, probe):
     """
     registry_hive_class = _import_regipy()
     probe = probe or {}
-    inventory = _empty_inventory(root)
+    inventory = wr.empty_inventory(root, False)
     volume = _Volume(root)
-    skipped = inventory['skipped']
 
     software = _open_hive(registry_hive_class, volume, SOFTWARE_HIVE, 'SOFTWARE', inventory)
     system = _open_hive(registry_hive_class, volume, SYSTEM_HIVE, 'SYSTEM', inventory)
-    control_set = _guard(inventory, 'services', _current_control_set, system) if system is not None else None
-    arch, product_type = _guard(inventory, 'os', _system_facts, system, control_set) or (None, None)
-
+    control_set = wr.guard(inventory, 'services', _current_control_set, system) if system is not None else None
+    reader = HiveRegistry(software, system, control_set, [])
     profiles = {}
     if software is not None:
-        _guard(inventory, 'os', _collect_os, software, product_type, inventory)
-        profiles = _guard(inventory, 'uninstall', _profiles, software) or {}
+        profiles = wr.guard(inventory, 'uninstall', _profiles, reader) or {}
+    for label, parts in wr.guard(inventory, 'uninstall', _user_hives, volume, profiles) or []:
+        user_hive = _open_hive(registry_hive_class, volume, parts, 'HKU\\%s' % label, inventory)
+        if user_hive is not None:
+            reader.users.append((label, user_hive))
 
-    display_re = _compile(probe, 'display_name', inventory)
-    publisher_re = _compile(probe, 'publisher', inventory)
-    user_hives = []
-    if not display_re and not publisher_re:
-        skipped.append({'source': 'uninstall', 'reason': 'the probe has no display_name or publisher pattern'})
-    elif software is not None:
-        # a 32-bit Windows has one view, the 32-bit one, and no WOW6432Node
-        if (arch or '').strip().lower() == 'x86':
-            views = [('32', UNINSTALL_KEY)]
-        else:
-            views = [('64', UNINSTALL_KEY), ('32', ('WOW6432Node',) + UNINSTALL_KEY)]
-        for view, parts in views:
-            _guard(inventory, 'uninstall', _uninstall_entries, software, parts, 'HKLM', view,
-                   display_re, publisher_re, inventory)
-    for label, parts in _guard(inventory, 'uninstall', _user_hives, volume, profiles) or []:
-        hive_name = 'HKU\\%s' % label
-        user_hive = _open_hive(registry_hive_class, volume, parts, hive_name, inventory)
-        if user_hive is None:
-            continue
-        user_hives.append((label, user_hive))
-        if display_re or publisher_re:
-            _guard(inventory, 'uninstall', _uninstall_entries, user_hive, USER_UNINSTALL_KEY, hive_name, 'user',
-                   display_re, publisher_re, inventory)
+    wr.interpret(reader, probe, inventory, wr.ENV_DIRS)
 
-    service_globs = probe_list(probe, 'services')
-    driver_globs = probe_list(probe, 'drivers')
-    if not service_globs and not driver_globs:
-        skipped.append({'source': 'services', 'reason': 'the probe has no services or drivers pattern'})
-    elif system is not None:
-        _guard(inventory, 'services', _collect_services, system, control_set, service_globs, driver_globs, inventory)
-
-    hives = dict((label, hive) for label, hive in (('SOFTWARE', software), ('SYSTEM', system)) if hive is not None)
-    _guard(inventory, 'registry', _collect_registry, hives, user_hives, control_set, probe, inventory)
-
-    _guard(inventory, 'paths', _collect_paths, volume, probe, inventory)
+    wr.guard(inventory, 'paths', _collect_paths, volume, probe, inventory)
     for message in volume.errors:
-        inventory['errors'].append({'source': 'paths', 'message': message})
+        wr.error(inventory, 'paths', message)
 
     for source in LIVE_ONLY_SOURCES:
-        skipped.append({'source': source, 'reason': LIVE_ONLY_REASON})
+        inventory['skipped'].append({'source': source, 'reason': LIVE_ONLY_REASON})
     if probe.get('commands'):
-        skipped.append({'source': 'commands', 'reason': LIVE_ONLY_REASON})
+        inventory['skipped'].append({'source': 'commands', 'reason': LIVE_ONLY_REASON})
     return inventory

@@ -121,12 +121,12 @@ def test_missing_regipy_says_what_to_install(tmp_path, monkeypatch):
 def test_every_image_has_the_contract_shape(scans, images):
     keys = {'schema', 'platform', 'root', 'live', 'os', 'commands', 'packages', 'uninstall', 'services', 'units',
             'paths', 'groups', 'processes', 'kernel_modules', 'registry', 'receipts', 'bundles', 'launchd',
-            'security_center', 'defender', 'skipped', 'errors'}
+            'security_center', 'defender', 'skipped', 'warnings', 'errors'}
     for name, inv in scans.items():
         assert set(inv) == keys, name
         assert (inv['schema'], inv['platform'], inv['live'], inv['root']) == (1, 'windows', False, images[name])
         assert inv['skipped'] == LIVE_ONLY, name
-        assert inv['errors'] == [], name
+        assert inv['errors'] == [] and inv['warnings'] == [], name
         assert inv['processes'] == [] and inv['security_center'] == [] and inv['defender'] is None
         for entry in inv['uninstall']:
             assert set(entry) == {'hive', 'view', 'key', 'display_name', 'display_version', 'publisher',
@@ -441,7 +441,7 @@ def test_registry_patterns_of_user_hives_system_and_other_roots(images):
         'HKU\\%s\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\Kaspersky VPN Secure Connection' % ALICE]
     assert inv['registry'][0]['values']['DisplayVersion'] == '5.2.0.115'
     assert [e['message'] for e in inv['errors']] == [
-        "'HKLM\\SAM\\SAM\\Domains': offline image: only the SOFTWARE and SYSTEM hives of HKLM are read",
+        "'HKLM\\SAM\\SAM\\Domains': only the SOFTWARE and SYSTEM hives of HKLM are read",
         "'HKCR\\CLSID': only HKLM and HKU keys are read"]
     assert {'source': 'commands', 'reason': 'offline image: live-only source'} in inv['skipped']
     inv = windows_offline.collect(images['kes11'], {'registry': ['HKLM\\SYSTEM\\CurrentControlSet\\Services\\klif\\Instances\\*']})
@@ -452,7 +452,9 @@ def test_registry_patterns_of_user_hives_system_and_other_roots(images):
 @needs_hivex
 @needs_regipy
 def test_registry_glob_bounds(tmp_path):
-    """The last glob component matches one level only; more than 64 keys are cut with an error."""
+    """The last glob component matches one level only; more than 64 keys are cut with a warning
+    (output capped: nothing is hidden that the 64 keys of the pattern do not show); a pattern with
+    more than 4 wildcard levels is not read at all, an error."""
     lines = ['Windows Registry Editor Version 5.00', '']
     lines += ['[HKEY_LOCAL_MACHINE\\SOFTWARE\\Vendor\\K%03d\\Sub]' % i for i in range(70)]
     root = tmp_path / 'img'
@@ -463,8 +465,9 @@ def test_registry_glob_bounds(tmp_path):
     inv = windows_offline.collect(str(root), {'registry': ['HKLM\\SOFTWARE\\Vendor\\*'],
                                               'signature_keys': ['HKLM\\SOFTWARE\\*\\*\\*\\*\\*']})
     assert len(inv['registry']) == 64
+    assert [e['message'] for e in inv['warnings'] if e['source'] == 'registry'] == [
+        "'HKLM\\SOFTWARE\\Vendor\\*' matched more than 64 keys; only the first 64 are returned"]
     assert [e['message'] for e in inv['errors'] if e['source'] == 'registry'] == [
-        "'HKLM\\SOFTWARE\\Vendor\\*' matched more than 64 keys; only the first 64 are returned",
         "'HKLM\\SOFTWARE\\*\\*\\*\\*\\*' has more than 4 wildcard levels and was not read"]
 
 
@@ -663,3 +666,97 @@ def test_scan_time_of_a_10mb_software_hive(tmp_path, capsys):
         print('\nwindows_offline.collect(%.1f MB SOFTWARE, 500 Uninstall entries): %.0f ms'
               % (os.path.getsize(path) / 1e6, elapsed * 1000))
     assert elapsed < 10
+
+
+# --------------------------------------------------------------------------- issue 13 defects (offline path)
+
+def software_image(tmp_path, lines, system_lines=None):
+    root = tmp_path / 'img'
+    (root / 'Windows' / 'System32' / 'config').mkdir(parents=True)
+    regf.build_hive('\n'.join(['Windows Registry Editor Version 5.00', ''] + lines) + '\n',
+                    str(root / 'Windows' / 'System32' / 'config' / 'SOFTWARE'), 'SOFTWARE')
+    if system_lines is not None:
+        regf.build_hive('\n'.join(['Windows Registry Editor Version 5.00', ''] + system_lines) + '\n',
+                        str(root / 'Windows' / 'System32' / 'config' / 'SYSTEM'), 'SYSTEM')
+    return str(root)
+
+
+@needs_hivex
+@needs_regipy
+def test_a_cut_middle_wildcard_level_does_not_empty_the_next_one(tmp_path):
+    """Issue 13: once more than 64 keys matched a middle wildcard segment, the next wildcard
+    segment returned no key (live) or only the keys below the first parent (offline).  Now
+    every level is walked; only the result is cut to 64, with a warning."""
+    lines = []
+    for i in range(70):
+        lines += ['[HKEY_LOCAL_MACHINE\\SOFTWARE\\Vendor\\K%03d\\Data%d]' % (i, i), '"Stamp"=dword:%08x' % i]
+    root = software_image(tmp_path, lines)
+    inv = windows_offline.collect(root, {'registry': ['HKLM\\SOFTWARE\\Vendor\\*\\Data*']})
+    keys = [r['key'] for r in inv['registry']]
+    assert keys == ['HKLM\\SOFTWARE\\Vendor\\K%03d\\Data%d' % (i, i) for i in range(64)]
+    assert [w['message'] for w in inv['warnings']] == [
+        "'HKLM\\SOFTWARE\\Vendor\\*\\Data*' matched more than 64 keys; only the first 64 are returned"]
+    assert [e for e in inv['errors'] if e['source'] == 'registry'] == []
+
+
+@needs_hivex
+@needs_regipy
+def test_long_strings_are_cut_with_a_warning(tmp_path):
+    """Issue 13: REG_SZ values were returned whole, whatever their size."""
+    lines = ['[HKEY_LOCAL_MACHINE\\SOFTWARE\\KasperskyLab\\protected\\KES99\\environment]',
+             '"Huge"="%s"' % ('x' * 5000), '"Small"="ok"',
+             '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\KES]',
+             '"DisplayName"="Kaspersky Endpoint Security %s"' % ('y' * 3000), '"Publisher"="AO Kaspersky Lab"']
+    root = software_image(tmp_path, lines)
+    inv = windows_offline.collect(root, {'registry': ['HKLM\\SOFTWARE\\KasperskyLab\\protected\\*\\environment'],
+                                         'display_name': ['^Kaspersky Endpoint Security']})
+    values = inv['registry'][0]['values']
+    assert values['Huge'] == 'x' * 2048 and values['Small'] == 'ok'
+    assert len(inv['uninstall'][0]['display_name']) == 2048
+    assert sorted((w['source'], w['message']) for w in inv['warnings']) == [
+        ('registry', "HKLM\\SOFTWARE\\KasperskyLab\\protected\\KES99\\environment value 'Huge' has 5000 characters: "
+                     "only the first 2048 are returned"),
+        ('uninstall', "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\KES value 'DisplayName' has 3028 "
+                      "characters: only the first 2048 are returned")]
+    # a hand-made hive: no SYSTEM hive and no CurrentVersion key; nothing wrong with the values
+    assert sorted(e['source'] for e in inv['errors']) == ['hive:SYSTEM', 'os']
+
+
+@needs_hivex
+@needs_regipy
+def test_multi_session_image_is_a_client_with_per_user_msi_products(tmp_path, probe):
+    """Issue 13: Enterprise multi-session (ProductOptions ServerNT, ProductType 3) was a server;
+    and per-user Windows Installer products of users who are not logged on were invisible.
+    Their registration under Installer\\UserData\\<SID> is read, once per product (not again
+    for the per-machine copies under S-1-5-18)."""
+    inv = windows_offline.collect(build('avd_multisession', tmp_path / 'img'), probe)
+    assert inv['os'] == {'name': 'Microsoft Windows 10 Enterprise for Virtual Desktops', 'family': 'windows',
+                         'version': '10.0.19043', 'installation_type': 'Client'}
+    assert [(u['hive'], u['view'], u['key'], u['display_name'], u['windows_installer']) for u in inv['uninstall']] == [
+        ('HKLM', '32', '{ED1C2D7E-5C7A-48D8-A697-57D1C080ABA7}', 'Kaspersky Security Center Network Agent', True),
+        ('HKU\\S-1-5-21-2849165073-1780522143-3912260718-1106', 'user', '{00000000-2024-4B50-8D31-5A3C1E0F0A24}',
+         'Kaspersky Password Manager', True)]
+    assert inv['errors'] == [] and inv['warnings'] == []
+
+
+@needs_hivex
+@needs_regipy
+def test_services_below_install_dirs_are_returned(images):
+    """Vendor markers (lanes contract): a service whose image lies below a catalogue install_dirs
+    glob is returned whatever its name; drivers named by a relative path are normalised first."""
+    probe = {'install_dirs': ['C:\\Program Files*\\Kaspersky Lab\\*'], 'drivers': ['klif']}
+    inv = windows_offline.collect(images['kes11'], probe)
+    services = dict((s['name'], s) for s in inv['services'])
+    assert sorted(services) == ['AVP.KES.11.10.0', 'klif', 'klnagent']
+    assert services['klnagent']['install_dir'] == 'C:\\Program Files*\\Kaspersky Lab\\*'
+    assert 'install_dir' not in services['klif'] and services['klif']['kind'] == 'driver'
+    inv = windows_offline.collect(images['kes11'], {'install_dirs': ['%SystemRoot%\\System32\\drivers']})
+    # WdFilter (system32\\drivers\\wd\\WdFilter.sys) lies below it too
+    assert sorted(s['name'] for s in inv['services']) == ['WdFilter', 'klelam', 'klflt', 'klhk', 'klif', 'klim6']
+
+
+@needs_hivex
+@needs_regipy
+def test_uninstall_entries_by_publisher_only(images):
+    inv = windows_offline.collect(images['ultraav'], {'publisher': ['\\bPango\\b']})
+    assert sorted(u['key'] for u in inv['uninstall']) == ['UltraAV', 'UltraVPN']
