@@ -134,7 +134,8 @@ _NET_KINDS = {'String': 'REG_SZ', 'ExpandString': 'REG_EXPAND_SZ', 'MultiString'
               'Unknown': 'REG_UNKNOWN'}
 _TEXT_KINDS = ('REG_SZ', 'REG_EXPAND_SZ', 'REG_EXPAND')
 _INT_KINDS = ('REG_DWORD', 'REG_QWORD')
-_SUMMARY_KINDS = {'REG_BINARY': 'Binary', 'REG_NONE': 'None'}
+# .NET cannot tell REG_NONE from the other types it does not know (RegistryValueKind.Unknown is 0)
+_SUMMARY_KINDS = {'REG_BINARY': 'Binary'}
 
 
 class NotCollected(LookupError):
@@ -622,14 +623,21 @@ def collect_uninstall(reader, probe, inventory):
         guard(inventory, 'uninstall', _uninstall_entries, reader, user.path + USER_UNINSTALL_KEY, 'HKU\\%s' % user.name,
               'user', display_re, publisher_re, inventory)
     guard(inventory, 'uninstall', _user_data_products, reader, display_re, publisher_re, inventory)
-    # a per-user product of a logged-on user may show both ways: keep the first
-    seen = set()
+    # a per-user MSI product of a logged-on user may show both ways: one entry, the first one,
+    # completed by the other (Installer\UserData knows it is a Windows Installer product)
+    seen = {}
     entries = []
     for entry in inventory['uninstall']:
         identity = (entry['hive'].lower(), entry['view'], (entry['key'] or '').lower())
-        if identity not in seen:
-            seen.add(identity)
+        first = seen.get(identity)
+        if first is None:
+            seen[identity] = entry
             entries.append(entry)
+            continue
+        for field, value in entry.items():
+            if first.get(field) is None:
+                first[field] = value
+        first['windows_installer'] = first['windows_installer'] or entry['windows_installer']
     inventory['uninstall'][:] = entries
 
 
