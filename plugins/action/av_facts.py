@@ -18,6 +18,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import matcher
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_live
 
 POSIX_COLLECTOR = 'fleetsec.banned_av.av_collect_posix'
 WINDOWS_COLLECTOR = 'fleetsec.banned_av.av_collect_win'
@@ -63,6 +64,7 @@ def build_facts(inventory, catalog, collected_at):
             'active_protection': sorted(p['id'] for p in result['protection'] if p['active']),
         },
         'skipped': inventory.get('skipped') or [],
+        'warnings': inventory.get('warnings') or [],
         'errors': inventory.get('errors') or [],
     }
 
@@ -95,12 +97,18 @@ class ActionModule(ActionBase):
                                                "it is not supported on a Windows target")
                 return result
             module_name = WINDOWS_COLLECTOR
-            module_args = {'probe': compact_probe(catalog.probe('windows'))}
+            windows_plan = windows_live.plan(catalog.probe('windows'))
+            module_args = {'request': windows_plan.args}
         else:
             module_name = POSIX_COLLECTOR
             module_args = {'probe': posix_probe(catalog, root), 'root': root}
 
         collected = self._execute_module(module_name=module_name, module_args=module_args, task_vars=task_vars)
+        if windows and not collected.get('failed'):
+            try:  # the raw dump of the Windows collector, read with the rules offline images get
+                collected['inventory'] = windows_live.inventory(windows_plan, collected.get('dump'))
+            except windows_live.DumpError as exc:
+                collected.update(failed=True, msg=str(exc))
         if collected.get('failed') or 'inventory' not in collected:
             result.update(failed=True, msg=collected.get('msg', 'the collector returned no inventory'),
                           collector=module_name)

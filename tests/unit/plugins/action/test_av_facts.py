@@ -13,7 +13,8 @@ from ansible.playbook.task import Task
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetsec.banned_av.plugins.action import av_facts
-from ansible_collections.fleetsec.banned_av.tests.unit.conftest import fixture_json, fixture_text
+from ansible_collections.fleetsec.banned_av.tests.support import windows_host
+from ansible_collections.fleetsec.banned_av.tests.unit.conftest import fixture_text
 
 
 def make_action(args, shell_family='sh', check_mode=False):
@@ -62,13 +63,25 @@ def test_posix_host_runs_the_posix_collector_once():
 
 
 def test_windows_host_runs_the_powershell_collector():
+    """The PowerShell collector gets a request (no probe, no regex) and returns a raw dump, which
+    the action reads on the controller (tests/support/windows_host.py plays the host)."""
     action = make_action({}, shell_family='powershell')
-    inventory = fixture_json('windows', 'kes11.json')['inventory']
-    with mock.patch.object(action, '_execute_module', return_value={'inventory': inventory}) as execute:
+    host = windows_host.FakeWindowsHost('kes11')
+    with mock.patch.object(action, '_execute_module', side_effect=lambda **kw: host.run(kw['module_args']['request'])) as execute:
         result = action.run(task_vars={})
+    assert execute.call_count == 1
     assert execute.call_args.kwargs['module_name'] == 'fleetsec.banned_av.av_collect_win'
-    assert 'klnagent' in execute.call_args.kwargs['module_args']['probe']['services']
-    assert 'kaspersky.kes_windows' in result['ansible_facts']['banned_av']['summary']['installed']
+    assert set(execute.call_args.kwargs['module_args']) == {'request'}
+    facts = result['ansible_facts']['banned_av']
+    assert 'kaspersky.kes_windows' in facts['summary']['installed']
+    assert facts['errors'] == [] and facts['warnings'] == [] and facts['live'] is True
+
+
+def test_windows_host_without_a_dump_fails():
+    action = make_action({}, shell_family='powershell')
+    with mock.patch.object(action, '_execute_module', return_value={'changed': False}):
+        result = action.run(task_vars={})
+    assert result['failed'] and result['msg'] == 'the Windows collector returned no dump of schema 1'
 
 
 def test_offline_root_sends_every_platform_probe():

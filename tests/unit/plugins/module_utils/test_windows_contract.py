@@ -4,7 +4,9 @@
 """One contract for both Windows collectors.
 
 The live PowerShell collector (``plugins/modules/av_collect_win.ps1``) cannot run here; its
-expected output for a machine is a JSON fixture (``tests/unit/fixtures/windows/<name>.json``).
+expected output for a machine is a JSON fixture (``tests/unit/fixtures/windows/<name>.json``),
+and ``tests/support/windows_host.py`` plays it on the machine to give the raw dump the
+controller reads (``windows_live.py``, through the same ``windows_registry.py`` rules).
 The offline image reader (``plugins/module_utils/windows_offline.py``) scans the registry hives
 of the same machine (``tests/fixtures/windows_images/<name>/``, built into real hives by
 ``tests/support/regf.py``).  For every machine, this checks that
@@ -34,8 +36,10 @@ import re
 import pytest
 
 from ansible_collections.fleetsec.banned_av.plugins.action.av_facts import build_facts
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_live
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_offline
 from ansible_collections.fleetsec.banned_av.tests.support import regf
+from ansible_collections.fleetsec.banned_av.tests.support.windows_host import FakeWindowsHost
 from ansible_collections.fleetsec.banned_av.tests.unit.conftest import fixture_json
 
 IMAGES_DIR = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'windows_images'))
@@ -72,6 +76,7 @@ KNOWN_DIFFERENCES = {
     'network_agent_fr': [FRENCH_CAPTION, WINDEFEND_DISPLAY_NAME],
     'ultraav': [WINDEFEND_DISPLAY_NAME],
     'defender_only': [WINDEFEND_DISPLAY_NAME],
+    'avd_multisession': [WINDEFEND_DISPLAY_NAME],
 }
 
 HIVEX_MISSING = regf.hivex_unavailable_reason()
@@ -220,7 +225,26 @@ def test_offline_scan_skips_the_live_only_sources(name, tmp_path, catalog):
 
 
 def test_every_machine_has_known_differences_listed():
-    assert set(KNOWN_DIFFERENCES) == set(MACHINES)
+    assert set(KNOWN_DIFFERENCES) == set(MACHINES) | {'avd_multisession'}
+
+
+def dumped_inventory(name, catalog):
+    """The raw inventory the controller reads from the dump of the machine running."""
+    plan = windows_live.plan(catalog.probe('windows'))
+    return windows_live.inventory(plan, FakeWindowsHost(name).run(plan.args)['dump'])
+
+
+@pytest.mark.parametrize('name', MACHINES + ('avd_multisession',))
+def test_the_live_dump_and_the_image_agree(name, tmp_path, catalog):
+    """Both paths now share the interpretation: the dump of the running machine and the image of
+    the machine agree on every datum both can see, and on the findings."""
+    live = dumped_inventory(name, catalog)
+    offline = offline_inventory(name, tmp_path, catalog)
+    assert live['errors'] == [] and offline['errors'] == []
+    assert inventory_differences(live, offline) == sorted(KNOWN_DIFFERENCES[name], key=repr)
+    assert findings_differences(live, offline, catalog) == []
+    assert [f['id'] for f in build_facts(live, catalog, COLLECTED_AT)['findings']] == [
+        f['id'] for f in build_facts(offline, catalog, COLLECTED_AT)['findings']]
 
 
 # --------------------------------------------------------------------------- negative controls

@@ -26,7 +26,7 @@ from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_
 from ansible_collections.fleetsec.banned_av.tests.support import regf
 
 FIXTURES = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'windows_images'))
-IMAGES = ('kes11', 'kes12', 'ksws', 'consumer21', 'network_agent_fr', 'ultraav', 'defender_only')
+IMAGES = ('kes11', 'kes12', 'ksws', 'consumer21', 'network_agent_fr', 'ultraav', 'defender_only', 'avd_multisession')
 LIVE_ONLY = [{'source': s, 'reason': 'offline image: live-only source'} for s in ('processes', 'security_center', 'defender')]
 ALICE = 'S-1-5-21-3623811015-3361044348-30300820-1001'
 WOW_KL = 'HKLM\\SOFTWARE\\WOW6432Node\\KasperskyLab'
@@ -309,6 +309,8 @@ EXPECTED_FINDINGS = {
     'ultraav': {'pango.ultraav': (True, '1.0.0.0', None), 'pango.ultravpn': (True, '1.0.0.0', None),
                 'kaspersky.consumer': (False, None, None)},
     'defender_only': {},
+    'avd_multisession': {'kaspersky.network_agent': (True, '14.2.0.26967', None),
+                         'kaspersky.addons': (True, '24.0.0.427', None)},
 }
 
 
