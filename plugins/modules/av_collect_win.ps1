@@ -39,10 +39,15 @@ $helpers = {
         if ($ErrorObject -is [System.Management.Automation.ErrorRecord]) {
             $exception = $ErrorObject.Exception
         }
-        while ($null -ne $exception.InnerException -and (
-                $exception -is [System.Management.Automation.MethodInvocationException] -or
-                $exception -is [System.Management.Automation.ActionPreferenceStopException])) {
-            $exception = $exception.InnerException
+        # "Exception calling EndInvoke" and "stopped because ErrorActionPreference is Stop" wrap the real error
+        for ($depth = 0; $depth -lt 4; $depth++) {
+            if ($exception -is [System.Management.Automation.MethodInvocationException] -and $null -ne $exception.InnerException) {
+                $exception = $exception.InnerException
+            }
+            elseif ($exception -is [System.Management.Automation.RuntimeException] -and $null -ne $exception.ErrorRecord.Exception -and
+                -not [Object]::ReferenceEquals($exception.ErrorRecord.Exception, $exception)) {
+                $exception = $exception.ErrorRecord.Exception
+            }
         }
         $data = @{ m = $exception.Message; x = $exception.GetType().FullName; h = '0x{0:X8}' -f $exception.HResult }
         if ($exception.GetType().FullName -eq 'Microsoft.Management.Infrastructure.CimException') {
@@ -91,19 +96,17 @@ Function Invoke-Step {
 # with caps, and a keep filter (a -like on the key name, or a text a value contains). Listings
 # report only the names that lead to a kept key: nothing the request did not ask for leaves.
 $registryStep = {
-    $roots = @{
-        HKLM = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]::LocalMachine, [Microsoft.Win32.RegistryView]::Registry64)
-        HKU = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]::Users, [Microsoft.Win32.RegistryView]::Registry64)
-    }
+    $hives = @{ HKLM = [Microsoft.Win32.RegistryHive]::LocalMachine; HKU = [Microsoft.Win32.RegistryHive]::Users }
     $out = @{ found = @{}; lists = [Collections.Generic.List[Object]]@(); errors = [Collections.Generic.List[Object]]@() }
     $out.scm = [Collections.Generic.List[String]]@()
     $cache = @{}
 
     Function Open-Key([String]$Path) {
-        # the key HKLM\... or HKU\... (64-bit view), $null when it does not exist
+        # the key HKLM\... or HKU\... (64-bit view, read-only), $null when it does not exist
         $root, $sub = $Path.Split([char[]]@('\'), 2)
-        if ($null -eq $sub) { $sub = '' }
-        return $roots[$root].OpenSubKey($sub, $false)
+        $base = [Microsoft.Win32.RegistryKey]::OpenBaseKey($hives[$root], [Microsoft.Win32.RegistryView]::Registry64)
+        if ($null -eq $sub) { return $base }
+        try { return $base.OpenSubKey($sub, $false) } finally { $base.Dispose() }
     }
 
     Function Get-Listing([String]$Parent, $Segment) {
@@ -234,7 +237,7 @@ $registryStep = {
 
 # Service Control Manager: status and display name of the services the registry step kept.
 $scmStep = {
-    Add-Type -AssemblyName System.ServiceProcess
+    if (-not ('System.ServiceProcess.ServiceController' -as [Type])) { Add-Type -AssemblyName System.ServiceProcess }
     $out = @{}
     $controllers = @([System.ServiceProcess.ServiceController]::GetServices()) + @([System.ServiceProcess.ServiceController]::GetDevices())
     foreach ($controller in $controllers) {

@@ -225,6 +225,10 @@ ansible_facts:
           description: Sources not consulted, with the reason (for example live-only sources on an offline root).
           type: list
           elements: dict
+        warnings:
+          description: Harmless conditions a source met (a fallback that succeeded, Microsoft Defender absent or stopped, output cut to its limits); they do not change the host's status.
+          type: list
+          elements: dict
         errors:
           description: Sources that failed; the result may be incomplete and reports treat the host with care.
           type: list

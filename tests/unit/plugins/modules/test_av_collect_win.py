@@ -163,3 +163,28 @@ def test_every_dump_key_the_controller_reads_is_written(code, key):
 def test_every_request_key_is_read(code, key):
     assert re.search(r"\.%s\b|\['%s'\]" % (key, key), code), key
     assert key not in ('keys', 'values', 'count', 'item')  # PowerShell would read the dictionary's property
+
+
+DOC = os.path.abspath(os.path.join(os.path.dirname(MODULE), '..', '..', 'docs', 'windows-images.md'))
+
+
+def doc_line_groups():
+    """``[(first, last, anchor)]`` of the docs' table of what only a Windows host can confirm."""
+    with open(DOC, encoding='utf-8') as handle:
+        text = handle.read()
+    section = text[text.index('### What only a Windows host can confirm'):]
+    rows = re.findall(r'^\| (\d+)–(\d+) \| ([^|]*) \|', section, re.MULTILINE)
+    return [(int(a), int(b), (re.findall(r'`([^`]+)`', group) or [None])[0]) for a, b, group in rows]
+
+
+def test_the_unverified_line_groups_of_the_docs_cover_the_file(source):
+    """docs/windows-images.md lists, line group by line group, what only a Windows host can
+    confirm: the groups must cover every line, in order, and each must still hold its anchor."""
+    lines = source.decode('utf-8').splitlines()
+    groups = doc_line_groups()
+    assert groups and groups[0][0] == 1 and groups[-1][1] == len(lines)
+    for (first, last, _anchor), (following, _l, _a) in zip(groups, groups[1:]):
+        assert following == last + 1, (first, last, following)
+    for first, last, anchor in groups:
+        if anchor is not None:
+            assert any(anchor in line for line in lines[first - 1:last]), (first, last, anchor)
