@@ -299,3 +299,29 @@ def test_live_state_and_live_only_evidence_are_not_compared(tmp_path, catalog):
     live['processes'].append({'name': 'avp.exe', 'pid': 1, 'exe': None})
     assert inventory_differences(live, offline) == []
     assert findings_differences(live, offline, catalog) == []
+
+
+@pytest.mark.parametrize('name, probe, source, expected', [
+    # per-user program folders: a per-user variable names every profile, on the host and on the image
+    ('consumer21', {'paths': ['%LOCALAPPDATA%\\Programs\\Kaspersky Lab\\*']}, 'paths',
+     [{'path': 'C:\\Users\\alice\\AppData\\Local\\Programs\\Kaspersky Lab\\Kaspersky VPN 5.2', 'type': 'dir'}]),
+    # vendor markers with a hand-built probe: Uninstall entries by Publisher only ...
+    ('ultraav', {'publisher': ['\\bPango\\b']}, 'uninstall', ['UltraAV', 'UltraVPN']),
+    # ... and services whose image lies below an install_dirs glob, whatever their name
+    ('ksws', {'install_dirs': ['C:\\Program Files*\\Kaspersky Lab\\*']}, 'services', ['KAVFS', 'kavfsslp', 'klnagent']),
+])
+def test_hand_built_probes_reach_the_inventory_by_both_paths(name, probe, source, expected, tmp_path):
+    plan = windows_live.plan(probe)
+    live = windows_live.inventory(plan, FakeWindowsHost(name).run(plan.args)['dump'])
+    root = str(tmp_path / name)
+    regf.build_image(os.path.join(IMAGES_DIR, name), root)
+    offline = windows_offline.collect(root, probe)
+    for inventory in (live, offline):
+        assert inventory['errors'] == [], inventory['errors']
+        entries = inventory[source]
+        if source == 'uninstall':
+            entries = sorted(e['key'] for e in entries)
+        elif source == 'services':
+            assert all(e['install_dir'] == probe['install_dirs'][0] for e in entries)
+            entries = sorted(e['name'] for e in entries)
+        assert entries == expected
