@@ -192,7 +192,7 @@ def _registry_failures(args, dump, inventory):
             source = LISTING_SOURCES.get(listing.get('f'))
             report = _report if source else wr.warning  # a pattern's listing: output capped
             report(inventory, source or 'registry', '%s has more than %d subkeys for %s: only the first %d were read'
-                    % (listing.get('k'), args['limits']['list'], listing.get('f'), args['limits']['list']))
+                   % (listing.get('k'), args['limits']['list'], listing.get('f'), args['limits']['list']))
 
 
 # --------------------------------------------------------------------------- live-only sources

@@ -226,7 +226,9 @@ ansible_facts:
           type: list
           elements: dict
         warnings:
-          description: Harmless conditions a source met (a fallback that succeeded, Microsoft Defender absent or stopped, output cut to its limits); they do not change the host's status.
+          description:
+            - Harmless conditions a source met (a fallback that succeeded, Microsoft Defender absent or
+              stopped, output cut to its limits); they do not change the host's status.
           type: list
           elements: dict
         errors:

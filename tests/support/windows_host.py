@@ -386,7 +386,8 @@ DUMP_SOURCE = (
     'ExecutablePath), MSFT_MpComputerStatus (https://learn.microsoft.com/en-us/previous-versions/windows/desktop/'
     'defender/msft-mpcomputerstatus: AMRunningMode string, AntivirusEnabled boolean, AntivirusSignatureLastUpdated '
     'datetime, written as UTC ISO 8601), root/SecurityCenter2 AntiVirusProduct (undocumented by Microsoft: '
-    'displayName, productState uint32, pathToSignedProductExe, as glpi-project/glpi-agent:lib/GLPI/Agent/Task/Inventory/Win32/AntiVirus.pm reads it), CIM errors as '
+    'displayName, productState uint32, pathToSignedProductExe, as '
+    'glpi-project/glpi-agent:lib/GLPI/Agent/Task/Inventory/Win32/AntiVirus.pm reads it), CIM errors as '
     'Microsoft.Management.Infrastructure.CimException with NativeErrorCode and the WBEM HRESULT '
     '(0x8004100E WBEM_E_INVALID_NAMESPACE, https://learn.microsoft.com/en-us/windows/win32/wmisdk/wmi-error-constants). '
     'Product data: the machine\'s .reg, files.txt and live.json (their own sources).')
