@@ -105,24 +105,30 @@ def _hashable(value):
 
 def _text(value):
     """One line of display text for any JSON-like value, at most ``FIELD_LIMIT`` characters."""
-    if value is None:
-        return ''
-    if isinstance(value, bool):
-        value = 'true' if value else 'false'
-    elif isinstance(value, bytes):
-        value = value.decode('utf-8', 'backslashreplace')
-    elif isinstance(value, (list, tuple)):
-        value = ' '.join(_text(v) for v in value)
-    elif isinstance(value, dict):
-        value = ', '.join('%s: %s' % (_text(k), _text(v)) for k, v in value.items())
-    elif not isinstance(value, str):
-        value = str(value)
-    # lone surrogates (undecodable bytes some collectors keep) cannot be written as UTF-8
-    value = value.encode('utf-8', 'backslashreplace').decode('utf-8')
-    value = _ONE_LINE_RE.sub(' ', value).strip()
+    if not isinstance(value, str):
+        value = _as_str(value)
+    if not (value.isascii() and value.isprintable()):
+        # lone surrogates (undecodable bytes some collectors keep) cannot be written as UTF-8
+        value = value.encode('utf-8', 'backslashreplace').decode('utf-8')
+        value = _ONE_LINE_RE.sub(' ', value)
+    value = value.strip()
     if len(value) > FIELD_LIMIT:
         value = value[:FIELD_LIMIT - 3].rstrip() + '...'
     return value
+
+
+def _as_str(value):
+    if value is None:
+        return ''
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, bytes):
+        return value.decode('utf-8', 'backslashreplace')
+    if isinstance(value, (list, tuple)):
+        return ' '.join(_text(v) for v in value)
+    if isinstance(value, dict):
+        return ', '.join('%s: %s' % (_text(k), _text(v)) for k, v in value.items())
+    return str(value)
 
 
 def _words(*parts):
@@ -200,7 +206,9 @@ def describe(item):
     kind = item.get('kind')
     body = ''
     if isinstance(kind, str) and kind in _FORMATS:
-        body = _FORMATS[kind](dict((name, _text(item.get(name))) for name in KINDS[kind]))
+        fields = dict.fromkeys(KINDS[kind], '')
+        fields.update((name, _text(item[name])) for name in KINDS[kind] if name in item)
+        body = _FORMATS[kind](fields)
     if not body:
         body = ', '.join(t for t in (_text(v) for k, v in item.items() if k != 'kind') if t)
     kind = _text(kind)

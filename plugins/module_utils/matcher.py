@@ -25,12 +25,12 @@ __metaclass__ = type
 import fnmatch
 import re
 
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import evidence as ev
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import parsers
 
 ANCHOR_KINDS = ('package', 'uninstall', 'service', 'driver', 'unit', 'file', 'kernel_module', 'receipt',
                 'bundle', 'launchd', 'security_center')
 RESIDUE_KINDS = ('path', 'group', 'registry', 'package_residue')
-SUPPORTING_KINDS = ('process', 'command')
 VERSION_ORDER = ('package', 'uninstall', 'command', 'bundle', 'receipt', 'registry')
 
 
@@ -80,75 +80,85 @@ def packages_of(inventory):
     return packages
 
 
-def _evidence(kind, value, **extra):
-    item = {'kind': kind, 'value': value}
-    item.update((k, v) for k, v in extra.items() if v is not None)
-    return item
+def _package_evidence(pkg):
+    kind = 'package' if pkg.get('installed') else 'package_residue'
+    return ev.make(kind, name=pkg.get('name'), version=pkg.get('version'), manager=pkg.get('manager'),
+                   status=pkg.get('status'), arch=pkg.get('arch'))
+
+
+def _uninstall_evidence(item):
+    return ev.make('uninstall', name=item.get('display_name'), version=item.get('display_version'),
+                   publisher=item.get('publisher'), hive=item.get('hive'), view=item.get('view'), key=item.get('key'),
+                   windows_installer=item.get('windows_installer'))
+
+
+def _uninstall_matches(entry, inventory):
+    match = entry['match']
+    found = []
+    for item in inventory.get('uninstall') or []:
+        if _regex_any(item.get('display_name'), match.get('display_name', [])) or \
+                _regex_any(item.get('publisher'), match.get('publisher', [])):
+            found.append(_uninstall_evidence(item))
+    return found
 
 
 def _collect_evidence(entry, inventory, packages, windows):
-    """Return a list of evidence dicts (with internal ``_version`` hints) for one entry."""
+    """The evidence items (``evidence.make``) of one catalogue entry in one inventory."""
     match = entry['match']
     found = []
     for pkg in packages:
-        pattern = _glob_any(pkg.get('name'), match.get('packages', []), windows)
-        if pattern and (pkg.get('installed') or pkg.get('residue')):
-            kind = 'package' if pkg.get('installed') else 'package_residue'
-            found.append(_evidence(kind, '%s %s (%s: %s)' % (pkg['name'], pkg.get('version') or '?', pkg.get('manager'), pkg.get('status')),
-                                   _version=pkg.get('version') if pkg.get('installed') else None))
-    for item in inventory.get('uninstall') or []:
-        pattern = _regex_any(item.get('display_name'), match.get('display_name', []))
-        pattern = pattern or _regex_any(item.get('publisher'), match.get('publisher', []))
-        if pattern:
-            where = '%s\\%s' % (item.get('hive') or 'HKLM', item.get('key') or '?')
-            found.append(_evidence('uninstall', '%s: %s %s (%s)' % (
-                where, item.get('display_name'), item.get('display_version') or '', item.get('publisher') or 'no publisher'),
-                _version=item.get('display_version'), product_code=item.get('key'), hive=item.get('hive'), view=item.get('view')))
+        if _glob_any(pkg.get('name'), match.get('packages', []), windows) and (pkg.get('installed') or pkg.get('residue')):
+            found.append(_package_evidence(pkg))
+    found.extend(_uninstall_matches(entry, inventory))
     for item in inventory.get('services') or []:
         kind = 'driver' if item.get('kind') == 'driver' else 'service'
-        patterns = match.get('drivers' if kind == 'driver' else 'services', [])
-        if _glob_any(item.get('name'), patterns, True):
-            state = item.get('state') or 'state unknown'
-            found.append(_evidence(kind, '%s (%s, start %s)' % (item['name'], state, item.get('start') or '?'),
-                                   _active=(item.get('state') == 'running')))
+        if _glob_any(item.get('name'), match.get('drivers' if kind == 'driver' else 'services', []), True):
+            found.append(ev.make(kind, name=item['name'], state=item.get('state'), start=item.get('start'),
+                                 image_path=item.get('image_path')))
     for item in inventory.get('units') or []:
         if _glob_any(item.get('name'), match.get('units', []), False):
-            found.append(_evidence('unit', '%s (%s, %s)' % (item['name'], item.get('active_state') or 'state unknown',
-                                                            item.get('unit_file_state') or '?'),
-                                   _active=(item.get('active_state') == 'active')))
+            found.append(ev.make('unit', name=item['name'], path=item.get('path'), state=item.get('active_state'),
+                                 enabled=item.get('unit_file_state')))
     for item in inventory.get('paths') or []:
         path = item.get('path') or ''
         if _path_match(path, match.get('files', []), windows):
-            found.append(_evidence('file', path))
+            found.append(ev.make('file', path=path))
         elif _path_match(path, match.get('paths', []), windows):
-            found.append(_evidence('path', path))
+            found.append(ev.make('path', path=path))
     for item in inventory.get('groups') or []:
         if _glob_any(item.get('name'), match.get('groups', []), False):
-            found.append(_evidence('group', '%s (gid %s)' % (item['name'], item.get('gid'))))
+            found.append(ev.make('group', name=item['name'], gid=item.get('gid')))
     for item in inventory.get('kernel_modules') or []:
         if _glob_any(item.get('name'), match.get('kernel_modules', []), False):
-            found.append(_evidence('kernel_module', item['name']))
+            found.append(ev.make('kernel_module', name=item['name']))
+    return found + _more_evidence(entry, inventory, windows)
+
+
+def _more_evidence(entry, inventory, windows):
+    """Registry keys, receipts, bundles, launchd items, Security Center products and processes."""
+    match = entry['match']
+    found = []
     for item in inventory.get('registry') or []:
         if _glob_any(item.get('key'), match.get('registry', []), True):
             values = item.get('values') or {}
-            version = values.get('ProductDisplayVersion') or values.get('ProductVersion')
-            found.append(_evidence('registry', item['key'], _version=version))
+            found.append(ev.make('registry', path=item['key'],
+                                 version=values.get('ProductDisplayVersion') or values.get('ProductVersion')))
     for item in inventory.get('receipts') or []:
         if _regex_any(item.get('id'), match.get('receipts', [])):
-            found.append(_evidence('receipt', '%s %s' % (item['id'], item.get('version') or ''), _version=item.get('version')))
+            found.append(ev.make('receipt', name=item['id'], version=item.get('version')))
     for item in inventory.get('bundles') or []:
         if _regex_any(item.get('id'), match.get('bundle_ids', [])):
-            found.append(_evidence('bundle', '%s (%s %s)' % (item.get('path'), item['id'], item.get('version') or ''),
-                                   _version=item.get('version')))
+            found.append(ev.make('bundle', path=item.get('path'), name=item['id'], version=item.get('version'),
+                                 team_id=item.get('team_id')))
     for item in inventory.get('launchd') or []:
         if _regex_any(item.get('label'), match.get('launchd', [])):
-            found.append(_evidence('launchd', '%s (%s)' % (item['label'], item.get('path'))))
+            found.append(ev.make('launchd', name=item['label'], path=item.get('path')))
     for item in inventory.get('security_center') or []:
         if _regex_any(item.get('display_name'), match.get('security_center', [])):
-            found.append(_evidence('security_center', '%s (productState %s)' % (item['display_name'], item.get('product_state'))))
+            found.append(ev.make('security_center', name=item['display_name'], product_state=item.get('product_state')))
     for item in inventory.get('processes') or []:
         if _glob_any(item.get('name'), match.get('processes', []), windows):
-            found.append(_evidence('process', '%s (pid %s)' % (item['name'], item.get('pid')), _active=True))
+            found.append(ev.make('process', name=item['name'], pid=item.get('pid'), exe=item.get('exe')))
     return found
 
 
@@ -175,21 +185,18 @@ def _registry_values(inventory, key_glob, value_name):
 
 
 def _signature_dates(entry, inventory, command_results):
+    """``[(ISO date, registry evidence item or None)]`` of the signature databases found."""
     dates = []
-    for command, parsed in command_results:
+    for _command, parsed in command_results:
         if parsed.get('signatures_date'):
-            dates.append((parsed['signatures_date'], 'command', ' '.join(command['argv'])))
+            dates.append((parsed['signatures_date'], None))
     for sig in entry.get('signatures', []):
         convert = parsers.DATE_FORMATS[sig['format']]
         for key, value in _registry_values(inventory, sig['registry'], sig['value']):
             date = convert(value)
             if date:
-                dates.append((date, 'registry', '%s\\%s = %s' % (key, sig['value'], value)))
+                dates.append((date, ev.make('registry', path=key, value_name=sig['value'], data=value)))
     return dates
-
-
-def _strip(evidence):
-    return [dict((k, v) for k, v in e.items() if not k.startswith('_')) for e in evidence]
 
 
 def _version(evidence, command_results):
@@ -200,12 +207,17 @@ def _version(evidence, command_results):
                     return parsed['version']
             continue
         for e in evidence:
-            if e['kind'] == kind and e.get('_version'):
-                return e['_version']
+            if e['kind'] == kind and e.get('version'):
+                return e['version']
     return None
 
 
-def _explained(evidence, claimed, windows, family_found):
+def _location(evidence):
+    """The path or registry key an item lies at, for the items a vendor directory can hold."""
+    return evidence.get('path') if evidence['kind'] in ('path', 'file', 'bundle', 'registry') else None
+
+
+def _explained(evidence, locations, windows, family_found):
     """Residue a catch-all sees is explained by a specific finding: a vendor directory or registry
     key with something a specific entry claimed below it, or, once a specific product of the same
     family was found, any vendor directory or key (they are that product's)."""
@@ -215,11 +227,11 @@ def _explained(evidence, claimed, windows, family_found):
         return True
     windows = windows or evidence['kind'] == 'registry'
     sep = '\\' if windows else '/'
-    prefix = evidence['value'].rstrip(sep) + sep
+    prefix = evidence['path'].rstrip(sep) + sep
     if windows:
         prefix = prefix.lower()
-        return any(c.lower().startswith(prefix) for c in claimed)
-    return any(c.startswith(prefix) for c in claimed)
+        return any(c.lower().startswith(prefix) for c in locations)
+    return any(c.startswith(prefix) for c in locations)
 
 
 def match(inventory, catalog):
@@ -230,7 +242,8 @@ def match(inventory, catalog):
     live = inventory.get('live', True)
     findings = []
     protection = []
-    claimed = set()
+    claimed = set()     # evidence.identity() of every item a finding took
+    locations = []      # paths and keys of those items
     entries = catalog.for_platform(platform)
     # catch-all entries (``catch_all: true``) only see evidence no specific entry claimed
     entries = [e for e in entries if not e.get('catch_all')] + [e for e in entries if e.get('catch_all')]
@@ -238,31 +251,29 @@ def match(inventory, catalog):
         evidence = _collect_evidence(entry, inventory, packages, windows)
         if entry.get('catch_all'):
             family_found = any(f['family'] == entry['family'] for f in findings)
-            evidence = [e for e in evidence if e['value'] not in claimed and not _explained(e, claimed, windows, family_found)]
+            evidence = [e for e in evidence
+                        if ev.identity(e) not in claimed and not _explained(e, locations, windows, family_found)]
         anchors = [e for e in evidence if e['kind'] in ANCHOR_KINDS]
         residue = [e for e in evidence if e['kind'] in RESIDUE_KINDS]
         if not anchors and not residue:
             continue
-        claimed.update(e['value'] for e in anchors + residue)
+        claimed.update(ev.identity(e) for e in anchors + residue)
+        locations.extend(loc for loc in (_location(e) for e in anchors + residue) if loc)
         command_results = _command_results(entry, inventory)
-        for command, _parsed in command_results:
-            evidence.append(_evidence('command', ' '.join(command['argv'])))
+        evidence.extend(ev.make('command', argv=list(command['argv'])) for command, _parsed in command_results)
         version = _version(evidence, command_results)
         dates = _signature_dates(entry, inventory, command_results)
-        for _date, kind, value in dates:
-            if kind == 'registry':
-                evidence.append(_evidence('registry', value))
+        evidence.extend(item for _date, item in dates if item)
         signatures_date = max(d[0] for d in dates) if dates else None
         if entry['category'] == 'protection':
-            if not anchors:
-                continue
-            protection.append(_protection(entry, inventory, evidence, command_results, live, version, signatures_date))
+            if anchors:
+                protection.append(_protection(entry, inventory, evidence, command_results, live, version, signatures_date))
             continue
         findings.append({
             'id': entry['id'], 'vendor': entry['vendor'], 'product': entry['product'],
             'category': entry['category'], 'family': entry['family'], 'installed': bool(anchors),
             'version': version, 'signatures_date': signatures_date, 'confidence': entry['confidence'],
-            'evidence': _strip(evidence), 'removal': entry.get('removal') or {},
+            'evidence': evidence, 'removal': entry.get('removal') or {},
         })
     findings.sort(key=lambda f: (-int(f['installed']), f['removal'].get('order', 50), f['id']))
     return {'findings': findings, 'protection': protection}
@@ -282,11 +293,11 @@ def _protection(entry, inventory, evidence, command_results, live, version, sign
                               and defender.get('real_time_protection_enabled'))
                 signatures_date = signatures_date or parsers.iso_date(defender.get('antivirus_signature_last_updated'))
                 version = version or defender.get('am_product_version')
-        unit_ok = any(e['kind'] == 'unit' and e.get('_active') and _glob_any(e['value'].split(' ')[0], rules.get('units', []), False)
+        unit_ok = any(e['kind'] == 'unit' and e.get('state') == 'active' and _glob_any(e['name'], rules.get('units', []), False)
                       for e in evidence)
-        proc_ok = any(e['kind'] == 'process' and _glob_any(e['value'].split(' ')[0], rules.get('processes', []), True)
+        proc_ok = any(e['kind'] == 'process' and _glob_any(e['name'], rules.get('processes', []), True)
                       for e in evidence)
-        svc_ok = any(e['kind'] == 'service' and e.get('_active') and _glob_any(e['value'].split(' ')[0], rules.get('services', []), True)
+        svc_ok = any(e['kind'] == 'service' and e.get('state') == 'running' and _glob_any(e['name'], rules.get('services', []), True)
                      for e in evidence)
         if rules.get('health'):
             for _command, parsed in command_results:
@@ -303,4 +314,4 @@ def _protection(entry, inventory, evidence, command_results, live, version, sign
             active = svc_ok
     return {'id': entry['id'], 'vendor': entry['vendor'], 'product': entry['product'],
             'approved': entry.get('approved', False), 'present': True, 'active': active, 'mode': mode,
-            'version': version, 'signatures_date': signatures_date, 'evidence': _strip(evidence)}
+            'version': version, 'signatures_date': signatures_date, 'evidence': evidence}

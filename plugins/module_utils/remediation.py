@@ -25,6 +25,7 @@ __metaclass__ = type
 import fnmatch
 import re
 
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.evidence import describe
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.policy import REMEDIATION_OUTCOMES, waiver_for
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.vocabulary import FAILING_VERDICTS
 
@@ -185,10 +186,6 @@ def package_step(manager, names, purge=True):
 
 # --------------------------------------------------------------------------- helpers
 
-def _first_token(value):
-    return (value or '').split(' ')[0]
-
-
 def _evidence(finding, *kinds):
     return [e for e in finding.get('evidence') or [] if e.get('kind') in kinds]
 
@@ -222,15 +219,21 @@ def vendor_roots(catalog_entries, platform):
     return roots
 
 
+def _fields(finding, field, *kinds):
+    """The values of ``field`` in the evidence of ``kinds``, each once, in order; absent ones skipped."""
+    return _dedupe(e[field] for e in _evidence(finding, *kinds) if e.get(field))
+
+
 def evidence_lines(findings, protection=None, installed_only=False):
-    """Human-readable evidence for the report (``before`` / ``after``), one string per item."""
+    """Human-readable evidence for the report (``before`` / ``after``), one string per item
+    (``evidence.describe``)."""
     lines = []
     for finding in findings or []:
         if installed_only and not finding.get('installed'):
             continue
         state = 'installed' if finding.get('installed') else 'residue'
         for item in finding.get('evidence') or []:
-            lines.append('%s (%s): %s %s' % (finding.get('id'), state, item.get('kind'), item.get('value')))
+            lines.append('%s (%s): %s' % (finding.get('id'), state, describe(item)))
     for prod in protection or []:
         active = prod.get('active')
         state = 'active' if active else 'inactive' if active is False else 'activity unknown'
@@ -404,18 +407,18 @@ def _linux_steps(plan, options, os_info, excluded_families):
         families.add(finding.get('family'))
         removal = finding.get('removal') or {}
         pkg_patterns = removal.get('packages') or []
-        packages = _dedupe(_first_token(e.get('value')) for e in _evidence(finding, 'package', 'package_residue'))
+        packages = _fields(finding, 'name', 'package', 'package_residue')
         packages = [p for p in packages if not pkg_patterns or any(fnmatch.fnmatchcase(p, pat) for pat in pkg_patterns)]
-        units = _dedupe(_first_token(e.get('value')) for e in _evidence(finding, 'unit'))
-        modules = _dedupe(e.get('value') for e in _evidence(finding, 'kernel_module'))
-        groups = _dedupe(_first_token(e.get('value')) for e in _evidence(finding, 'group'))
+        units = _fields(finding, 'name', 'unit')
+        modules = _fields(finding, 'name', 'kernel_module')
+        groups = _fields(finding, 'name', 'group')
         for group in removal.get('groups') or []:
             if group not in groups:
                 groups.append(group)
         paths = list(removal.get('paths') or [])
-        for e in _evidence(finding, 'path', 'file'):
-            if not any(e['value'] == p or e['value'].startswith(p.rstrip('/') + '/') for p in paths):
-                paths.append(e['value'])
+        for path in _fields(finding, 'path', 'path', 'file'):
+            if not any(path == p or path.startswith(p.rstrip('/') + '/') for p in paths):
+                paths.append(path)
         if not options.get('remove_groups', True):
             groups = []
         if not options.get('unload_kernel_modules', True):
@@ -454,21 +457,17 @@ def _windows_steps(plan, options, os_info):
     for item in plan['targets']:
         finding = item['finding']
         removal = finding.get('removal') or {}
-        for e in _evidence(finding, 'security_center'):
-            name = e['value'].rsplit(' (productState', 1)[0]
-            if name not in security_center:
-                security_center.append(name)
+        security_center.extend(n for n in _fields(finding, 'name', 'security_center') if n not in security_center)
         if item['method'] == 'reboot':
-            drivers.extend(_first_token(e.get('value')) for e in _evidence(finding, 'driver'))
+            drivers.extend(_fields(finding, 'name', 'driver'))
             continue
         if not item['installed']:
             continue
         codes = []
         for e in _evidence(finding, 'uninstall'):
-            code = e.get('product_code')
+            code = e.get('key')
             if code and _GUID_RE.match(code) and code.upper() not in [c['product_code'].upper() for c in codes]:
-                codes.append({'product_code': code, 'hive': e.get('hive'), 'view': e.get('view'),
-                              'display_name': (e.get('value') or '').split(': ', 1)[-1]})
+                codes.append({'product_code': code, 'hive': e.get('hive'), 'view': e.get('view'), 'display_name': e.get('name')})
         if not codes:
             plan['manual'].append({'id': item['id'], 'product': item['product'], 'verdict': item['verdict'],
                                    'version': item['version'], 'order': item['order'], 'method': item['method'],
@@ -530,15 +529,12 @@ def _darwin_steps(plan, options, excluded_families):
         for p in removal.get('paths') or []:
             if p not in paths:
                 paths.append(p)
-        for e in _evidence(finding, 'path', 'file', 'bundle'):
-            value = e['value'].split(' (', 1)[0] if e['kind'] == 'bundle' else e['value']
-            if value not in paths and not any(value.startswith(p.rstrip('/') + '/') for p in paths):
-                paths.append(value)
+        for path in _fields(finding, 'path', 'path', 'file', 'bundle'):
+            if path not in paths and not any(path.startswith(p.rstrip('/') + '/') for p in paths):
+                paths.append(path)
         for e in _evidence(finding, 'launchd'):
-            label, _sep, rest = e['value'].partition(' (')
-            launchd.append({'label': label, 'path': rest.rstrip(')') or None})
-        for e in _evidence(finding, 'receipt'):
-            receipts.append(_first_token(e.get('value')))
+            launchd.append({'label': e.get('name'), 'path': e.get('path')})
+        receipts.extend(_fields(finding, 'name', 'receipt'))
     roots = []
     if options.get('purge_vendor_roots', True):
         for family, root_paths in sorted((options.get('vendor_roots') or {}).items()):

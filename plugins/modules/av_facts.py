@@ -183,9 +183,9 @@ ansible_facts:
               description: Confidence of the catalogue entry (C(high), C(medium), C(low)).
               type: str
             evidence:
-              description: Why the product was reported, as C({kind, value}) items (package, uninstall, service,
-                driver, unit, file, path, group, kernel_module, registry, receipt, bundle, launchd,
-                security_center, process, command).
+              description: Why the product was reported, as C({kind, ...}) items with the fields of each kind
+                (package, uninstall, service, driver, unit, file, path, group, kernel_module, registry, receipt,
+                bundle, launchd, security_center, process, command); see docs/architecture.md.
               type: list
               elements: dict
             removal:

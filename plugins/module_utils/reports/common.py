@@ -24,6 +24,7 @@ import re
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as _policy
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import vocabulary
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.evidence import describe
 
 # The statuses, their order, verdicts and severities are defined once, in vocabulary.py;
 # FAILING and NEEDS_ACTION are sets here for fast membership tests.
@@ -126,25 +127,12 @@ def xml_safe(value):
 
 
 def evidence_item(evidence):
-    """``kind: value`` for one evidence entry (a dict ``{kind, value}`` or anything else)."""
-    if evidence.__class__ is dict:
-        kind = evidence.get("kind")
-        value = evidence.get("value")
-        if kind.__class__ is str and value.__class__ is str:
-            # one_line's fast path for both strings at once ("|" keeps "  " from spanning them)
-            both = kind + "|" + value
-            if both.isascii() and both.isprintable() and "  " not in both:
-                kind = kind.strip()
-                return kind + ": " + value.strip() if kind else value.strip()
-    if isinstance(evidence, dict):
-        kind = one_line(evidence.get("kind"))
-        value = one_line(evidence.get("value"))
-        return "%s: %s" % (kind, value) if kind else value
-    return one_line(evidence)
+    """The one-line text of one evidence item: ``evidence.describe``, which every report uses."""
+    return describe(evidence)
 
 
 def evidence_summary(finding, limit=200, item_limit=80):
-    """One line ``kind: value; kind: value`` describing the evidence of a finding.
+    """One line ``kind: what; kind: what`` describing the evidence of a finding.
 
     Whitespace and control characters (newlines included) become single spaces; each item is
     cut to ``item_limit`` characters and the whole line stops before ``limit`` characters,

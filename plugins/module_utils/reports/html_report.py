@@ -56,6 +56,7 @@ from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.common 
     STATUS_LABELS,
     STATUS_ORDER,
     STATUSES,
+    evidence_item,
     is_failing,
     needs_action,
     status_rank,
@@ -298,7 +299,10 @@ JS = r"""
     var ev = el("ul", "ev");
     (f.evidence || []).forEach(function (e) {
       if (e && typeof e === "object" && !Array.isArray(e)) {
-        ev.appendChild(el("li", null, [e.kind ? el("span", "k", [str(e.kind)]) : null, e.kind ? " " : null, str(e.value)]));
+        // the server renders evidence with evidence.describe(); rows built here list the fields
+        var fields = {};
+        Object.keys(e).forEach(function (k) { if (k !== "kind") { fields[k] = e[k]; } });
+        ev.appendChild(el("li", null, [e.kind ? el("span", "k", [str(e.kind)]) : null, e.kind ? " " : null, str(fields)]));
       } else {
         ev.appendChild(el("li", null, [str(e)]));
       }
@@ -649,12 +653,7 @@ def _finding_row(finding):
     if evidence:
         items = []
         for item in evidence:
-            if isinstance(item, dict):
-                kind = item.get("kind")
-                head = '<span class="k">%s</span> ' % esc(kind) if kind else ""
-                items.append("<li>%s%s</li>" % (head, esc(item.get("value"))))
-            else:
-                items.append("<li>%s</li>" % esc(item))
+            items.append("<li>%s</li>" % esc(evidence_item(item)))
         ev = '<ul class="ev">%s</ul>' % "".join(items)
     else:
         ev = '<span class="muted">none</span>'

