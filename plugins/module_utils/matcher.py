@@ -92,24 +92,47 @@ def _uninstall_evidence(item):
                    windows_installer=item.get('windows_installer'))
 
 
-def _uninstall_matches(entry, inventory):
+def uninstall_owners(entries, inventory):
+    """Which specific catalogue entry takes each Uninstall entry: ``{identity: entry id}``.
+
+    One Uninstall entry (hive, view, key) belongs to at most one product, so that one
+    ProductCode is never planned twice: the first entry, in catalogue order, whose
+    ``display_name`` pattern matches it; failing that, the first whose ``publisher`` pattern
+    does.  Catch-all entries own nothing: they see what no specific entry took.
+    """
+    specific = [e for e in entries if not e.get('catch_all')]
+    owners = {}
+    for item in inventory.get('uninstall') or []:
+        for field in ('display_name', 'publisher'):
+            owner = [e['id'] for e in specific if _regex_any(item.get(field), e['match'].get(field, []))][:1]
+            if owner:
+                owners[ev.identity(_uninstall_evidence(item))] = owner[0]
+                break
+    return owners
+
+
+def _uninstall_matches(entry, inventory, owners):
     match = entry['match']
     found = []
     for item in inventory.get('uninstall') or []:
-        if _regex_any(item.get('display_name'), match.get('display_name', [])) or \
-                _regex_any(item.get('publisher'), match.get('publisher', [])):
-            found.append(_uninstall_evidence(item))
+        evidence = _uninstall_evidence(item)
+        if entry.get('catch_all'):
+            if _regex_any(item.get('display_name'), match.get('display_name', [])) or \
+                    _regex_any(item.get('publisher'), match.get('publisher', [])):
+                found.append(evidence)
+        elif owners.get(ev.identity(evidence)) == entry['id']:
+            found.append(evidence)
     return found
 
 
-def _collect_evidence(entry, inventory, packages, windows):
+def _collect_evidence(entry, inventory, packages, windows, owners):
     """The evidence items (``evidence.make``) of one catalogue entry in one inventory."""
     match = entry['match']
     found = []
     for pkg in packages:
         if _glob_any(pkg.get('name'), match.get('packages', []), windows) and (pkg.get('installed') or pkg.get('residue')):
             found.append(_package_evidence(pkg))
-    found.extend(_uninstall_matches(entry, inventory))
+    found.extend(_uninstall_matches(entry, inventory, owners))
     for item in inventory.get('services') or []:
         kind = 'driver' if item.get('kind') == 'driver' else 'service'
         if _glob_any(item.get('name'), match.get('drivers' if kind == 'driver' else 'services', []), True):
@@ -247,8 +270,9 @@ def match(inventory, catalog):
     entries = catalog.for_platform(platform)
     # catch-all entries (``catch_all: true``) only see evidence no specific entry claimed
     entries = [e for e in entries if not e.get('catch_all')] + [e for e in entries if e.get('catch_all')]
+    owners = uninstall_owners(entries, inventory)
     for entry in entries:
-        evidence = _collect_evidence(entry, inventory, packages, windows)
+        evidence = _collect_evidence(entry, inventory, packages, windows, owners)
         if entry.get('catch_all'):
             family_found = any(f['family'] == entry['family'] for f in findings)
             evidence = [e for e in evidence

@@ -115,3 +115,55 @@ def test_site_entry_matches(catalog):
                                             'platforms': ['linux'], 'sources': ['SP-12'], 'match': {'packages': ['acme-*']}}])
     inv = linux_inventory(packages=[{'name': 'acme-av', 'version': '3', 'installed': True, 'manager': 'rpm', 'status': 'installed'}])
     assert [f['id'] for f in matcher.match(inv, site)['findings']] == ['acme.av']
+
+
+# One Uninstall entry, one product: which catalogue entry takes an entry that two entries match.
+# The UltraVPN entry is shaped like the fixture tests/unit/fixtures/windows/ultraav.json; the
+# Publisher "UltraAV" is one of the two publisher strings the catalogue expects for Pango's
+# products (catalog/products/ultraav.yml: "detection by DisplayName UltraAV and Publisher
+# Pango/UltraAV", https://helpnetsecurity.com/2024/09/24/kaspersky-ultraav-handover; the exact
+# string was not observed).
+ULTRAVPN_BY_ULTRAAV = {'hive': 'HKLM', 'view': '32', 'key': '{6E0A3C55-7B0F-4E55-9C1B-2F1F0B1A9D11}',
+                       'display_name': 'UltraVPN', 'display_version': '1.0.0.0', 'publisher': 'UltraAV',
+                       'windows_installer': True}
+
+
+def test_uninstall_entry_goes_to_the_display_name_match_not_the_publisher_match(catalog):
+    """pango.ultraav (earlier in the catalogue) matches only by Publisher, pango.ultravpn by
+    DisplayName: the entry is UltraVPN's, and no UltraAV finding is made of it."""
+    inv = linux_inventory(platform='windows', uninstall=[ULTRAVPN_BY_ULTRAAV])
+    findings = matcher.match(inv, catalog)['findings']
+    assert [(f['id'], f['installed']) for f in findings] == [('pango.ultravpn', True)]
+    assert [e['key'] for e in findings[0]['evidence']] == [ULTRAVPN_BY_ULTRAAV['key']]
+
+
+def test_uninstall_entry_two_display_names_match_goes_to_the_first_in_catalogue_order(catalog):
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
+
+    def site_entry(entry_id):
+        return {'id': entry_id, 'vendor': 'Kaspersky', 'product': 'KES (site entry %s)' % entry_id, 'category': 'banned',
+                'family': 'kaspersky', 'platforms': ['windows'], 'sources': ['SP-12'],
+                'match': {'display_name': ['^Kaspersky Endpoint Security']}}
+
+    kes = {'hive': 'HKLM', 'view': '32', 'key': '{305A9EC9-294E-4555-A7C5-E1C767E01C11}',
+           'display_name': 'Kaspersky Endpoint Security for Windows', 'display_version': '11.10.0.399',
+           'publisher': 'AO Kaspersky Lab', 'windows_installer': True}
+    inv = linux_inventory(platform='windows', uninstall=[kes])
+    site = catalog_mod.load(extra_entries=[site_entry('site.kes_b'), site_entry('site.kes_a')])
+    assert [f['id'] for f in matcher.match(inv, site)['findings']] == ['kaspersky.kes_windows']
+    # two site entries alone: the first (in the order given, not by id) takes it
+    only_site = catalog_mod.load(extra_entries=[site_entry('site.kes_b'), site_entry('site.kes_a')], include_builtin=False)
+    assert [f['id'] for f in matcher.match(inv, only_site)['findings']] == ['site.kes_b']
+
+
+def test_uninstall_owners_skip_catch_alls_and_prefer_display_name_in_any_order(catalog):
+    """The KSN Helper entry matches only the catch-all (no owner); the UltraVPN entry goes to
+    its DisplayName match whether the publisher match comes before or after it."""
+    inv = linux_inventory(platform='windows', uninstall=[
+        ULTRAVPN_BY_ULTRAAV,
+        {'hive': 'HKLM', 'view': '64', 'key': 'KSN Helper', 'display_name': 'KSN Helper', 'publisher': 'AO Kaspersky Lab'}])
+    entries = catalog.for_platform('windows')
+    owners = matcher.uninstall_owners(entries, inv)
+    assert owners == {('uninstall', 'HKLM', '32', ULTRAVPN_BY_ULTRAAV['key']): 'pango.ultravpn'}
+    assert matcher.uninstall_owners(list(reversed(entries)), inv) == {
+        ('uninstall', 'HKLM', '32', ULTRAVPN_BY_ULTRAAV['key']): 'pango.ultravpn'}
