@@ -454,6 +454,7 @@ def _windows_steps(plan, options, os_info):
     steps = []
     drivers = []
     security_center = []
+    planned = set()     # ProductCodes (upper case) already in a step: one msiexec /x each
     for item in plan['targets']:
         finding = item['finding']
         removal = finding.get('removal') or {}
@@ -463,11 +464,7 @@ def _windows_steps(plan, options, os_info):
             continue
         if not item['installed']:
             continue
-        codes = []
-        for e in _evidence(finding, 'uninstall'):
-            code = e.get('key')
-            if code and _GUID_RE.match(code) and code.upper() not in [c['product_code'].upper() for c in codes]:
-                codes.append({'product_code': code, 'hive': e.get('hive'), 'view': e.get('view'), 'display_name': e.get('name')})
+        codes = _product_codes(finding)
         if not codes:
             plan['manual'].append({'id': item['id'], 'product': item['product'], 'verdict': item['verdict'],
                                    'version': item['version'], 'order': item['order'], 'method': item['method'],
@@ -476,7 +473,8 @@ def _windows_steps(plan, options, os_info):
                                              'remove it with the vendor tool or the KSC uninstall task'})
             continue
         credential = removal.get('credential')
-        for code in codes:
+        for code in [c for c in codes if c['product_code'].upper() not in planned]:
+            planned.add(code['product_code'].upper())
             user_hive = (code['hive'] or 'HKLM').upper().startswith('HKU')
             log_path = '%s\\banned_av_%s_%s.log' % (log_dir, item['id'].replace('.', '_'), code['product_code'].strip('{}'))
             properties = []
@@ -511,6 +509,17 @@ def _windows_steps(plan, options, os_info):
         'exit_codes': msi_exit_code_table(),
         'retry_delays': retry_delays(attempts, int(options.get('msi_retry_delay') or 30)),
     }
+
+
+def _product_codes(finding):
+    """The Windows Installer ProductCodes of a finding's Uninstall entries, each once (any case),
+    with the entry it was read from."""
+    codes = []
+    for e in _evidence(finding, 'uninstall'):
+        code = e.get('key')
+        if code and _GUID_RE.match(code) and code.upper() not in [c['product_code'].upper() for c in codes]:
+            codes.append({'product_code': code, 'hive': e.get('hive'), 'view': e.get('view'), 'display_name': e.get('name')})
+    return codes
 
 
 def _darwin_steps(plan, options, excluded_families):

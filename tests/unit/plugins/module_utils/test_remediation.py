@@ -278,6 +278,54 @@ def test_windows_without_product_code_is_manual_not_guessed(catalog, policies):
     assert all('ProductCode' in m['reason'] for m in plan['manual'])
 
 
+def _carry_kes_code(facts, finding_id, only=False):
+    """``finding_id`` also carries KES's ProductCode (from the other registry view), as facts
+    matched by an older or a site catalogue can; with ``only``, it carries no other."""
+    kes_entry = dict([e for f in facts['findings'] for e in f['evidence'] if e.get('key') == KES_CODE][0], view='64')
+    for finding in facts['findings']:
+        if finding['id'] == finding_id:
+            kept = [e for e in finding['evidence'] if e['kind'] != 'uninstall'] if only else finding['evidence']
+            finding['evidence'] = kept + [kes_entry]
+    return facts
+
+
+def test_one_product_code_is_one_uninstall_step_even_when_two_findings_carry_it(catalog, policies):
+    facts = _carry_kes_code(windows_facts(catalog), 'kaspersky.network_agent')
+    plan, _record = plan_for(facts, policies, catalog)
+    steps = plan['windows']['steps']
+    assert [(s['id'], s['product_code']) for s in steps] == [('kaspersky.kes_windows', KES_CODE),
+                                                             ('kaspersky.network_agent', NA_CODE)]
+    assert len([a for a in plan['actions'] if KES_CODE in a]) == 1
+    # a finding whose only ProductCode another finding's step removes is neither planned twice nor manual
+    facts = _carry_kes_code(windows_facts(catalog), 'kaspersky.network_agent', only=True)
+    plan, _record = plan_for(facts, policies, catalog)
+    assert [(s['id'], s['product_code']) for s in plan['windows']['steps']] == [('kaspersky.kes_windows', KES_CODE)]
+    assert plan['manual'] == []
+    assert {'kaspersky.kes_windows', 'kaspersky.network_agent'} <= set(plan['target_ids'])
+
+
+def test_uninstall_entry_two_catalogue_entries_match_is_planned_once(catalog, policies):
+    """UltraVPN's entry with Publisher "UltraAV" matches pango.ultravpn (DisplayName) and
+    pango.ultraav (Publisher; that string was not observed, catalog/products/ultraav.yml):
+    one finding, one msiexec step."""
+    code = '{6E0A3C55-7B0F-4E55-9C1B-2F1F0B1A9D11}'
+    inv = inventory('windows', os={'family': 'windows', 'installation_type': 'Client'}, uninstall=[
+        {'hive': 'HKLM', 'view': '32', 'key': code, 'display_name': 'UltraVPN', 'display_version': '1.0.0.0',
+         'publisher': 'UltraAV', 'windows_installer': True}])
+    plan, _record = plan_for(facts_of(inv, catalog), policies, catalog, force=True)
+    assert [(s['id'], s['product_code']) for s in plan['windows']['steps']] == [('pango.ultravpn', code)]
+
+
+def test_product_codes_are_compared_without_case(catalog, policies):
+    facts = windows_facts(catalog)
+    for finding in facts['findings']:
+        if finding['id'] == 'kaspersky.network_agent':
+            finding['evidence'].append({'kind': 'uninstall', 'hive': 'HKLM', 'view': '64', 'key': KES_CODE.lower(),
+                                        'name': 'Kaspersky Endpoint Security for Windows'})
+    plan, _record = plan_for(facts, policies, catalog)
+    assert [s['product_code'] for s in plan['windows']['steps']] == [KES_CODE, NA_CODE]
+
+
 def test_windows_without_password_warns_about_1603(catalog, policies):
     plan, _record = plan_for(windows_facts(catalog, 'Server'), policies, catalog)
     assert plan['windows']['client'] is False
