@@ -137,8 +137,6 @@ def secret_arguments(credential, kes_login=None, kes_password=None, network_agen
 
 # --------------------------------------------------------------------------- package managers
 
-RPM_MANAGERS = ('dnf', 'dnf5', 'yum', 'zypper', 'rpm')
-
 
 def package_manager(pkg_mgr=None, os_family=None, os_version=None):
     """Which package manager removes Linux packages: ``apt``, ``dnf``, ``yum``, ``zypper`` or ``rpm``.
@@ -271,15 +269,53 @@ def build_plan(facts, record, options=None):
     options = dict(options or {})
     facts = facts or {}
     record = record or {}
+    plan = _new_plan(facts, record, options)
+    platform = plan['platform']
+    replacement = plan['replacement']
+    os_info = facts.get('os') or {}
+    if replacement not in REPLACEMENTS:
+        plan['blocked'].append('unknown replacement %r; use one of %s' % (replacement, ', '.join(REPLACEMENTS)))
+
+    excluded_families = _sort_findings(plan, record, facts, platform, options)
+    plan['targets'].sort(key=lambda t: (t['order'], t['id']))
+    plan['residue'].sort(key=lambda t: (t['order'], t['id']))
+    plan['target_ids'] = [t['id'] for t in plan['targets']]
+
+    installed_targets = [t for t in plan['targets'] if t['installed']]
+    if not installed_targets and not plan['manual']:
+        plan['skip_reason'] = _skip_reason(record, plan)
+        _strip_findings(plan)
+        return plan
+    plan['needs_action'] = True
+
+    if plan['manual'] and not installed_targets:
+        plan['blocked'].append('no banned product here can be removed automatically: %s' % '; '.join(
+            '%s: %s' % (m['id'], m['reason']) for m in plan['manual']))
+    if replacement == 'none' and not plan['protection_active'] and not options.get('allow_unprotected'):
+        plan['blocked'].append('no replacement requested and no active approved anti-virus found: removing the banned '
+                               'product would leave the host unprotected')
+
+    # ---- per-OS steps
+    if platform == 'windows':
+        plan['windows'] = _windows_steps(plan, options, os_info)
+    elif platform == 'darwin':
+        plan['darwin'] = _darwin_steps(plan, options, excluded_families)
+    else:
+        plan['linux'] = _linux_steps(plan, options, os_info, excluded_families)
+    _describe(plan)
+    _strip_findings(plan)
+    return plan
+
+
+def _new_plan(facts, record, options):
+    """The plan of one host before any finding is sorted: who, what status, which replacement."""
     platform = facts.get('platform') or record.get('platform') or 'linux'
     replacement = options.get('replacement') or 'clamav'
     force = bool(options.get('force'))
     creds = options.get('credentials') or {}
     credentials = {'kes': bool(creds.get('kes_password')), 'kes_login': bool(creds.get('kes_login')),
                    'network_agent': bool(creds.get('network_agent_password'))}
-    removal_by_id = dict((f.get('id'), f) for f in facts.get('findings') or [])
-    os_info = facts.get('os') or {}
-    plan = {
+    return {
         'schema': 1,
         'host': options.get('host') or record.get('name'),
         'platform': platform,
@@ -304,11 +340,14 @@ def build_plan(facts, record, options=None):
         'windows': None,
         'darwin': None,
     }
-    if replacement not in REPLACEMENTS:
-        plan['blocked'].append('unknown replacement %r; use one of %s' % (replacement, ', '.join(REPLACEMENTS)))
 
-    # ---- which findings
+
+def _sort_findings(plan, record, facts, platform, options):
+    """Put each finding of ``record`` in ``plan``'s targets, residue, manual or excluded list;
+    return the families that keep a product on the host (their vendor directories stay)."""
     waivers = options.get('waivers') or []
+    force = plan['force']
+    removal_by_id = dict((f.get('id'), f) for f in facts.get('findings') or [])
     host = plan['host'] or ''
     host_groups = options.get('host_groups') or []
     excluded_families = set()
@@ -343,34 +382,7 @@ def build_plan(facts, record, options=None):
                 reason = 'verdict %s' % verdict
             plan['excluded'].append(dict(summary, reason=reason))
             excluded_families.add(full.get('family'))
-    plan['targets'].sort(key=lambda t: (t['order'], t['id']))
-    plan['residue'].sort(key=lambda t: (t['order'], t['id']))
-    plan['target_ids'] = [t['id'] for t in plan['targets']]
-
-    installed_targets = [t for t in plan['targets'] if t['installed']]
-    if not installed_targets and not plan['manual']:
-        plan['skip_reason'] = _skip_reason(record, plan)
-        _strip_findings(plan)
-        return plan
-    plan['needs_action'] = True
-
-    if plan['manual'] and not installed_targets:
-        plan['blocked'].append('no banned product here can be removed automatically: %s' % '; '.join(
-            '%s: %s' % (m['id'], m['reason']) for m in plan['manual']))
-    if replacement == 'none' and not plan['protection_active'] and not options.get('allow_unprotected'):
-        plan['blocked'].append('no replacement requested and no active approved anti-virus found: removing the banned '
-                               'product would leave the host unprotected')
-
-    # ---- per-OS steps
-    if platform == 'windows':
-        plan['windows'] = _windows_steps(plan, options, os_info)
-    elif platform == 'darwin':
-        plan['darwin'] = _darwin_steps(plan, options, excluded_families)
-    else:
-        plan['linux'] = _linux_steps(plan, options, os_info, excluded_families)
-    _describe(plan)
-    _strip_findings(plan)
-    return plan
+    return excluded_families
 
 
 def _skip_reason(record, plan):
@@ -680,9 +692,7 @@ def decide_outcome(plan, after_facts=None, after_record=None, replacement=None, 
         reasons.append('replacement %s is not healthy (%s): the banned product was left in place' % (plan.get('replacement'), why))
         return record
 
-    target_ids = set(plan.get('target_ids') or [])
-    failed = run.get('failed') or []
-    for item in failed:
+    for item in run.get('failed') or []:
         reasons.append('%s: %s failed: %s' % (item.get('id'), item.get('step'), item.get('msg')))
     for manual in plan.get('manual') or []:
         reasons.append('%s needs manual removal: %s' % (manual['id'], manual['reason']))
@@ -692,6 +702,14 @@ def decide_outcome(plan, after_facts=None, after_record=None, replacement=None, 
         reasons.append('the host could not be checked after the removal: state unknown')
         return record
 
+    _after_removal(record, plan, after_facts, after_record, replacement, run)
+    return record
+
+
+def _after_removal(record, plan, after_facts, after_record, replacement, run):
+    """The outcome once the removal ran, from what detection found afterwards."""
+    reasons = record['reasons']
+    target_ids = set(plan.get('target_ids') or [])
     remaining = [f for f in after_record.get('findings') or after_facts.get('findings') or []
                  if f.get('installed') and (f.get('id') in target_ids or f.get('id') in [m['id'] for m in plan.get('manual') or []])]
     full_by_id = dict((f.get('id'), f) for f in after_facts.get('findings') or [])
@@ -728,7 +746,6 @@ def decide_outcome(plan, after_facts=None, after_record=None, replacement=None, 
         reasons.append('residue left: %s' % ', '.join(residue))
     if record['outcome'] not in REMEDIATION_OUTCOMES:  # pragma: no cover - guarded by the branches above
         raise ValueError('invalid outcome %r' % record['outcome'])
-    return record
 
 
 def _health_line(health):
