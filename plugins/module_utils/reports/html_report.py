@@ -219,6 +219,7 @@ JS = r"""
   function $(id) { return d.getElementById(id); }
   var data = JSON.parse($("report-data").textContent);
   var cfg = JSON.parse($("report-config").textContent);
+  var evidenceText = JSON.parse($("report-evidence").textContent);
   var hosts = data.hosts || [];
   var table = $("hosts");
   var columns = cfg.columns;
@@ -295,18 +296,10 @@ JS = r"""
     if (tb.hasAttribute("data-i")) { nodes[tb.getAttribute("data-i")] = tb; enhance(tb); }
   });
 
-  function finding(f) {
+  function finding(f, lines) {
+    // each evidence item's text comes from the server (evidence.describe), never built here
     var ev = el("ul", "ev");
-    (f.evidence || []).forEach(function (e) {
-      if (e && typeof e === "object" && !Array.isArray(e)) {
-        // the server renders evidence with evidence.describe(); rows built here list the fields
-        var fields = {};
-        Object.keys(e).forEach(function (k) { if (k !== "kind") { fields[k] = e[k]; } });
-        ev.appendChild(el("li", null, [e.kind ? el("span", "k", [str(e.kind)]) : null, e.kind ? " " : null, str(fields)]));
-      } else {
-        ev.appendChild(el("li", null, [str(e)]));
-      }
-    });
+    (lines || []).forEach(function (t) { ev.appendChild(el("li", null, [str(t)])); });
     var sub = [el("code", null, [str(f.id)])];
     if (f.vendor) { sub.push(" \u00b7 " + str(f.vendor)); }
     if (f.installed === false) { sub.push(" "); sub.push(el("span", "tag", ["residue only"])); }
@@ -330,13 +323,13 @@ JS = r"""
   function ul(items) { return el("ul", null, items.map(function (x) { return el("li", null, [str(x)]); })); }
   function titleCase(k) { k = String(k).replace(/_/g, " "); return k.charAt(0).toUpperCase() + k.slice(1); }
   function block(title, kids, wide) { return el("section", wide ? "blk wide" : "blk", [el("h3", null, [title])].concat(kids)); }
-  function detail(h) {
+  function detail(h, i) {
     var f = h.findings || [], p = h.protection || [], w = h.waiver, r = h.remediation;
     var reasons = (h.reasons || []).length ? ul(h.reasons) : none();
     var ft = none();
     if (f.length) {
       var head = el("tr", null, cfg.findingColumns.map(function (c) { var th = el("th", null, [c]); th.setAttribute("scope", "col"); return th; }));
-      ft = el("table", "sub", [el("thead", null, [head]), el("tbody", null, f.map(finding))]);
+      ft = el("table", "sub", [el("thead", null, [head]), el("tbody", null, f.map(function (x, j) { return finding(x, (evidenceText[i] || [])[j]); }))]);
     }
     var pt = none();
     if (p.length) {
@@ -421,7 +414,7 @@ JS = r"""
     var det = tb.rows[1], cell = det.cells[0];
     if (open && cell.getAttribute("data-lazy")) {
       cell.removeAttribute("data-lazy");
-      cell.appendChild(detail(hosts[+tb.getAttribute("data-i")]));
+      cell.appendChild(detail(hosts[+tb.getAttribute("data-i")], tb.getAttribute("data-i")));
     }
     det.hidden = !open;
     tb.rows[0].cells[0].querySelector(".tog").setAttribute("aria-expanded", open ? "true" : "false");
@@ -771,6 +764,14 @@ def _host_rows(index, host):
     ))
 
 
+def _evidence_text(hosts, selection):
+    """``{index: [[line, ...] per finding]}``: the evidence text of the hosts whose rows the page
+    script builds (those not rendered here), so that both read the same."""
+    rendered = set(selection)
+    return dict((str(i), [[evidence_item(e) for e in f.get("evidence") or []] for f in host.get("findings") or []])
+                for i, host in enumerate(hosts) if i not in rendered and host.get("findings"))
+
+
 def _static_selection(hosts, static_limit):
     """Indexes of the hosts rendered server-side: all of them, or the first ``static_limit``
     with the hosts needing action first (linear: two passes, no sort)."""
@@ -956,6 +957,7 @@ def render(report, static_limit=STATIC_LIMIT, page_size=PAGE_SIZE, report_json=N
         '<script type="application/json" id="report-data">%s</script>' % (
             _json_for_script(report) if report_json is None else _script_safe(report_json)),
         '<script type="application/json" id="report-config">%s</script>' % _json_for_script(config),
+        '<script type="application/json" id="report-evidence">%s</script>' % _json_for_script(_evidence_text(hosts, selection)),
         "<script>%s</script>" % JS,
         "</body>",
         "</html>",

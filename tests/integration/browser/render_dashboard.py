@@ -28,22 +28,25 @@ KESL = {
     "id": "kaspersky.kesl", "vendor": "Kaspersky", "product": "Kaspersky Endpoint Security for Linux",
     "category": "banned", "installed": True, "version": "12.1.0.1297", "signatures_date": "2024-09-05",
     "confidence": "high", "policy": "bis-kaspersky-2024", "verdict": "violation",
-    "evidence": [{"kind": "package", "value": "kesl 12.1.0.1297 (dpkg: install ok installed)"},
-                 {"kind": "unit", "value": "kesl.service (active)"}],
+    "evidence": [{"kind": "package", "name": "kesl", "version": "12.1.0.1297", "manager": "dpkg",
+                  "status": "install ok installed", "arch": "amd64"},
+                 {"kind": "unit", "name": "kesl.service", "state": "active"}],
 }
 KLNAGENT_WIN = {
     "id": "kaspersky.klnagent_win", "vendor": "Kaspersky",
     "product": u"Agent d'administration de Kaspersky Security Center",
     "category": "banned", "installed": True, "version": "14.0.0.10902", "signatures_date": None,
     "confidence": "high", "policy": "bis-kaspersky-2024", "verdict": "violation",
-    "evidence": [{"kind": "uninstall", "value": u"HKLM 64 {9A017278-F7F4-4DF9-A482-0B97B70DD7ED}: Agent d'administration de Kaspersky Security Center"},
-                 {"kind": "service", "value": "klnagent (running, auto)"}],
+    "evidence": [{"kind": "uninstall", "name": u"Agent d'administration de Kaspersky Security Center",
+                  "version": "14.0.0.10902", "publisher": "AO Kaspersky Lab", "hive": "HKLM", "view": "64",
+                  "key": "{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}", "windows_installer": True},
+                 {"kind": "service", "name": "klnagent", "state": "running", "start": "auto"}],
 }
 ULTRAAV = {
     "id": "ultraav.ultraav", "vendor": "Pango", "product": "UltraAV", "category": "unapproved_successor",
     "installed": True, "version": "2.1.6", "signatures_date": None, "confidence": "medium",
     "policy": "unapproved-successor", "verdict": "warning",
-    "evidence": [{"kind": "uninstall", "value": "UltraAV 2.1.6"}],
+    "evidence": [{"kind": "uninstall", "name": "UltraAV", "version": "2.1.6", "hive": "HKLM", "view": "64", "key": "UltraAV"}],
 }
 CLAMAV = {"id": "clamav", "product": "ClamAV", "present": True, "active": True, "approved": True}
 MDATP = {"id": "mdatp", "product": "Microsoft Defender for Endpoint", "present": True, "active": True, "approved": True}
@@ -88,7 +91,7 @@ def sample_report():
         _host("win-srv-12", "reboot_pending", "critical", ["kaspersky.kes_win removed; reboot required to unload klif.sys"],
               [_finding(KLNAGENT_WIN, id="kaspersky.kes_win", product="Kaspersky Endpoint Security for Windows",
                         installed=False, version=None, verdict="residue",
-                        evidence=[{"kind": "driver", "value": "klif (boot, stopped)"}])],
+                        evidence=[{"kind": "driver", "name": "klif", "state": "stopped", "start": "boot"}])],
               remediation={"outcome": "reboot_pending", "actions": ["msiexec /x {GUID} /qn"], "before": [], "after": []},
               platform="windows", protection=[MDATP]),
         _host("lab-kiosk", "blocked", "critical",

@@ -128,7 +128,7 @@ def test_script_ran_and_nothing_injected_ran(dump, sample):
     assert body.attrs.get("data-ready") == "1", "the page script did not run"
     assert "data-pwned" not in body.attrs, "an injected event handler ran"
     assert root.find("html").attrs.get("class") == "js"
-    assert len(list(root.iter("script"))) == 3, "a host name became a <script> element"
+    assert len(list(root.iter("script"))) == 4, "a host name became a <script> element"
     assert not list(root.iter("img")), "a host name became an <img> element"
     names = [row[1] for row in rows(root)]
     assert render_dashboard.SCRIPT_HOST in names  # shown as text

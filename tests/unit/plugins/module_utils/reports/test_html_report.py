@@ -40,14 +40,14 @@ def test_page_is_self_contained_and_locked_down(factory):
     style = root.find("style").text()
     assert "url(" not in style and "@import" not in style
     scripts = list(root.iter("script"))
-    assert [s.attrs.get("type") for s in scripts] == ["application/json", "application/json", None]
+    assert [s.attrs.get("type") for s in scripts] == ["application/json", "application/json", "application/json", None]
     # the Content-Security-Policy allows exactly the inline script and style
     csp = root.find("meta", **{"http-equiv": "Content-Security-Policy"}).attrs["content"]
     assert "default-src 'none'" in csp
 
     def digest(source):
         return "'sha256-%s'" % base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii")
-    assert "script-src %s;" % digest(scripts[2].text()) in csp
+    assert "script-src %s;" % digest(scripts[3].text()) in csp
     assert "style-src %s;" % digest(style) in csp
 
 
@@ -61,13 +61,18 @@ def test_hostile_values_are_escaped(factory):
     assert evil not in text and "<img" not in text and "<b>" not in text and "<i>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     root = dom(data)
-    assert len(list(root.iter("script"))) == 3
+    assert len(list(root.iter("script"))) == 4
     names = [n.text() for n in root.iter("span", class_="hn")]
     assert names == [evil, factory.HOSTILE_HOST]
     # the embedded JSON cannot close its element and round-trips exactly
     embedded = _script(text, "report-data")
     assert "</" not in embedded and "<!--" not in embedded and "<" not in embedded
     assert json.loads(embedded)["hosts"][0]["name"] == evil
+    # so can the evidence text of the rows the script builds (none rendered on the server here)
+    hostile = html_report.render(factory.report([host]), static_limit=0).decode("utf-8")
+    embedded = _script(hostile, "report-evidence")
+    assert "<" not in embedded
+    assert json.loads(embedded) == {"0": [["<i>: <!--"]]}
 
 
 def test_embedded_report_is_the_report(factory):
@@ -146,6 +151,15 @@ def test_large_report_renders_hosts_needing_action_first(factory):
     config = json.loads(_script(data.decode("utf-8"), "report-config"))
     assert config["partial"] is True
     assert len(json.loads(_script(data.decode("utf-8"), "report-data"))["hosts"]) == 8
+    assert json.loads(_script(data.decode("utf-8"), "report-evidence")) == {}  # the script shows no finding
+
+
+def test_rows_the_script_builds_get_the_evidence_text_of_describe(factory):
+    hosts = [factory.host("a", "noncompliant"), factory.host("b", "warning"), factory.host("c", "compliant")]
+    data = html_report.render(factory.report(hosts), static_limit=1).decode("utf-8")
+    # host 0 is rendered here; host 2 has no finding; host 1's rows are built by the script
+    assert json.loads(_script(data, "report-evidence")) == {
+        "1": [["package: kesl 12.1.0.1297 (dpkg: install ok installed)", "unit: kesl.service (active)"]]}
 
 
 def test_empty_report(factory):
