@@ -70,7 +70,7 @@ def test_report_says_remediated(hosts):
     assert rem['outcome'] == 'remediated'
     assert rem['replacement'] == 'clamav'
     assert rem['targets'] == ['kaspersky.kesl_gui', 'kaspersky.kesl', 'kaspersky.klnagent_linux']
-    assert any(line.startswith('kaspersky.kesl (installed): package kesl 12.1.0.1297') for line in rem['before'])
+    assert any(line.startswith('kaspersky.kesl (installed): package: kesl 12.1.0.1297') for line in rem['before'])
     assert rem['after'] == ['protection clamav: active']
     assert host['findings'] == []
     actions = rem['actions']
