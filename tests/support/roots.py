@@ -12,8 +12,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
 import plistlib
+import shutil
+import subprocess
+import sys
 
 DEBIAN_OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n'
 BASE_GROUPS = 'root:x:0:\ndaemon:x:1:\nusers:x:100:\n'
@@ -101,3 +105,64 @@ def macos_root(root, kaspersky=True):
         _write(root, '/Library/Application Support/Kaspersky Lab/KAV/Binaries/UninstallScript', '#!/bin/sh\n', 0o755)
         _write(root, '/Library/Application Support/Kaspersky Lab/klnagent/Binaries/UninstallScript', '#!/bin/sh\n', 0o755)
     return root
+
+
+# --------------------------------------------------------------------------- hostile trees
+# Helpers for the fail-closed tests (issue 11): run code in a child process, with a time limit
+# and a memory limit (a hang or an endless read fails the test instead of the test run), and,
+# for permission cases, without root's DAC override (tests run as root here; capsh drops
+# cap_dac_override and cap_dac_read_search, so mode bits apply as they would to any user).
+
+CHILD_MEMORY = 1024 * 1024 * 1024
+CAPSH = shutil.which('capsh')
+
+COLLECT_CHILD = r'''
+import json, resource, sys
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import posix_collect
+args = json.load(sys.stdin)
+inventories = posix_collect.collect_all(args['probe'], root=args['root'], timeout=args.get('timeout'))
+# as Ansible sends it: text that is not valid UTF-8 cannot be written
+sys.stdout.buffer.write(json.dumps(posix_collect.module_result(inventories), ensure_ascii=False).encode('utf-8'))
+'''
+
+
+def child_env():
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join(p for p in sys.path if p)
+    return env
+
+
+def run_child(code, stdin='', timeout=60, drop_dac=False, memory=CHILD_MEMORY):
+    """Run Python ``code`` in a child process (``sys.argv[1]`` is the memory limit in bytes).
+
+    Returns ``(rc, stdout, stderr)``; rc is None when the child was killed after ``timeout``
+    seconds.  ``drop_dac`` runs it under capsh without cap_dac_override/cap_dac_read_search.
+    """
+    argv = [sys.executable, '-c', code, str(memory)]
+    if drop_dac:
+        if CAPSH is None:
+            raise RuntimeError('capsh is not installed (Debian package libcap2-bin)')
+        quoted = ' '.join("'%s'" % a.replace("'", "'\\''") for a in argv)
+        argv = [CAPSH, '--drop=cap_dac_override,cap_dac_read_search', '--', '-c', 'exec ' + quoted]
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=child_env(), start_new_session=True)
+    try:
+        out, err = proc.communicate(stdin.encode('utf-8'), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        out, err = proc.communicate()
+        return None, out, err
+    return proc.returncode, out, err
+
+
+def collect_in_child(probe, root, timeout=60, drop_dac=False, collector_timeout=None):
+    """The POSIX collector's module result for ``root``, computed in a child process."""
+    rc, out, err = run_child(COLLECT_CHILD, json.dumps({'probe': probe, 'root': str(root), 'timeout': collector_timeout}),
+                             timeout=timeout, drop_dac=drop_dac)
+    if rc is None:
+        raise AssertionError('the collector did not finish within %s s (stderr: %s)' % (timeout, err.decode('utf-8', 'replace')[-2000:]))
+    if rc != 0:
+        raise AssertionError('the collector failed (rc %s): %s' % (rc, err.decode('utf-8', 'replace')[-2000:]))
+    return json.loads(out.decode('utf-8'))
