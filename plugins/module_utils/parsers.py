@@ -5,7 +5,18 @@
 
 Collectors run tool queries and return stdout untouched; these parsers run on the controller
 (one tested implementation for every OS).  Each parser takes the text and returns plain data.
-Sources of every format are cited in ``../shared/reference/kaspersky-footprint.md``.
+The package database readers (:func:`parse_dpkg_status`, :func:`parse_rpm` with vendor and
+packager) and the Mach-O code signature reader (:func:`macho_team_id`) also run on the target,
+where the POSIX collector filters packages and bundles before anything is sent back.
+
+Formats: dpkg's status file and ``dpkg-query`` fields (deb-control(5), dpkg-query(1),
+https://man7.org/linux/man-pages/man1/dpkg-query.1.html), rpm query tags (rpm(8),
+https://rpm-software-management.github.io/rpm/manual/tags.html), ``kesl-control --app-info``
+(https://support.kaspersky.com/KES4Linux/12.1.0/en-US/197654.htm; glpi-project/glpi-agent and
+Checkmk's kaspersky_av plugin parse the same labels), ``mdatp health``
+(https://learn.microsoft.com/en-us/defender-endpoint/linux-resources), Mach-O load commands and
+code signature blobs (Apple's ``mach-o/loader.h`` and xnu ``osfmk/kern/cs_blobs.h``,
+https://github.com/apple-oss-distributions/xnu/blob/main/osfmk/kern/cs_blobs.h).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -13,15 +24,34 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import fnmatch
 import json
 import re
+import struct
 
 # --------------------------------------------------------------------------- packages
 
-#: dpkg-query format used by the POSIX collector (one line per package)
+#: dpkg-query format (one line per package) of the ``dpkg`` command output the matcher parses
 DPKG_FORMAT = '${Package}\\t${Version}\\t${Architecture}\\t${Status}\\n'
-#: rpm query format used by the POSIX collector
-RPM_FORMAT = '%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\t%{ARCH}\\tinstalled\\n'
+#: rpm query format used by the POSIX collector: name, [epoch:]version-release, arch, vendor, packager
+RPM_FORMAT = '%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\t%{ARCH}\\tinstalled\\t%{VENDOR}\\t%{PACKAGER}\\n'
+
+_DPKG_INSTALLED = ('installed', 'half-configured', 'unpacked', 'half-installed', 'triggers-awaited', 'triggers-pending')
+
+
+def dpkg_record(name, version, arch, status, maintainer=None):
+    """One dpkg package record; ``installed`` and ``residue`` from the last word of Status."""
+    status = (status or '').strip()
+    state = status.split()[-1] if status else ''
+    record = {
+        'name': name, 'version': version or None, 'arch': arch or None, 'status': status,
+        'installed': state in _DPKG_INSTALLED,
+        'residue': state == 'config-files',
+        'manager': 'dpkg',
+    }
+    if maintainer is not None:
+        record['maintainer'] = maintainer
+    return record
 
 
 def parse_dpkg(text):
@@ -38,19 +68,61 @@ def parse_dpkg(text):
         parts = line.split('\t')
         if len(parts) < 4:
             continue
-        name, version, arch, status = parts[0], parts[1], parts[2], parts[3].strip()
-        state = status.split()[-1] if status else ''
-        packages.append({
-            'name': name, 'version': version or None, 'arch': arch or None, 'status': status,
-            'installed': state in ('installed', 'half-configured', 'unpacked', 'half-installed', 'triggers-awaited', 'triggers-pending'),
-            'residue': state == 'config-files',
-            'manager': 'dpkg',
-        })
+        packages.append(dpkg_record(parts[0], parts[1], parts[2], parts[3], parts[4] if len(parts) > 4 else None))
     return packages
 
 
-def parse_rpm(text):
-    """Parse ``rpm -qa --qf RPM_FORMAT`` output.  An epoch of 0 is dropped from the version."""
+_DPKG_FIELDS = ('Package', 'Version', 'Architecture', 'Status', 'Maintainer')
+
+
+def dpkg_stanzas(text):
+    """The stanzas of a dpkg status file (deb-control(5)) as ``{field: value}`` with the fields
+    the collector needs (continuation lines are skipped)."""
+    for block in text.split('\n\n'):
+        fields = {}
+        for line in block.split('\n'):
+            if not line or line[0] in ' \t#':
+                continue
+            key, sep, value = line.partition(':')
+            if sep and key in _DPKG_FIELDS:
+                fields[key] = value.strip()
+        if fields:
+            yield fields
+
+
+def parse_dpkg_status(text, wanted=None):
+    """Read a dpkg ``status`` file (or one ``updates/NNNN`` journal entry).
+
+    Returns ``(records, count)``: ``count`` is the number of package stanzas read, ``records``
+    those for which ``wanted(name, [maintainer])`` is true (all when ``wanted`` is None), each
+    a :func:`dpkg_record` with ``maintainer``.
+    """
+    records = []
+    count = 0
+    for fields in dpkg_stanzas(text):
+        name = fields.get('Package')
+        if not name:
+            continue
+        count += 1
+        maintainer = fields.get('Maintainer')
+        if wanted is None or wanted(name, [maintainer] if maintainer else []):
+            records.append(dpkg_record(name, fields.get('Version'), fields.get('Architecture'), fields.get('Status'),
+                                       maintainer or ''))
+    return records, count
+
+
+def _rpm_field(value):
+    value = (value or '').strip()
+    return '' if value == '(none)' else value
+
+
+def parse_rpm(text, wanted=None):
+    """Parse ``rpm -qa --qf RPM_FORMAT`` output.  An epoch of 0 is dropped from the version.
+
+    Lines with vendor and packager columns give records with ``maintainer`` ("VENDOR /
+    PACKAGER", either part left out when rpm says ``(none)``).  ``wanted(name, [vendor,
+    packager])`` filters the records, as for :func:`parse_dpkg_status`.
+    """
     packages = []
     for line in text.splitlines():
         parts = line.split('\t')
@@ -59,9 +131,113 @@ def parse_rpm(text):
         version = parts[1]
         if version.startswith('0:'):
             version = version[2:]
-        packages.append({'name': parts[0], 'version': version, 'arch': parts[2], 'status': 'installed',
-                         'installed': True, 'residue': False, 'manager': 'rpm'})
+        marks = [_rpm_field(p) for p in parts[4:6]]
+        if wanted is not None and not wanted(parts[0], [m for m in marks if m]):
+            continue
+        record = {'name': parts[0], 'version': version, 'arch': parts[2], 'status': 'installed',
+                  'installed': True, 'residue': False, 'manager': 'rpm'}
+        if len(parts) > 4:
+            record['maintainer'] = ' / '.join(m for m in marks if m)
+        packages.append(record)
     return packages
+
+
+def package_filter(patterns, maintainer_regexes):
+    """``wanted(name, marks)``: the name matches a glob of ``patterns`` (fnmatch, case-sensitive),
+    or a mark (maintainer, vendor, packager) matches a compiled regex of ``maintainer_regexes``."""
+    def wanted(name, marks):
+        if any(fnmatch.fnmatchcase(name, p) for p in patterns):
+            return True
+        return any(r.search(m) for r in maintainer_regexes for m in marks)
+    return wanted
+
+
+# --------------------------------------------------------------------------- Mach-O code signatures
+
+_FAT_MAGIC = {b'\xca\xfe\xba\xbe': ('>5I', 20), b'\xca\xfe\xba\xbf': ('>2I2Q2I', 32)}
+_MACHO = {b'\xce\xfa\xed\xfe': ('<', 28), b'\xcf\xfa\xed\xfe': ('<', 32),
+          b'\xfe\xed\xfa\xce': ('>', 28), b'\xfe\xed\xfa\xcf': ('>', 32)}
+LC_CODE_SIGNATURE = 0x1d
+CSMAGIC_EMBEDDED_SIGNATURE = 0xfade0cc0
+CSMAGIC_CODEDIRECTORY = 0xfade0c02
+CSSLOT_CODEDIRECTORY = 0
+CS_SUPPORTSTEAMID = 0x20200
+MAX_FAT_ARCHS = 16
+
+
+def macho_slices(head):
+    """Offsets of the Mach-O images in a file whose first bytes are ``head`` (a fat/universal
+    file holds several), or [] when it is not Mach-O."""
+    magic = head[:4]
+    if magic in _MACHO:
+        return [0]
+    if magic not in _FAT_MAGIC or len(head) < 8:
+        return []
+    fmt, size = _FAT_MAGIC[magic]
+    count = struct.unpack('>I', head[4:8])[0]
+    if count > MAX_FAT_ARCHS:
+        return []  # also what Java class files (same magic) look like
+    offsets = []
+    for i in range(count):
+        start = 8 + i * size
+        if len(head) < start + size:
+            break
+        fields = struct.unpack(fmt, head[start:start + size])
+        offsets.append(fields[2])
+    return offsets
+
+
+def macho_code_signature(image_head):
+    """``(offset, size)`` of the code signature of one Mach-O image (relative to the image), from
+    its header and load commands (``image_head``: enough bytes to hold them), or None."""
+    kind = _MACHO.get(image_head[:4])
+    if kind is None:
+        return None
+    endian, header_size = kind
+    if len(image_head) < header_size:
+        return None
+    ncmds, sizeofcmds = struct.unpack(endian + '2I', image_head[16:24])
+    offset = header_size
+    end = min(len(image_head), header_size + sizeofcmds)
+    for _i in range(ncmds):
+        if offset + 8 > end:
+            break
+        cmd, cmdsize = struct.unpack(endian + '2I', image_head[offset:offset + 8])
+        if cmd == LC_CODE_SIGNATURE and offset + 16 <= end:
+            return struct.unpack(endian + '2I', image_head[offset + 8:offset + 16])
+        if cmdsize < 8:
+            break
+        offset += cmdsize
+    return None
+
+
+def macho_team_id(signature):
+    """The Team ID in an embedded code signature (the CodeDirectory's ``teamOffset``, code
+    directory version 0x20200 and later), or None."""
+    if len(signature) < 12:
+        return None
+    magic, _length, count = struct.unpack('>3I', signature[:12])
+    if magic != CSMAGIC_EMBEDDED_SIGNATURE:
+        return None
+    for i in range(min(count, 64)):
+        start = 12 + i * 8
+        if start + 8 > len(signature):
+            break
+        slot, offset = struct.unpack('>2I', signature[start:start + 8])
+        if slot != CSSLOT_CODEDIRECTORY or offset + 52 > len(signature):
+            continue
+        cd_magic, cd_length, version = struct.unpack('>3I', signature[offset:offset + 12])
+        if cd_magic != CSMAGIC_CODEDIRECTORY or version < CS_SUPPORTSTEAMID:
+            return None
+        team_offset = struct.unpack('>I', signature[offset + 48:offset + 52])[0]
+        if not team_offset or team_offset >= cd_length:
+            return None
+        start = offset + team_offset
+        end = signature.find(b'\0', start, offset + cd_length)
+        if end < 0:
+            return None
+        return signature[start:end].decode('ascii', 'backslashreplace') or None
+    return None
 
 
 # --------------------------------------------------------------------------- dates

@@ -2,10 +2,18 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Build realistic offline root trees (Linux, macOS) for collector tests.
 
-Layouts follow ../shared/reference/kaspersky-footprint.md: §2 (KESL, Network Agent for
-Linux: packages, /opt/kaspersky/..., /var/opt/kaspersky/..., kesl.service, klnagent64.service,
-role groups kesladmin/kesluser/keslaudit/nokesl) and §3 (macOS receipts com.kaspersky.kav.core,
-com.kaspersky.klnagent.core, bundle ids, /Library/Application Support/Kaspersky Lab).
+Layouts follow the vendor documentation (the same sources the catalogue cites):
+KESL and Network Agent for Linux - packages ``kesl``, ``kesl-gui``, ``klnagent64``
+(https://support.kaspersky.com/KES4Linux/12.2.0/en-US/273064.htm,
+https://support.kaspersky.com/KES4Linux/10.1.1/en-US/161235.htm), ``/opt/kaspersky/kesl/bin/kesl-control``
+and ``/var/opt/kaspersky/kesl/common/kesl.ini`` (KESL 12.1 doc 197654), ``kesl.service``
+(glpi-project/glpi-agent KESL module), ``klnagent64.service`` (KSVLA 6.3 doc 179792), role groups
+kesladmin/kesluser/keslaudit/nokesl (https://support.kaspersky.com/ca/kes-for-linux/12.1.0/264128);
+KES for Mac - receipts ``com.kaspersky.kav.core`` and ``com.kaspersky.klnagent.core``, bundle id
+``com.kaspersky.kav``, ``/Library/Application Support/Kaspersky Lab/KAV/Binaries/UninstallScript``
+(gist mrowell/732b71cc3699865e6aefe54edf3c1329; provisioning scripts checking both receipts).
+Products the catalogue does not list (issue 11 item 3) follow their own sources, cited where
+they are built below.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -34,16 +42,21 @@ def _write(root, path, content='', mode=0o644):
     return full
 
 
-def dpkg_stanza(name, version, status='install ok installed', arch='amd64'):
-    return 'Package: %s\nStatus: %s\nPriority: optional\nArchitecture: %s\nVersion: %s\nDescription: %s\n\n' % (
-        name, status, arch, version, name)
+DEBIAN_MAINTAINER = 'Debian QA Group <packages@qa.debian.org>'
+
+
+def dpkg_stanza(name, version, status='install ok installed', arch='amd64', maintainer=DEBIAN_MAINTAINER):
+    """One stanza of /var/lib/dpkg/status, fields in dpkg's own order (deb-control(5))."""
+    return ('Package: %s\nStatus: %s\nPriority: optional\nSection: misc\nInstalled-Size: 1024\nMaintainer: %s\n'
+            'Architecture: %s\nVersion: %s\nDescription: %s\n the %s package\n\n') % (
+        name, status, maintainer, arch, version, name, name)
 
 
 def linux_root(root, packages=(), files=(), dirs=(), units=(), groups=(), os_release=DEBIAN_OS_RELEASE):
     """Create a Debian-like root: dpkg status, files, directories, unit files and groups."""
     _write(root, '/etc/os-release', os_release)
-    status = ''.join(dpkg_stanza(*p) if isinstance(p, tuple) else dpkg_stanza(p, '1.0') for p in
-                     list(packages) + [('base-files', '12.4+deb12u8'), ('coreutils', '9.1-1')])
+    status = ''.join(dpkg_stanza(**p) if isinstance(p, dict) else dpkg_stanza(*p) if isinstance(p, tuple)
+                     else dpkg_stanza(p, '1.0') for p in list(packages) + [('base-files', '12.4+deb12u8'), ('coreutils', '9.1-1')])
     _write(root, '/var/lib/dpkg/status', status)
     for path in files:
         _write(root, path, '#!/bin/sh\n', 0o755)
@@ -104,6 +117,172 @@ def macos_root(root, kaspersky=True):
         _plist(root, '/Library/LaunchDaemons/com.kaspersky.kav.plist', {'Label': 'com.kaspersky.kav'})
         _write(root, '/Library/Application Support/Kaspersky Lab/KAV/Binaries/UninstallScript', '#!/bin/sh\n', 0o755)
         _write(root, '/Library/Application Support/Kaspersky Lab/klnagent/Binaries/UninstallScript', '#!/bin/sh\n', 0o755)
+    return root
+
+
+# --------------------------------------------------------------------------- products the catalogue does not list
+
+#: dpkg Maintainer / rpm Vendor of Kaspersky's own packages.  Kaspersky does not publish the
+#: control fields of its packages; the value is an assumption that names the vendor the way its
+#: legal notices do ("AO Kaspersky Lab", https://www.kaspersky.com/end-user-license-agreement).
+#: The vendor-marker probe searches for "Kaspersky", which any such value matches.
+KASPERSKY_MAINTAINER = 'AO Kaspersky Lab <support@kaspersky.com>'
+
+
+def kess_linux_root(root):
+    """Kaspersky Embedded Systems Security 3.3 for Linux (KESS), a product the catalogue does
+    not list: packages ``kess`` and ``kess-gui``, ``/opt/kaspersky/kess/bin/kess-setup.pl``
+    and the init script ``/etc/init.d/kess``
+    (https://support.kaspersky.com/kess-linux/3.3.0/233694).  The init script's daemon path
+    below ``/opt/kaspersky/kess`` is an assumption (the documentation names the script only)."""
+    linux_root(root, packages=[dict(name='kess', version='3.3.0.1234', maintainer=KASPERSKY_MAINTAINER),
+                               dict(name='kess-gui', version='3.3.0.1234', maintainer=KASPERSKY_MAINTAINER)]
+               + DECOY_PACKAGES)
+    _write(root, '/opt/kaspersky/kess/bin/kess-setup.pl', '#!/usr/bin/perl\n', 0o755)
+    _write(root, '/opt/kaspersky/kess/libexec/kess', '\x7fELF', 0o755)
+    _write(root, '/opt/kaspersky/kess/lib/libkess.so', '\x7fELF', 0o644)
+    _write(root, '/opt/kaspersky/kess/share/doc/README', 'KESS\n', 0o644)
+    _write(root, '/etc/init.d/kess', '#!/bin/sh\n### BEGIN INIT INFO\n# Provides: kess\n### END INIT INFO\n'
+                                     'DAEMON=/opt/kaspersky/kess/libexec/kess\ncase "$1" in start) $DAEMON ;; esac\n', 0o755)
+    _write(root, '/etc/init.d/cron', '#!/bin/sh\nDAEMON=/usr/sbin/cron\n', 0o755)
+    return root
+
+
+def kes4lwks_unit(root):
+    """Kaspersky Endpoint Security 8 for Linux (``kes4lwks``), not in the catalogue: the unit
+    ``kes4lwks-supervisor`` and ``/opt/kaspersky/kes4lwks/bin/kes4lwks-control`` (public
+    clean-up scripts; catalogue review 2026-12, medium).  The unit's ExecStart below
+    ``/opt/kaspersky/kes4lwks`` is an assumption (the unit file itself was not published)."""
+    _write(root, '/lib/systemd/system/kes4lwks-supervisor.service',
+           '[Unit]\nDescription=Kaspersky Endpoint Security 8 for Linux\n[Service]\nType=forking\n'
+           'ExecStart=-/opt/kaspersky/kes4lwks/libexec/kes4lwks-supervisor --daemon\n[Install]\nWantedBy=multi-user.target\n')
+    _write(root, '/lib/systemd/system/cron.service', '[Service]\nExecStart=/usr/sbin/cron -f\n')
+    _write(root, '/etc/systemd/system/masked.service', '')
+    os.remove(os.path.join(root, 'etc/systemd/system/masked.service'))
+    os.symlink('/dev/null', os.path.join(root, 'etc/systemd/system/masked.service'))
+    _write(root, '/opt/kaspersky/kes4lwks/bin/kes4lwks-control', '\x7fELF', 0o755)
+    return root
+
+
+# --------------------------------------------------------------------------- RPM databases
+
+RHEL_OS_RELEASE = ('NAME="Red Hat Enterprise Linux"\nVERSION="9.4 (Plow)"\nID="rhel"\nID_LIKE="fedora"\n'
+                   'VERSION_ID="9.4"\nPRETTY_NAME="Red Hat Enterprise Linux 9.4 (Plow)"\n')
+
+RPM_SPEC = """Name: %(name)s
+Version: %(version)s
+Release: %(release)s
+Summary: %(name)s
+License: Proprietary
+Vendor: %(vendor)s
+Packager: %(packager)s
+%%description
+%(name)s
+%%files
+"""
+
+
+def rpm_tools():
+    """``(rpm, rpmbuild)`` paths, or None when Debian's ``rpm`` package is not installed."""
+    rpm, rpmbuild = shutil.which('rpm'), shutil.which('rpmbuild')
+    return (rpm, rpmbuild) if rpm and rpmbuild else None
+
+
+def build_rpm(workdir, name, version, release, vendor=KASPERSKY_MAINTAINER.split(' <')[0], packager=KASPERSKY_MAINTAINER,
+              arch='x86_64'):
+    """Build a real (empty) binary RPM with rpmbuild; return its path.  Names and versions
+    follow the vendor's files: ``kesl-12.1.0-1297.x86_64.rpm`` (KESL doc 273064),
+    ``klnagent64-14.2.0-26967.x86_64.rpm`` (KES4Linux doc 161235)."""
+    top = os.path.join(workdir, 'rpmbuild-' + name)
+    spec = _write(top, '/%s.spec' % name, RPM_SPEC % dict(name=name, version=version, release=release, vendor=vendor,
+                                                          packager=packager))
+    subprocess.run([shutil.which('rpmbuild'), '--define', '_topdir ' + top, '--target', arch, '-bb', spec],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return os.path.join(top, 'RPMS', arch, '%s-%s-%s.%s.rpm' % (name, version, release, arch))
+
+
+def rpm_install(dbpath, rpms):
+    """A real rpm database at ``dbpath`` (sqlite, rpm 4.16+) holding ``rpms``."""
+    os.makedirs(dbpath, exist_ok=True)
+    rpm = shutil.which('rpm')
+    subprocess.run([rpm, '--dbpath', dbpath, '--initdb'], check=True)
+    if rpms:
+        subprocess.run([rpm, '--dbpath', dbpath, '-i', '--justdb', '--nodeps', '--noscripts', '--ignorearch', '--ignoreos']
+                       + list(rpms), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return dbpath
+
+
+def rhel_root(root, rpms, layout='var/lib/rpm'):
+    """A RHEL 9 root whose rpm database (``layout``: ``var/lib/rpm``, or Fedora's
+    ``usr/lib/sysimage/rpm`` with ``var/lib/rpm`` a relative link to it) holds ``rpms``."""
+    _write(root, '/etc/os-release', RHEL_OS_RELEASE)
+    _write(root, '/etc/group', BASE_GROUPS)
+    rpm_install(os.path.join(root, layout), rpms)
+    if layout != 'var/lib/rpm':
+        os.makedirs(os.path.join(root, 'var/lib'), exist_ok=True)
+        os.symlink('../../' + layout, os.path.join(root, 'var/lib/rpm'))
+    return root
+
+
+# --------------------------------------------------------------------------- Mach-O code signatures
+
+#: Kaspersky's Apple Developer Team ID (codesign output of com.kaspersky.kav.downloader, Santa
+#: and MDM allow-list scripts; catalogue sources, medium)
+KASPERSKY_TEAM_ID = '2Y8XE5CQ94'
+
+
+def code_signature(identifier, team_id):
+    """An embedded signature SuperBlob with one CodeDirectory (version 0x20400, SHA-256) that
+    carries ``team_id``; layout of xnu osfmk/kern/cs_blobs.h (CS_SuperBlob, CS_CodeDirectory)."""
+    import struct
+    header = 88  # CS_CodeDirectory up to execSegFlags (version 0x20400)
+    ident = identifier.encode() + b'\0'
+    team = team_id.encode() + b'\0'
+    ident_off, team_off = header, header + len(ident)
+    hash_off = team_off + len(team)
+    length = hash_off + 32
+    directory = struct.pack('>9I4B3I', 0xfade0c02, length, 0x20400, 0, hash_off, ident_off, 0, 1, 4096,
+                            32, 2, 0, 12, 0, 0, team_off)
+    directory += struct.pack('>IQQQQ', 0, 0, 0, 4096, 1) + ident + team + b'\x11' * 32
+    return struct.pack('>3I', 0xfade0cc0, 12 + 8 + len(directory), 1) + struct.pack('>2I', 0, 20) + directory
+
+
+def macho_image(signature=None, cputype=0x01000007):
+    """A 64-bit little-endian Mach-O executable (mach-o/loader.h): header, one LC_SEGMENT_64 and,
+    when ``signature`` is given, LC_CODE_SIGNATURE pointing at it (page aligned, as ld puts it)."""
+    import struct
+    segment = struct.pack('<2I16s4Q2i2I', 0x19, 72, b'__TEXT', 0x100000000, 0x1000, 0, 0x1000, 5, 5, 0, 0)
+    commands = [segment]
+    if signature is not None:
+        commands.append(struct.pack('<4I', 0x1d, 16, 0x1000, len(signature)))
+    body = b''.join(commands)
+    header = struct.pack('<7I I', 0xfeedfacf, cputype, 3, 2, len(commands), len(body), 0x00200085, 0)
+    image = (header + body).ljust(0x1000, b'\0')
+    return image + (signature or b'')
+
+
+def fat_macho(images):
+    """A universal (fat) file of Mach-O ``images`` (big-endian fat_header and fat_arch entries,
+    each image at a 16 KiB boundary)."""
+    import struct
+    head = struct.pack('>2I', 0xcafebabe, len(images))
+    body = b''
+    for image in images:
+        start = 0x4000 + ((len(body) + 0x3fff) // 0x4000) * 0x4000
+        body = body.ljust(start - 0x4000, b'\0') + image
+        cputype, cpusubtype = struct.unpack('<2I', image[4:12])
+        head += struct.pack('>5I', cputype, cpusubtype, start, len(image), 14)
+    return head.ljust(0x4000, b'\0') + body
+
+
+def signed_app(root, path, bundle_id, version, team_id=KASPERSKY_TEAM_ID, fat=False):
+    """An application bundle whose main executable is signed with ``team_id``."""
+    executable = os.path.basename(path)[:-len('.app')]
+    _plist(root, path + '/Contents/Info.plist', {'CFBundleIdentifier': bundle_id, 'CFBundleShortVersionString': version,
+                                                 'CFBundleExecutable': executable})
+    signed = macho_image(code_signature(bundle_id, team_id))
+    binary = fat_macho([macho_image(None, 0x0100000c), signed]) if fat else signed
+    _write(root, path + '/Contents/MacOS/' + executable, binary, 0o755)
     return root
 
 

@@ -91,3 +91,84 @@ def test_iso_date(value, expected):
 def test_os_release_family():
     info = parsers.parse_os_release('PRETTY_NAME="Rocky Linux 9.4 (Blue Onyx)"\nID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n')
     assert info == {'name': 'Rocky Linux 9.4 (Blue Onyx)', 'id': 'rocky', 'family': 'redhat', 'version': '9.4'}
+
+
+# --------------------------------------------------------------------------- package databases read on the target
+
+STATUS = (
+    'Package: kesl\nStatus: install ok installed\nPriority: optional\nMaintainer: AO Kaspersky Lab <support@kaspersky.com>\n'
+    'Architecture: amd64\nVersion: 12.1.0.1297\nDepends: libc6\nDescription: Kaspersky Endpoint Security\n'
+    ' Package: not-a-package (a continuation line)\n Maintainer: nobody\n\n'
+    'Package: klavaro\nStatus: install ok installed\nMaintainer: Debian QA Group <packages@qa.debian.org>\n'
+    'Architecture: amd64\nVersion: 3.13-2\n\n'
+    'Package: kess\nStatus: deinstall ok config-files\nMaintainer: Kaspersky Lab\nArchitecture: amd64\nVersion: 3.3.0\n'
+)
+
+
+def test_dpkg_status_reads_stanzas_and_skips_continuation_lines():
+    records, count = parsers.parse_dpkg_status(STATUS)
+    assert count == 3
+    assert [(r['name'], r['version'], r['installed'], r['residue'], r['maintainer']) for r in records] == [
+        ('kesl', '12.1.0.1297', True, False, 'AO Kaspersky Lab <support@kaspersky.com>'),
+        ('klavaro', '3.13-2', True, False, 'Debian QA Group <packages@qa.debian.org>'),
+        ('kess', '3.3.0', False, True, 'Kaspersky Lab')]
+
+
+def test_dpkg_status_filter_by_name_or_maintainer():
+    import re
+    wanted = parsers.package_filter(['kl*'], [re.compile('kaspersky', re.IGNORECASE)])
+    records, count = parsers.parse_dpkg_status(STATUS, wanted)
+    assert count == 3 and [r['name'] for r in records] == ['kesl', 'klavaro', 'kess']
+    records, _count = parsers.parse_dpkg_status(STATUS, parsers.package_filter(['kesl'], []))
+    assert [r['name'] for r in records] == ['kesl']
+    assert parsers.parse_dpkg_status('') == ([], 0)
+    assert parsers.parse_dpkg_status('\x00\x01 binary\n' * 10) == ([], 0)
+
+
+def test_rpm_vendor_and_packager_make_the_maintainer():
+    import re
+    text = ('kesl\t0:12.1.0-1297\tx86_64\tinstalled\tAO Kaspersky Lab\tAO Kaspersky Lab <support@kaspersky.com>\n'
+            'gpg-pubkey\t0:fd431d51-4ae0493b\t(none)\tinstalled\t(none)\t(none)\n'
+            'kess\t0:3.3.0-1\tx86_64\tinstalled\t(none)\tKaspersky build farm\n'
+            'bash\t0:5.1.8-9.el9\tx86_64\tinstalled\tRed Hat, Inc.\tRed Hat, Inc. <http://bugzilla.redhat.com/bugzilla>\n')
+    records = parsers.parse_rpm(text)
+    assert [(r['name'], r['maintainer']) for r in records] == [
+        ('kesl', 'AO Kaspersky Lab / AO Kaspersky Lab <support@kaspersky.com>'), ('gpg-pubkey', ''),
+        ('kess', 'Kaspersky build farm'), ('bash', 'Red Hat, Inc. / Red Hat, Inc. <http://bugzilla.redhat.com/bugzilla>')]
+    wanted = parsers.package_filter([], [re.compile('^kaspersky', re.IGNORECASE)])
+    assert [r['name'] for r in parsers.parse_rpm(text, wanted)] == ['kess']  # the packager starts with it
+    assert 'maintainer' not in parsers.parse_rpm('foo\t0:1-1\tnoarch\tinstalled\n')[0]  # the old format
+
+
+# --------------------------------------------------------------------------- Mach-O code signatures
+
+def test_macho_team_id_thin_and_universal():
+    from ansible_collections.fleetsec.banned_av.tests.support import roots
+    signed = roots.macho_image(roots.code_signature('com.kaspersky.kav', '2Y8XE5CQ94'))
+    assert parsers.macho_slices(signed[:4096]) == [0]
+    offset, size = parsers.macho_code_signature(signed[:4096])
+    assert offset == 0x1000 and parsers.macho_team_id(signed[offset:offset + size]) == '2Y8XE5CQ94'
+    fat = roots.fat_macho([roots.macho_image(None, 0x0100000c), signed])
+    slices = parsers.macho_slices(fat[:4096])
+    assert len(slices) == 2 and parsers.macho_code_signature(fat[slices[0]:slices[0] + 4096]) is None
+    offset, size = parsers.macho_code_signature(fat[slices[1]:slices[1] + 4096])
+    assert parsers.macho_team_id(fat[slices[1] + offset:slices[1] + offset + size]) == '2Y8XE5CQ94'
+
+
+@pytest.mark.parametrize('data', [
+    b'', b'\xca\xfe\xba\xbe\x00\x00\x00\x34',                        # a Java class file (same magic, version 52)
+    b'\xcf\xfa\xed\xfe' + b'\xff' * 28,                                # a header with absurd ncmds
+    b'\x7fELF\x02\x01\x01' + b'\x00' * 100,                            # not Mach-O
+])
+def test_macho_readers_do_not_trust_the_input(data):
+    assert parsers.macho_slices(data) in ([], [0])
+    assert parsers.macho_code_signature(data) is None
+    assert parsers.macho_team_id(data) is None
+
+
+def test_code_signature_without_team_id():
+    from ansible_collections.fleetsec.banned_av.tests.support import roots
+    blob = bytearray(roots.code_signature('com.example', 'TEAM'))
+    blob[20 + 8:20 + 12] = (0x20100).to_bytes(4, 'big')  # CodeDirectory version before team ids
+    assert parsers.macho_team_id(bytes(blob)) is None
+    assert parsers.macho_team_id(b'\xfa\xde\x0c\xc0' + b'\x00' * 8) is None
