@@ -23,10 +23,14 @@ from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_
 POSIX_COLLECTOR = 'fleetsec.banned_av.av_collect_posix'
 WINDOWS_COLLECTOR = 'fleetsec.banned_av.av_collect_win'
 
+#: seconds the POSIX collector may take on one host (the module's own default)
+DEFAULT_TIMEOUT = 120
+
 ARGUMENT_SPEC = dict(
     root=dict(type='str', default='/'),
     catalog_files=dict(type='list', elements='str', default=[]),
     catalog_entries=dict(type='list', elements='dict', default=[]),
+    timeout=dict(type='int', default=DEFAULT_TIMEOUT),
 )
 
 
@@ -44,29 +48,61 @@ def posix_probe(catalog, root):
     return dict((p, compact_probe(catalog.probe(p))) for p in platforms)
 
 
-def build_facts(inventory, catalog, collected_at):
-    """Turn one raw inventory into the ``ansible_facts.banned_av`` dict (pure, unit-tested)."""
-    result = matcher.match(inventory, catalog)
-    findings = result['findings']
+def _match(inventory, catalog):
+    """``(findings, protection, error or None)`` of one raw inventory.  A failure of the matching
+    code on this inventory becomes an error of the host (it is then ``unknown``), never a crash
+    of the play."""
+    try:
+        if not isinstance(inventory, dict):
+            raise TypeError('the raw inventory is a %s, not a mapping' % type(inventory).__name__)
+        result = matcher.match(inventory, catalog)
+        return result['findings'], result['protection'], None
+    except Exception as exc:  # pylint: disable=broad-except
+        return [], [], {'source': 'matching', 'message': 'matching the %s inventory against the catalogue failed: %s: %s'
+                        % (inventory.get('platform') if isinstance(inventory, dict) else '?', type(exc).__name__, exc)}
+
+
+def build_facts_all(inventories, catalog, collected_at):
+    """Turn the raw inventories of one host (one per operating system under its root) into the
+    ``ansible_facts.banned_av`` dict (pure, unit-tested).  Every finding and protection entry
+    names its ``platform``; with several inventories, so do its errors, warnings and skips."""
+    several = len(inventories) > 1
+    findings, protection, errors, warnings, skipped = [], [], [], [], []
+    for inventory in inventories:
+        found, protected, failure = _match(inventory, catalog)
+        inventory = inventory if isinstance(inventory, dict) else {}
+        platform = inventory.get('platform')
+        findings.extend(dict(f, platform=platform) for f in found)
+        protection.extend(dict(p, platform=platform) for p in protected)
+        for target, items in ((errors, (inventory.get('errors') or []) + ([failure] if failure else [])),
+                              (warnings, inventory.get('warnings') or []), (skipped, inventory.get('skipped') or [])):
+            target.extend(dict(i, platform=platform) if several else i for i in items)
+    first = inventories[0] if inventories and isinstance(inventories[0], dict) else {}
     return {
         'schema': 1,
         'catalog_version': catalog.version,
         'collected_at': collected_at,
-        'platform': inventory.get('platform'),
-        'os': inventory.get('os') or {},
-        'root': inventory.get('root'),
-        'live': inventory.get('live'),
+        'platform': first.get('platform'),
+        'platforms': [i.get('platform') for i in inventories if isinstance(i, dict)],
+        'os': first.get('os') or {},
+        'root': first.get('root'),
+        'live': first.get('live'),
         'findings': findings,
-        'protection': result['protection'],
+        'protection': protection,
         'summary': {
-            'installed': sorted(f['id'] for f in findings if f['installed']),
-            'residue': sorted(f['id'] for f in findings if not f['installed']),
-            'active_protection': sorted(p['id'] for p in result['protection'] if p['active']),
+            'installed': sorted(set(f['id'] for f in findings if f['installed'])),
+            'residue': sorted(set(f['id'] for f in findings if not f['installed'])),
+            'active_protection': sorted(set(p['id'] for p in protection if p['active'])),
         },
-        'skipped': inventory.get('skipped') or [],
-        'warnings': inventory.get('warnings') or [],
-        'errors': inventory.get('errors') or [],
+        'skipped': skipped,
+        'warnings': warnings,
+        'errors': errors,
     }
+
+
+def build_facts(inventory, catalog, collected_at):
+    """Turn one raw inventory into the ``ansible_facts.banned_av`` dict (see :func:`build_facts_all`)."""
+    return build_facts_all([inventory], catalog, collected_at)
 
 
 class ActionModule(ActionBase):
@@ -83,6 +119,9 @@ class ActionModule(ActionBase):
         root = new_args['root'] or '/'
         if not root.startswith('/'):
             result.update(failed=True, msg="root: must be an absolute path on the target, got %r" % root)
+            return result
+        if new_args['timeout'] <= 0:
+            result.update(failed=True, msg="timeout: must be a positive number of seconds, got %r" % new_args['timeout'])
             return result
         try:
             catalog = catalog_mod.load(extra_files=new_args['catalog_files'], extra_entries=new_args['catalog_entries'])
@@ -101,7 +140,7 @@ class ActionModule(ActionBase):
             module_args = {'request': windows_plan.args}
         else:
             module_name = POSIX_COLLECTOR
-            module_args = {'probe': posix_probe(catalog, root), 'root': root}
+            module_args = {'probe': posix_probe(catalog, root), 'root': root, 'timeout': new_args['timeout']}
 
         collected = self._execute_module(module_name=module_name, module_args=module_args, task_vars=task_vars)
         if windows and not collected.get('failed'):
@@ -115,7 +154,7 @@ class ActionModule(ActionBase):
             return result
 
         collected_at = datetime.datetime.utcnow().replace(microsecond=0).isoformat() + 'Z'
-        facts = build_facts(collected['inventory'], catalog, collected_at)
+        facts = build_facts_all(collected.get('inventories') or [collected['inventory']], catalog, collected_at)
         result['changed'] = False
         result['ansible_facts'] = {'banned_av': facts}
         return result

@@ -52,11 +52,18 @@ _KINDS = (
 )
 
 
-class NotRegularFile(OSError):
+class _Described(OSError):
+    """An OSError whose text is its own message (which already names the path)."""
+
+    def __str__(self):
+        return self.strerror
+
+
+class NotRegularFile(_Described):
     """A path that should be a regular file is something else; it was not opened."""
 
 
-class TooLarge(OSError):
+class TooLarge(_Described):
     """A file is larger than the cap of the source that wanted to read it; it was not read."""
 
 

@@ -31,7 +31,8 @@ the scan at files of the scanning host.
 Hives are read with regipy (PyPI, pure Python), imported only when a scan runs; without it
 :func:`collect` raises :class:`MissingParser`.  Pure functions, no Ansible imports:
 ``posix_collect.py`` calls ``windows_offline.collect(root, probe)`` when
-``windows_offline.is_windows_root(root)``.
+``windows_offline.software_hive_state(root)`` identifies a registry hive (the ``regf``
+signature, read through ``rootfs`` so that a FIFO or device is never opened).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -46,6 +47,7 @@ import re
 import stat
 import sys
 
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import rootfs
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_registry as wr
 
 SCHEMA_VERSION = wr.SCHEMA_VERSION
@@ -55,6 +57,11 @@ LIVE_ONLY_SOURCES = ('processes', 'security_center', 'defender')
 
 SOFTWARE_HIVE = ('Windows', 'System32', 'config', 'SOFTWARE')
 SYSTEM_HIVE = ('Windows', 'System32', 'config', 'SYSTEM')
+
+#: the first bytes of every registry hive file (base block signature)
+HIVE_SIGNATURE = b'regf'
+#: hives over this size are not read (regipy holds the whole hive in memory)
+MAX_HIVE_BYTES = 1024 * 1024 * 1024
 
 _MAGIC = re.compile(r'[*?[]')
 
@@ -196,14 +203,35 @@ class _Volume:
         return current
 
 
-def is_windows_root(root):
-    """True when ``root`` holds ``Windows/System32/config/SOFTWARE`` (any letter case)."""
+def software_hive_state(root):
+    """Whether ``root`` is a Windows system volume: ``'hive'`` when it holds
+    ``Windows/System32/config/SOFTWARE`` (any letter case, no symbolic link on the way) and
+    that file is a registry hive (a regular file that starts with the ``regf`` signature);
+    ``'absent'`` when there is no such file; otherwise why the file does not count
+    (``'is empty'``, ``'is a FIFO'``, ...).  A FIFO or device is never opened (rootfs)."""
     try:
         if not root or not os.path.isdir(root):
-            return False
-        return _Volume(root).regular_file(SOFTWARE_HIVE) is not None
-    except (OSError, ValueError):
-        return False
+            return 'absent'
+        found = _Volume(root).resolve(SOFTWARE_HIVE)
+        if found is None:
+            return 'absent'
+        with rootfs.open_regular(found[0], MAX_HIVE_BYTES, '/'.join(found[1])) as handle:
+            head = handle.read(len(HIVE_SIGNATURE))
+    except (rootfs.NotRegularFile, rootfs.TooLarge) as exc:
+        return str(exc).split(' ', 1)[1].replace(': not read', '')
+    except (OSError, ValueError) as exc:
+        return 'cannot be read (%s)' % exc
+    if not head:
+        return 'is empty'
+    if head != HIVE_SIGNATURE:
+        return 'is not a registry hive (no regf signature)'
+    return 'hive'
+
+
+def is_windows_root(root):
+    """True when ``root`` holds ``Windows/System32/config/SOFTWARE`` (any letter case) and it is
+    a registry hive (see :func:`software_hive_state`)."""
+    return software_hive_state(root) == 'hive'
 
 
 def _collect_paths(volume, probe, inventory):
@@ -302,6 +330,8 @@ def _open_hive(registry_hive_class, volume, parts, label, inventory, required=Tr
                                         'message': 'hive %s not found under %s' % ('/'.join(parts), volume.root)})
         return None
     try:
+        # a regular file within the size cap, checked without opening a FIFO or device
+        rootfs.open_regular(path, MAX_HIVE_BYTES, '/'.join(parts)).close()
         hive = _Hive(registry_hive_class, path, label)
     except Exception as exc:  # pylint: disable=broad-except
         inventory['errors'].append({'source': 'hive:%s' % label,

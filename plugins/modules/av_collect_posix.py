@@ -21,9 +21,18 @@ description:
     catalogue process names and kernel modules, macOS package receipts, application bundles and launchd items,
     and vendor tools such as C(kesl-control --app-info) with the C locale.
   - With O(root) it scans a mounted image, container root filesystem or chroot instead of the live system.
-    Live-only sources (processes, kernel modules, unit states, vendor tools) are then skipped and listed in
-    C(inventory.skipped). A root holding C(Windows/System32/config/SOFTWARE) is read as an offline Windows
-    system volume (registry hives, needs the C(regipy) Python library on the scanning host).
+    Every path is resolved inside O(root), as in a chroot (absolute link targets start again at O(root),
+    C(..) stops there), only regular files are read, each with a size cap, and FIFOs, devices and sockets are
+    never opened. Live-only sources (processes, kernel modules, unit states, vendor tools) are then skipped and
+    listed in C(inventory.skipped).
+  - An offline root is scanned only after it is identified as an operating system - Linux (os-release or a
+    dpkg or rpm database), macOS (C(SystemVersion.plist)), Windows (a C(Windows/System32/config/SOFTWARE)
+    registry hive, read with the C(regipy) Python library on the scanning host). A root that holds several is
+    scanned once per system (C(inventories)); a root with none gives the error
+    C(not an operating-system root: is the image mounted?).
+  - Package databases are read without the scanning host's defaults - the dpkg status file through the
+    in-root resolver, rpm databases (C(var/lib/rpm) or C(usr/lib/sysimage/rpm)) with C(rpm --dbpath) on a
+    copy of their files - and a database that exists but cannot be read is an error.
 options:
   probe:
     description:
@@ -36,6 +45,14 @@ options:
       - The root to scan. V(/) scans the live system.
     type: path
     default: /
+  timeout:
+    description:
+      - Seconds the whole collection may take. Each source may use at most half of the time that is left
+        (the last one all of it); a source that runs out of time is stopped (with any command it started)
+        and becomes an error of that source, and the collector returns what the other sources found.
+      - V(0) means no limit.
+    type: int
+    default: 120
 extends_documentation_fragment:
   - action_common_attributes
 attributes:
@@ -93,10 +110,20 @@ inventory:
       description: Sources that were not consulted, with the reason.
       type: list
       elements: dict
-    errors:
-      description: Sources that failed; findings may then be incomplete.
+    warnings:
+      description: Harmless conditions (a capped list, a fallback), shown in reports; they do not change the status.
       type: list
       elements: dict
+    errors:
+      description: Sources that failed (a failure that could hide a banned product); findings may then be incomplete.
+      type: list
+      elements: dict
+inventories:
+  description:
+    - One raw inventory per operating system found under O(root), in order (the first is also C(inventory)).
+  returned: when O(root) holds more than one operating system
+  type: list
+  elements: dict
 '''
 
 import os
@@ -111,28 +138,24 @@ def main():
         argument_spec=dict(
             probe=dict(type='dict', required=True),
             root=dict(type='path', default='/'),
+            timeout=dict(type='int', default=posix_collect.DEFAULT_TIMEOUT),
         ),
         supports_check_mode=True,
     )
     root = module.params['root']
     if not os.path.isdir(root):
         module.fail_json(msg="root: %s is not a directory on the target host" % root)
-
-    def run(argv, environ_update=None):
-        return module.run_command(argv, environ_update=environ_update, check_rc=False)
+    if module.params['timeout'] < 0:
+        module.fail_json(msg="timeout: must be 0 (no limit) or a positive number of seconds, got %s" % module.params['timeout'])
 
     def which(name):
         return module.get_bin_path(name, opt_dirs=['/usr/sbin', '/sbin', '/usr/local/bin', '/usr/bin', '/bin'])
 
-    try:
-        inventory = posix_collect.collect(module.params['probe'], root=root, run=run, which=which)
-    except Exception as exc:  # pylint: disable=broad-except
-        # the hive reader is imported only for offline roots (posix_collect.collect)
-        from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_offline
-        if isinstance(exc, windows_offline.RegipyMissingError):
-            module.fail_json(msg=str(exc))
-        raise
-    module.exit_json(changed=False, inventory=inventory)
+    # commands run through posix_collect.run_command, which kills them (and their process group)
+    # when the time limit is reached: module.run_command has no time limit
+    inventories = posix_collect.collect_all(module.params['probe'], root=root, which=which,
+                                            timeout=module.params['timeout'] or None)
+    module.exit_json(changed=False, **posix_collect.module_result(inventories))
 
 
 if __name__ == '__main__':

@@ -141,3 +141,59 @@ def test_check_mode_gives_the_same_facts():
         facts.pop('collected_at')
         results.append(facts)
     assert results[0] == results[1]
+
+
+# --------------------------------------------------------------------------- issue 11: time limit, several systems, matching failures
+
+def test_timeout_reaches_the_collector():
+    for args, expected in (({}, av_facts.DEFAULT_TIMEOUT), ({'timeout': 30}, 30)):
+        action = make_action(args)
+        with mock.patch.object(action, '_execute_module', return_value={'inventory': linux_inventory()}) as execute:
+            action.run(task_vars={})
+        assert execute.call_args.kwargs['module_args']['timeout'] == expected
+
+
+@pytest.mark.parametrize('value', [0, -5])
+def test_bad_timeout_fails_before_the_host_is_contacted(value):
+    action = make_action({'timeout': value})
+    with mock.patch.object(action, '_execute_module') as execute:
+        result = action.run(task_vars={})
+    assert result['failed'] and result['msg'].startswith('timeout:')
+    execute.assert_not_called()
+
+
+def test_every_inventory_of_a_root_is_matched_and_each_finding_names_its_platform():
+    darwin = dict(linux_inventory(), platform='darwin', commands=[],
+                  receipts=[{'id': 'com.kaspersky.kav.core', 'version': '11.3.0.236', 'install_date': None}],
+                  warnings=[{'source': 'executables', 'message': 'capped'}])
+    action = make_action({'root': '/mnt/image'})
+    collected = {'inventory': linux_inventory(), 'inventories': [linux_inventory(), darwin]}
+    with mock.patch.object(action, '_execute_module', return_value=collected):
+        facts = action.run(task_vars={})['ansible_facts']['banned_av']
+    assert facts['platform'] == 'linux' and facts['platforms'] == ['linux', 'darwin']
+    platforms = dict((f['id'], f['platform']) for f in facts['findings'])
+    assert platforms['kaspersky.kesl'] == 'linux' and platforms['kaspersky.kes_mac'] == 'darwin'
+    assert facts['warnings'] == [{'source': 'executables', 'message': 'capped', 'platform': 'darwin'}]
+
+
+def test_a_matching_failure_makes_the_host_unknown_not_the_play_fail():
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy
+    action = make_action({})
+    with mock.patch.object(action, '_execute_module', return_value={'inventory': linux_inventory()}), \
+            mock.patch.object(av_facts.matcher, 'match', side_effect=RecursionError('maximum recursion depth exceeded')):
+        result = action.run(task_vars={})
+    assert not result.get('failed')
+    facts = result['ansible_facts']['banned_av']
+    assert facts['findings'] == []
+    assert facts['errors'] == [{'source': 'matching', 'message': 'matching the linux inventory against the catalogue '
+                                                                 'failed: RecursionError: maximum recursion depth exceeded'}]
+    as_of, _version, policies, waivers = policy.load_context(as_of='2026-11-27')
+    record = policy.evaluate_host('h1', facts, policies, waivers, as_of)
+    assert record['status'] == 'unknown' and 'RecursionError' in ' '.join(record['reasons'])
+
+
+def test_an_inventory_that_is_not_a_mapping_is_an_error_of_the_host():
+    action = make_action({})
+    with mock.patch.object(action, '_execute_module', return_value={'inventory': ['not', 'a', 'mapping']}):
+        facts = action.run(task_vars={})['ansible_facts']['banned_av']
+    assert [e['source'] for e in facts['errors']] == ['matching']

@@ -77,29 +77,34 @@ def test_offline_clean_macos_root(catalog, tmp_path):
     assert facts['findings'] == []
 
 
-def test_offline_dpkg_query_used_with_admindir(catalog, tmp_path):
-    """With dpkg-query present the collector asks it, with --admindir and the probe patterns only."""
+def test_dpkg_status_is_read_through_rootfs_not_dpkg_query(catalog, tmp_path):
+    """dpkg-query would open the image's admindir with the host's path resolution (links in
+    ``updates/`` or ``info/`` lead out of the root, a FIFO blocks it): the collector reads the
+    status file itself, inside the root, and names the database it read."""
     root = roots.kesl_linux_root(str(tmp_path))
     calls = []
 
     def run(argv, environ_update=None):
-        calls.append((argv, environ_update))
+        calls.append(argv)
         return 0, fixture_text('linux', 'dpkg-query-kesl.txt'), ''
 
     inventory, facts = scan(catalog, root, run=run, which=lambda n: '/usr/bin/' + n if n == 'dpkg-query' else None)
-    argv, env = calls[0]
-    assert argv[0] == '/usr/bin/dpkg-query' and argv[1] == '--admindir=%s/var/lib/dpkg' % root
-    assert 'kesl' in argv and 'klnagent64' in argv and '*' not in argv
-    assert env['LC_ALL'] == 'C'
-    assert inventory['commands'][0]['id'] == 'dpkg'
+    assert calls == []
+    assert inventory['package_databases'] == [{'manager': 'dpkg', 'path': '/var/lib/dpkg/status', 'packages': 8}]
+    assert sorted(p['name'] for p in inventory['packages']) == ['kesl', 'kesl-gui', 'klnagent64']
     assert 'kaspersky.kesl' in facts['summary']['installed']
 
 
-def test_rpm_db_without_rpm_binary_is_skipped(catalog, tmp_path):
+def test_rpm_db_without_rpm_binary_is_an_error(catalog, tmp_path):
+    """Changed on purpose (issue 11): an rpm database the scanning host cannot read was only
+    'skipped', and the host came out compliant.  It is an error now: the host is unknown."""
+    roots.linux_root(str(tmp_path))
     os.makedirs(str(tmp_path / 'var/lib/rpm'))
     (tmp_path / 'var/lib/rpm/rpmdb.sqlite').write_bytes(b'SQLite format 3\x00')
     inventory, _facts = scan(catalog, tmp_path)
-    assert any(s['source'] == 'packages:rpm' for s in inventory['skipped'])
+    assert not any(s['source'].startswith('packages') for s in inventory['skipped'])
+    assert [e['message'] for e in inventory['errors'] if e['source'] == 'packages'] == [
+        'an rpm database is at /var/lib/rpm but the rpm command is not installed on the scanning host: install rpm to read it']
 
 
 class FakeLive(object):
