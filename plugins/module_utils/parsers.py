@@ -72,22 +72,24 @@ def parse_dpkg(text):
     return packages
 
 
-_DPKG_FIELDS = ('Package', 'Version', 'Architecture', 'Status', 'Maintainer')
+# the fields the collector needs (continuation lines start with a space, so never match)
+_DPKG_FIELDS = ('Package:', 'Version:', 'Architecture:', 'Status:', 'Maintainer:')
 
 
 def dpkg_stanzas(text):
     """The stanzas of a dpkg status file (deb-control(5)) as ``{field: value}`` with the fields
-    the collector needs (continuation lines are skipped)."""
-    for block in text.split('\n\n'):
-        fields = {}
-        for line in block.split('\n'):
-            if not line or line[0] in ' \t#':
-                continue
-            key, sep, value = line.partition(':')
-            if sep and key in _DPKG_FIELDS:
-                fields[key] = value.strip()
-        if fields:
-            yield fields
+    the collector needs."""
+    fields = {}
+    for line in text.split('\n'):
+        if not line.strip():
+            if fields:
+                yield fields
+                fields = {}
+        elif line.startswith(_DPKG_FIELDS):
+            key, _sep, value = line.partition(':')
+            fields[key] = value.strip()
+    if fields:
+        yield fields
 
 
 def parse_dpkg_status(text, wanted=None):
@@ -145,8 +147,10 @@ def parse_rpm(text, wanted=None):
 def package_filter(patterns, maintainer_regexes):
     """``wanted(name, marks)``: the name matches a glob of ``patterns`` (fnmatch, case-sensitive),
     or a mark (maintainer, vendor, packager) matches a compiled regex of ``maintainer_regexes``."""
+    names = re.compile('|'.join(fnmatch.translate(p) for p in patterns)) if patterns else None
+
     def wanted(name, marks):
-        if any(fnmatch.fnmatchcase(name, p) for p in patterns):
+        if names is not None and names.match(name):
             return True
         return any(r.search(m) for r in maintainer_regexes for m in marks)
     return wanted
