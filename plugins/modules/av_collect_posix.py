@@ -102,8 +102,28 @@ inventory:
     live:
       description: Whether the live system was scanned.
       type: bool
+    identified_by:
+      description: For an offline root, the files that identified the operating system (os-release, a package
+        database, C(SystemVersion.plist), the SOFTWARE hive).
+      type: list
+      elements: str
     commands:
       description: Tool queries that ran, with argv, rc and raw output, parsed on the controller.
+      type: list
+      elements: dict
+    packages:
+      description: Packages the probe names (C(packages) globs) or whose dpkg Maintainer, rpm Vendor or Packager
+        matches a C(maintainers) regex; only those leave the host.
+      type: list
+      elements: dict
+    package_databases:
+      description: The package databases read, C({manager, path, packages}) (rpm also C(backend)); C(path) is the
+        database's location inside the root after resolving its links.
+      type: list
+      elements: dict
+    executables:
+      description: C({path, dir}) of regular files with an execute bit below each C(install_dirs) directory
+        (at most 4 levels down, 25 per directory).
       type: list
       elements: dict
     skipped:

@@ -25,7 +25,15 @@ description:
     names the entry and the field, before anything runs on the host.
   - With O(root) the collector scans a mounted image, container root filesystem or chroot instead of the live
     system, including an offline Windows system volume (registry hives). Live-only sources are skipped and
-    listed in C(skipped).
+    listed in C(skipped). Paths are resolved inside O(root) as in a chroot, only regular files are read (each
+    with a size cap) and FIFOs, devices and sockets are never opened.
+  - Detection fails closed. An offline root is scanned only after it is identified as an operating system; a
+    root with none (for example an image that failed to mount) gets the error
+    C(not an operating-system root: is the image mounted?), and a root with several (a Linux image that also
+    holds a Windows volume) is scanned once per system, each finding naming its C(platform). A package
+    database that exists and cannot be read, a source that runs out of time (O(timeout)) and a failure while
+    matching the host's inventory are C(errors): the host is then reported C(unknown) unless banned software
+    is found anyway. Nothing stops the play.
 options:
   root:
     description:
@@ -48,6 +56,18 @@ options:
     type: list
     elements: dict
     default: []
+  timeout:
+    description:
+      - Seconds the POSIX collector may take on the host (Linux, macOS, offline roots).
+      - Each source (package database, unit files, paths, ...) may use at most half of the time that is left,
+        the last one all of it. A source that runs out of time is stopped, with any command it started and
+        that command's children, and becomes an error of that source (the host is then C(unknown) unless
+        banned software is found anyway); the other sources still report.
+      - This bounds the collector itself. The task keyword C(timeout) bounds the whole task (connection and
+        transfer included) and should be larger.
+      - Not yet passed to the Windows collector.
+    type: int
+    default: 120
 extends_documentation_fragment:
   - action_common_attributes
   - action_common_attributes.flow
@@ -92,6 +112,11 @@ EXAMPLES = r'''
   fleetsec.banned_av.av_facts:
     root: /mnt/images/win11-golden
 
+- name: Give a slow host (large package database, network file system) more time
+  fleetsec.banned_av.av_facts:
+    timeout: 300
+  timeout: 420
+
 - name: Add a site-specific ban
   fleetsec.banned_av.av_facts:
     catalog_entries:
@@ -131,8 +156,13 @@ ansible_facts:
           type: str
           sample: "2026-11-27T23:59:59Z"
         platform:
-          description: C(linux), C(darwin) or C(windows).
+          description: C(linux), C(darwin) or C(windows) (the first system found under O(root)); null when an
+            offline root holds no operating system it could identify.
           type: str
+        platforms:
+          description: Every operating system scanned under O(root), in order (one for a live scan).
+          type: list
+          elements: str
         os:
           description: What the collector could tell about the OS (name, family, version, installation type).
           type: dict
@@ -191,6 +221,9 @@ ansible_facts:
             removal:
               description: Removal hints from the catalogue, used by the remediate role.
               type: dict
+            platform:
+              description: The operating system the finding was made on (C(linux), C(darwin), C(windows)).
+              type: str
         protection:
           description: Anti-virus products from the catalogue's protection entries that are present.
           type: list
@@ -227,12 +260,16 @@ ansible_facts:
           elements: dict
         warnings:
           description:
-            - Harmless conditions a source met (a fallback that succeeded, Microsoft Defender absent or
-              stopped, output cut to its limits); they do not change the host's status.
+            - Harmless conditions a source met, C({source, message}) (a fallback that succeeded, Microsoft Defender
+              absent or stopped, output or a list cut to its limits, a marker that did not identify a system); shown
+              in reports, they do not change the host's status.
           type: list
           elements: dict
         errors:
-          description: Sources that failed; the result may be incomplete and reports treat the host with care.
+          description: C({source, message}) of sources that failed in a way that could hide a banned product (an
+            unreadable package database, a FIFO where a file should be, a source out of time, a root with no
+            operating system, a failure while matching); the host is C(unknown) unless banned software is found
+            anyway. With several systems under O(root), each entry also names its C(platform).
           type: list
           elements: dict
 '''
