@@ -55,6 +55,7 @@ RPM_DB_FILES = {'rpmdb.sqlite': 'sqlite', 'Packages': 'bdb_ro', 'Packages.db': '
 RPM_DB_ORDER = ('rpmdb.sqlite', 'Packages.db', 'Packages')  # the newest format wins after a conversion
 DPKG_STATUS = '/var/lib/dpkg/status'
 DPKG_UPDATES = '/var/lib/dpkg/updates'
+DPKG_STATUS_D = '/var/lib/dpkg/status.d'  # distroless images: one file per package
 OS_RELEASE = ('/etc/os-release', '/usr/lib/os-release')
 SYSTEM_VERSION = '/System/Library/CoreServices/SystemVersion.plist'
 NOT_AN_OS_ROOT = 'not an operating-system root: is the image mounted?'
@@ -235,12 +236,15 @@ def identify(fs):
             break
         if why:
             notes.append(why)
-    try:
-        if fs.lexists(DPKG_STATUS):
-            linux.append(DPKG_STATUS)
-    except OSError as exc:
-        linux.append(DPKG_STATUS)
-        notes.append('cannot check %s: %s' % (DPKG_STATUS, exc))
+    for database in (DPKG_STATUS, DPKG_STATUS_D):
+        try:
+            if fs.lexists(database):
+                linux.append(database)
+                break
+        except OSError as exc:
+            linux.append(database)
+            notes.append('cannot check %s: %s' % (database, exc))
+            break
     if _has_rpm_db(fs):
         linux.append('rpm database')
     if linux:
@@ -342,9 +346,7 @@ class Collector:
         return rc, out, err
 
     def read_plist(self, path):
-        import plistlib  # macOS only
-        data = plistlib.loads(self.fs.read_bytes(path, CAPS['plist']))
-        return data if isinstance(data, dict) else {}
+        return _plist(self.fs.read_bytes(path, CAPS['plist']))
 
     # ------------------------------------------------------------------ entry point
     def steps(self):
@@ -394,10 +396,15 @@ class Collector:
     # ------------------------------------------------------------------ OS and paths
     def collect_os(self, probe):
         if self.platform == 'darwin':
+            self.inv['os'] = {'name': None, 'family': 'darwin', 'version': None, 'installation_type': None}
             if self.fs.kind(SYSTEM_VERSION) is None:
-                self.inv['os'] = {'name': None, 'family': 'darwin', 'version': None, 'installation_type': None}
                 return
-            data = self.read_plist(SYSTEM_VERSION)
+            raw = self.fs.read_bytes(SYSTEM_VERSION, CAPS['plist'])  # not a regular file: an error of this source
+            try:
+                data = _plist(raw)
+            except Exception as exc:  # a damaged plist only loses the OS name: no product can hide behind it
+                self.warn('os', 'cannot parse %s: %s' % (SYSTEM_VERSION, exc))
+                return
             self.inv['os'] = {'name': '%s %s' % (data.get('ProductName', 'macOS'), data.get('ProductVersion', '')),
                               'family': 'darwin', 'version': data.get('ProductVersion'), 'installation_type': None}
             return
@@ -439,9 +446,12 @@ class Collector:
 
     def read_dpkg(self, wanted):
         """Read ``/var/lib/dpkg/status`` (and the ``updates`` journal dpkg has not yet folded into
-        it) through rootfs.  Returns whether a dpkg database is there."""
+        it), or the ``status.d`` directory of distroless images, through rootfs.  Returns whether
+        a dpkg database is there."""
         try:
             kind = self.fs.kind(DPKG_STATUS)
+            if kind is None and self.fs.kind(DPKG_STATUS_D) == 'dir':
+                return self._dpkg_status_d(wanted)
         except OSError as exc:
             self.error('packages', 'cannot read the dpkg database: %s' % exc)
             return True
@@ -460,29 +470,42 @@ class Collector:
             return True
         records, count = parsers.parse_dpkg_status(text, wanted)
         by_name = dict(((r['name'], r['arch']), r) for r in records)
-        count += self._dpkg_updates(wanted, by_name)
+        count += self._dpkg_entries(DPKG_UPDATES, wanted, by_name, str.isdigit)
         if count == 0:
             self.error('packages', '%s holds no package stanza: not a dpkg database that can be read' % resolved)
         self.inv['packages'].extend(by_name.values())
         self.inv['package_databases'].append({'manager': 'dpkg', 'path': resolved, 'packages': count})
         return True
 
-    def _dpkg_updates(self, wanted, by_name):
+    def _dpkg_entries(self, directory, wanted, by_name, name_ok):
+        """Fold the stanzas of each file in ``directory`` (sorted) into ``by_name``; return how
+        many stanzas were read."""
         try:
-            names = [n for n in self.fs.listdir(DPKG_UPDATES) if n.isdigit()]
+            names = [n for n in self.fs.listdir(directory) if name_ok(n)]
         except (FileNotFoundError, NotADirectoryError):
             return 0
         count = 0
-        for name in sorted(names, key=int):
+        for name in sorted(names, key=lambda n: (len(n), n)):
             try:
-                text = self.fs.read_text(DPKG_UPDATES + '/' + name, CAPS['dpkg'])
+                text = self.fs.read_text(directory + '/' + name, CAPS['dpkg'])
             except OSError as exc:
-                self.error('packages', 'cannot read the dpkg journal: %s' % exc)
+                self.error('packages', 'cannot read the dpkg database: %s' % exc)
                 continue
             records, found = parsers.parse_dpkg_status(text, wanted)
             count += found
             by_name.update(((r['name'], r['arch']), r) for r in records)
         return count
+
+    def _dpkg_status_d(self, wanted):
+        """Distroless images keep one stanza file per package in ``status.d`` instead of ``status``."""
+        by_name = {}
+        count = self._dpkg_entries(DPKG_STATUS_D, wanted, by_name, lambda n: not n.startswith('.') and not n.endswith('.md5sums'))
+        resolved = self.fs.resolve(DPKG_STATUS_D)
+        if count == 0:
+            self.error('packages', '%s holds no package stanza: not a dpkg database that can be read' % resolved)
+        self.inv['packages'].extend(by_name.values())
+        self.inv['package_databases'].append({'manager': 'dpkg', 'path': resolved, 'packages': count})
+        return True
 
     def rpm_databases(self):
         """``[(resolved in-root directory, [database file names])]`` of the rpm databases."""
@@ -812,6 +835,12 @@ def read_team_id(handle):
         if team_id:
             return team_id
     return None
+
+
+def _plist(data):
+    import plistlib  # macOS only
+    data = plistlib.loads(data)
+    return data if isinstance(data, dict) else {}
 
 
 def _plist_date(value):

@@ -627,3 +627,31 @@ def test_software_hive_state(tmp_path, content, state):
         write(tmp_path, '/Windows/System32/config/SOFTWARE', content)
     assert windows_offline.software_hive_state(str(tmp_path)) == state
     assert windows_offline.is_windows_root(str(tmp_path)) is (state == 'hive')
+
+
+def test_distroless_status_d_is_a_dpkg_database(catalog, tmp_path):
+    """Distroless images (https://github.com/GoogleContainerTools/distroless) have no dpkg
+    ``status`` file but one stanza file per package in ``var/lib/dpkg/status.d``, next to
+    ``<package>.md5sums``; a product installed there is found, and an unreadable entry is an error."""
+    root = str(tmp_path)
+    write(root, '/etc/os-release', roots.DEBIAN_OS_RELEASE.encode())
+    for name, version in (('base-files', '12.4+deb12u8'), ('kesl', '12.1.0.1297')):
+        write(root, '/var/lib/dpkg/status.d/' + name, roots.dpkg_stanza(name, version).encode())
+        write(root, '/var/lib/dpkg/status.d/%s.md5sums' % name, b'0123456789abcdef  usr/bin/x\n')
+    result = collect(catalog, root)
+    assert result['inventory']['package_databases'] == [{'manager': 'dpkg', 'path': '/var/lib/dpkg/status.d', 'packages': 2}]
+    record, facts = evaluate(catalog, result)
+    assert record['status'] == 'noncompliant' and 'kaspersky.kesl' in facts['summary']['installed']
+    os.remove(os.path.join(root, 'var/lib/dpkg/status.d/kesl'))
+    os.mkfifo(os.path.join(root, 'var/lib/dpkg/status.d/kesl'))
+    record, facts = evaluate(catalog, roots.collect_in_child(probe_of(catalog), root, timeout=30))
+    assert record['status'] == 'unknown'
+    assert errors_of(facts, 'packages') == ['cannot read the dpkg database: /var/lib/dpkg/status.d/kesl is a FIFO: not read']
+
+
+def test_damaged_system_version_plist_only_loses_the_os_name(catalog, tmp_path):
+    root = roots.macos_root(str(tmp_path))
+    write(root, '/System/Library/CoreServices/SystemVersion.plist', b'<?xml version="1.0"?><plist><dict><key>Pro')
+    record, facts = evaluate(catalog, collect(catalog, root))
+    assert record['status'] == 'noncompliant'
+    assert facts['errors'] == [] and [w['source'] for w in facts['warnings']] == ['os']
