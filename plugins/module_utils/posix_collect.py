@@ -882,6 +882,7 @@ def collect_all(probe, root='/', run=None, which=None, platform=None, timeout=DE
     (:func:`identify`).  ``platform`` forces one platform (no identification).
     """
     fs = rootfs.RootFS(root)
+    shown_root = os.path.abspath(root or '/')  # as the user named it (fs.root has its links resolved)
     clock = Clock(timeout)
     if fs.live or platform:
         platforms = [(platform or ('darwin' if sys.platform == 'darwin' else 'linux'), [])]
@@ -889,7 +890,7 @@ def collect_all(probe, root='/', run=None, which=None, platform=None, timeout=DE
     else:
         platforms, notes = identify(fs)
     if not platforms:
-        inventory = empty_inventory(None, fs.root, fs.live)
+        inventory = empty_inventory(None, shown_root, fs.live)
         inventory['os'] = {'name': None, 'family': 'unknown', 'version': None, 'installation_type': None}
         inventory['errors'].append({'source': 'root', 'message': NOT_AN_OS_ROOT + (
             ' (%s)' % '; '.join(notes) if notes else '')})
@@ -900,6 +901,7 @@ def collect_all(probe, root='/', run=None, which=None, platform=None, timeout=DE
             inventory = _windows(probe, fs, clock)
         else:
             inventory = Collector(probe, fs, name, run=run, which=which, clock=clock).collect()
+        inventory['root'] = shown_root
         if markers:
             inventory['identified_by'] = markers
         inventory['warnings'].extend({'source': 'root', 'message': note} for note in notes)

@@ -197,3 +197,13 @@ def test_an_inventory_that_is_not_a_mapping_is_an_error_of_the_host():
     with mock.patch.object(action, '_execute_module', return_value={'inventory': ['not', 'a', 'mapping']}):
         facts = action.run(task_vars={})['ansible_facts']['banned_av']
     assert [e['source'] for e in facts['errors']] == ['matching']
+
+
+def test_timeout_typo_names_the_field():
+    from ansible.errors import AnsibleActionFail
+    action = make_action({'timeout': '12O'})
+    with mock.patch.object(action, '_execute_module') as execute:
+        with pytest.raises(AnsibleActionFail) as caught:
+            action.run(task_vars={})
+    assert 'timeout' in str(caught.value)
+    execute.assert_not_called()

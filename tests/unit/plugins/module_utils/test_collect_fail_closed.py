@@ -655,3 +655,35 @@ def test_damaged_system_version_plist_only_loses_the_os_name(catalog, tmp_path):
     record, facts = evaluate(catalog, collect(catalog, root))
     assert record['status'] == 'noncompliant'
     assert facts['errors'] == [] and [w['source'] for w in facts['warnings']] == ['os']
+
+
+# --------------------------------------------------------------------------- huge, endless and undecodable input
+
+def test_huge_package_database_is_an_error_not_a_memory_hog(catalog, tmp_path):
+    root = kesl_only_in_packages(tmp_path)
+    with open(os.path.join(root, 'var/lib/dpkg/status'), 'r+b') as handle:
+        handle.truncate(posix_collect.CAPS['dpkg'] + 1)  # sparse: nothing is written
+    record, facts = evaluate(catalog, roots.collect_in_child(probe_of(catalog), root, timeout=30))
+    assert record['status'] == 'unknown'
+    assert 'over the 268435456-byte limit of this source: not read' in errors_of(facts, 'packages')[0]
+
+
+def test_endless_command_output_is_capped_and_the_command_killed():
+    started = time.monotonic()
+    with pytest.raises(posix_collect.rootfs.TooLarge):
+        posix_collect.run_command(['yes', 'kesl'], timeout=30, cap=1 << 20)
+    assert time.monotonic() - started < 10
+
+
+def test_command_output_that_is_not_utf8_is_carried_safely():
+    rc, out, err = posix_collect.run_command(['printf', 'Version: 12\\377\\n'], environ_update=posix_collect.C_LOCALE)
+    assert (rc, out, err) == (0, 'Version: 12\\xff\n', '')
+    out.encode('utf-8')
+
+
+def test_root_given_through_a_link_is_shown_as_named(catalog, tmp_path):
+    roots.kesl_linux_root(str(tmp_path / 'real'))
+    os.symlink(str(tmp_path / 'real'), str(tmp_path / 'mnt'))
+    inventory = collect(catalog, tmp_path / 'mnt')['inventory']
+    assert inventory['root'] == str(tmp_path / 'mnt')
+    assert [p['name'] for p in inventory['packages']][:1] == ['kesl']
