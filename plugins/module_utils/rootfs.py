@@ -56,7 +56,7 @@ class _Described(OSError):
     """An OSError whose text is its own message (which already names the path)."""
 
     def __str__(self):
-        return self.strerror
+        return str(self.strerror)
 
 
 class NotRegularFile(_Described):

@@ -29,7 +29,7 @@ description:
     dpkg or rpm database), macOS (C(SystemVersion.plist)), Windows (a C(Windows/System32/config/SOFTWARE)
     registry hive, read with the C(regipy) Python library on the scanning host). A root that holds several is
     scanned once per system (C(inventories)); a root with none gives the error
-    C(not an operating-system root: is the image mounted?).
+    C(not an operating-system root) (is the image mounted?).
   - Package databases are read without the scanning host's defaults - the dpkg status file through the
     in-root resolver, rpm databases (C(var/lib/rpm) or C(usr/lib/sysimage/rpm)) with C(rpm --dbpath) on a
     copy of their files - and a database that exists but cannot be read is an error.

@@ -29,10 +29,10 @@ description:
     with a size cap) and FIFOs, devices and sockets are never opened.
   - Detection fails closed. An offline root is scanned only after it is identified as an operating system; a
     root with none (for example an image that failed to mount) gets the error
-    C(not an operating-system root: is the image mounted?), and a root with several (a Linux image that also
+    C(not an operating-system root) (is the image mounted?), and a root with several (a Linux image that also
     holds a Windows volume) is scanned once per system, each finding naming its C(platform). A package
     database that exists and cannot be read, a source that runs out of time (O(timeout)) and a failure while
-    matching the host's inventory are C(errors): the host is then reported C(unknown) unless banned software
+    matching the host's inventory are C(errors), and the host is then reported C(unknown) unless banned software
     is found anyway. Nothing stops the play.
 options:
   root:

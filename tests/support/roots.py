@@ -188,7 +188,7 @@ def rpm_tools():
     return (rpm, rpmbuild) if rpm and rpmbuild else None
 
 
-def build_rpm(workdir, name, version, release, vendor=KASPERSKY_MAINTAINER.split(' <')[0], packager=KASPERSKY_MAINTAINER,
+def build_rpm(workdir, name, version, release, vendor=KASPERSKY_MAINTAINER.split(' <', maxsplit=1)[0], packager=KASPERSKY_MAINTAINER,
               arch='x86_64'):
     """Build a real (empty) binary RPM with rpmbuild; return its path.  Names and versions
     follow the vendor's files: ``kesl-12.1.0-1297.x86_64.rpm`` (KESL doc 273064),
