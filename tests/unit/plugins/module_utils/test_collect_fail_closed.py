@@ -204,7 +204,7 @@ def test_absolute_links_inside_the_image_are_resolved_inside_it(catalog, tmp_pat
     assert kesl['installed'] and kesl['version'] == '12.1.0.1297'
     kinds = set(e['kind'] for e in kesl['evidence'])
     assert {'package', 'file'} <= kinds
-    assert {'kind': 'file', 'value': '/opt/kaspersky/kesl/bin/kesl-control'} in kesl['evidence']
+    assert {'kind': 'file', 'path': '/opt/kaspersky/kesl/bin/kesl-control'} in kesl['evidence']
     inventory = collect(catalog, root)['inventory']
     assert inventory['package_databases'][0]['path'] == '/srv/dpkg/status'  # names the database it read
     assert errors_of(facts) == []
