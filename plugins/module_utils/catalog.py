@@ -6,6 +6,13 @@
 The catalogue is data (``catalog/products/*.yml``); this module is the one place that knows
 its schema (documented in ``docs/catalog.md``).  Every validation error names the entry and
 the field, so a user who extends the catalogue sees exactly what to fix.
+
+Regular expressions in the catalogue are run against values read from hosts, by Python on the
+controller and on POSIX targets and by .NET on Windows targets.  ``check_pattern`` accepts only a
+subset of the syntax in which a search cannot backtrack for ever (no backreferences, no nested
+repeats, no alternatives that can match the same text, a bounded polynomial cost), and
+``search`` matches at most ``MAX_VALUE_LENGTH`` characters of a value, so that no catalogue
+pattern and no host value can stop a run.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -13,6 +20,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import glob
+import itertools
 import os
 import re
 
@@ -28,13 +36,32 @@ FINDING_CATEGORIES = ('banned', 'oem', 'unapproved_successor')
 PLATFORMS = ('linux', 'darwin', 'windows')
 CONFIDENCE = ('high', 'medium', 'low')
 
-# match kinds: name -> (value type, is it a regex list)
+# match kinds: shell globs, regular expressions, paths (globs), exact values
 GLOB_KINDS = ('packages', 'services', 'drivers', 'units', 'processes', 'groups', 'kernel_modules')
-REGEX_KINDS = ('display_name', 'publisher', 'receipts', 'bundle_ids', 'launchd', 'security_center')
-PATH_KINDS = ('files', 'paths', 'registry')
-MATCH_KINDS = GLOB_KINDS + REGEX_KINDS + PATH_KINDS
+REGEX_KINDS = ('display_name', 'publisher', 'receipts', 'bundle_ids', 'launchd', 'security_center', 'maintainers')
+PATH_KINDS = ('files', 'paths', 'registry', 'install_dirs')
+EXACT_KINDS = ('team_ids',)
+MATCH_KINDS = GLOB_KINDS + REGEX_KINDS + PATH_KINDS + EXACT_KINDS
 SIGNATURE_FORMATS = ('ksc_avstate', 'epoch', 'iso')
 ID_RE = re.compile(r'^[a-z0-9][a-z0-9_.-]*$')
+TEAM_ID_RE = re.compile(r'^[A-Z0-9]{10}$')
+ABSOLUTE_PATH_RE = re.compile(r'^(/|[A-Za-z]:\\)')
+
+# removal hints read by roles/remediate and plugins/module_utils/remediation.py
+REMOVAL_METHODS = ('package', 'msi', 'uninstall_script', 'reboot', 'vendor', 'manual')
+REMOVAL_CREDENTIALS = ('kes', 'network_agent')
+REMOVAL_LISTS = ('packages', 'units', 'paths', 'groups', 'kernel_modules', 'launchd', 'receipts')
+REMOVAL_FIELDS = ('order', 'method', 'credential', 'uninstall_script', 'notes') + REMOVAL_LISTS
+RETIRED_REMOVAL_FIELDS = {
+    'upgrade_code': 'it is no longer read: uninstall steps use the ProductCode of the Uninstall entry found on the host',
+}
+
+# Bounds that keep matching cheap whatever the catalogue or the host holds (docs/catalog.md).
+MAX_VALUE_LENGTH = 512      # characters of a host value a regular expression is searched in
+MAX_PATTERN_LENGTH = 512    # characters of one regular expression
+MAX_GROUP_DEPTH = 16        # nested groups in one regular expression
+MAX_PATTERN_COST = 8 * MAX_VALUE_LENGTH ** 2   # backtracking steps a pattern may need on one value
+MAX_GLOB_STARS = 3          # '*' in one glob (Python < 3.9 on targets backtracks on each '*')
 
 BUILTIN_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'catalog'))
 
@@ -43,71 +70,479 @@ class CatalogError(ValueError):
     """A catalogue file or entry is malformed.  The message names the entry and the field."""
 
 
+# --------------------------------------------------------------------------- regular expressions
+
+class PatternError(ValueError):
+    """A regular expression outside the accepted subset; the message says why."""
+
+
+# Characters that Python's re (and .NET) match case-insensitively although str.lower() differs:
+# sre's table of equivalent lower-case letters, and U+0130 whose simple lower case is 'i'.
+_EQUIVALENT = ((0x69, 0x131, 0x130), (0x73, 0x17f), (0xb5, 0x3bc), (0x345, 0x3b9, 0x1fbe), (0x390, 0x1fd3),
+               (0x3b0, 0x1fe3), (0x3b2, 0x3d0), (0x3b5, 0x3f5), (0x3b8, 0x3d1), (0x3ba, 0x3f0), (0x3c0, 0x3d6),
+               (0x3c1, 0x3f1), (0x3c2, 0x3c3), (0x3c6, 0x3d5), (0x1e61, 0x1e9b), (0xfb05, 0xfb06))
+_CANONICAL = dict((member, group[0]) for group in _EQUIVALENT for member in group)
+_MAX_CP = 0x10FFFF
+_END = -1                   # pseudo character: the end of the value ($, \Z)
+_ANY = ((0, _MAX_CP),)
+# over-approximation of every non-ASCII character after folding: some fold into 'i', 'k', 's'
+_NON_ASCII = ((0x69, 0x69), (0x6b, 0x6b), (0x73, 0x73), (0x80, _MAX_CP))
+_CATEGORY = {   # digits and spaces have no case: none of them folds into an ASCII letter
+    'd': ((0x30, 0x39), (0x80, _MAX_CP)),
+    'w': ((0x30, 0x39), (0x5f, 0x5f), (0x61, 0x7a)) + _NON_ASCII,
+    's': ((0x09, 0x0d), (0x1c, 0x20), (0x80, _MAX_CP)),
+}
+_FLAGS_RE = re.compile(r'\(\?([a-zA-Z]+)\)')
+_BOUNDS_RE = re.compile(r'\{(\d*)(,?)(\d*)\}')
+_SIMPLE_ESCAPES = {'n': 0x0a, 't': 0x09, 'r': 0x0d, 'f': 0x0c, 'v': 0x0b}
+_ALLOWED_FLAGS = set('is')
+
+
+def fold(cp):
+    """The code point ``cp`` folds to when regular expressions compare case-insensitively."""
+    if cp in _CANONICAL:
+        return _CANONICAL[cp]
+    low = chr(cp).lower()
+    low = ord(low) if len(low) == 1 else cp
+    return _CANONICAL.get(low, low)
+
+
+def _chars(*intervals):
+    """Normalised character set: sorted, merged (lo, hi) intervals of folded code points."""
+    merged = []
+    for lo, hi in sorted(i for group in intervals for i in group):
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return tuple(merged)
+
+
+def _overlap(left, right):
+    i = j = 0
+    while i < len(left) and j < len(right):
+        if left[i][1] < right[j][0]:
+            i += 1
+        elif right[j][1] < left[i][0]:
+            j += 1
+        else:
+            return True
+    return False
+
+
+def _range_chars(lo, hi):
+    if hi - lo > 4096:
+        return _ANY
+    return _chars(tuple((fold(cp), fold(cp)) for cp in range(lo, hi + 1)))
+
+
+class _Node:
+    """One element of a parsed pattern.
+
+    ``kind``: ``char`` (one character from ``chars``), ``assert`` (zero width: ``^ $ \\A \\Z \\b \\B``),
+    ``look`` (lookahead), ``group`` (alternatives: lists of nodes) or ``repeat`` (``body`` repeated
+    ``low``..``high`` times, ``high`` None for unbounded).  ``first`` is the set of characters the
+    node can start with, ``nullable`` whether it can match without consuming one, ``empty_ok``
+    whether it always can (no assertion in the way).
+    """
+
+    __slots__ = ('kind', 'chars', 'text', 'branches', 'body', 'low', 'high', 'anchor', 'first', 'nullable', 'empty_ok')
+
+    def __init__(self, kind, **attrs):
+        self.kind = kind
+        self.chars = attrs.get('chars', ())
+        self.text = attrs.get('text')          # the folded literal character, if one
+        self.branches = attrs.get('branches', [])
+        self.body = attrs.get('body')
+        self.low = attrs.get('low', 1)
+        self.high = attrs.get('high', 1)
+        self.anchor = attrs.get('anchor', False)  # ^ or \\A: matches only at the start of the value
+        self.first, self.nullable, self.empty_ok = attrs.get('summary', ((), True, True))
+
+
+def _seq_summary(items):
+    """(first characters, nullable, always matches empty) of a sequence of nodes."""
+    first = []
+    empty_ok = True
+    for item in items:
+        first.append(item.first)
+        empty_ok = empty_ok and item.empty_ok
+        if not item.nullable:
+            return _chars(*first), False, False
+    return _chars(*first), True, empty_ok
+
+
+class _Parser:
+    """Recursive descent over the accepted subset; anything outside it raises PatternError."""
+
+    def __init__(self, pattern):
+        self.src = pattern
+        self.pos = 0
+        self.depth = 0
+        self.groups = 0
+
+    def peek(self, ahead=0):
+        index = self.pos + ahead
+        return self.src[index] if index < len(self.src) else ''
+
+    def parse(self):
+        match = _FLAGS_RE.match(self.src)
+        if match:
+            bad = sorted(set(match.group(1)) - _ALLOWED_FLAGS)
+            if bad:
+                raise PatternError("the inline flag '%s' is not supported (only i and s)" % bad[0])
+            self.pos = match.end()
+        node = self.alternation()
+        if self.pos != len(self.src):
+            raise PatternError("unbalanced ')' at position %d" % self.pos)
+        return node
+
+    def alternation(self):
+        branches = [self.sequence()]
+        while self.peek() == '|':
+            self.pos += 1
+            branches.append(self.sequence())
+        summaries = [_seq_summary(b) for b in branches]
+        first = _chars(*[s[0] for s in summaries])
+        return _Node('group', branches=branches,
+                     summary=(first, any(s[1] for s in summaries), any(s[2] for s in summaries)))
+
+    def sequence(self):
+        items = []
+        while self.peek() not in ('', '|', ')'):
+            items.append(self.quantified(self.atom()))
+        return items
+
+    def atom(self):
+        char = self.src[self.pos]
+        self.pos += 1
+        if char == '(':
+            return self.group()
+        if char == '[':
+            return self.char_class()
+        if char == '\\':
+            return self.escape()
+        if char == '.':
+            return _Node('char', chars=_ANY, summary=(_ANY, False, False))
+        if char == '^':
+            return _Node('assert', anchor=True, summary=((), True, False))
+        if char == '$':
+            return _Node('assert', summary=(_chars(((_END, _END), (0x0a, 0x0a))), False, False))
+        return self.literal(ord(char))
+
+    @staticmethod
+    def literal(cp):
+        folded = fold(cp)
+        chars = ((folded, folded),)
+        return _Node('char', chars=chars, text=folded, summary=(chars, False, False))
+
+    def group(self):
+        self.depth += 1
+        if self.depth > MAX_GROUP_DEPTH:
+            raise PatternError('groups are nested more than %d deep' % MAX_GROUP_DEPTH)
+        look = False
+        if self.peek() == '?':
+            kind = self.src[self.pos:self.pos + 2]
+            if kind in ('?:', '?=', '?!'):
+                self.pos += 2
+                look = kind != '?:'
+            elif kind == '?P' and self.peek(2) == '=':
+                raise PatternError('a backreference (?P=...) can make matching exponential')
+            else:
+                raise PatternError("the group syntax '(%s' is not supported (use (...), (?:...), (?=...), (?!...))"
+                                   % self.src[self.pos:self.pos + 3])
+        node = self.alternation()
+        if self.peek() != ')':
+            raise PatternError("missing ')'")
+        self.pos += 1
+        self.depth -= 1
+        if look:
+            return _Node('look', branches=[[node]], summary=((), True, False))
+        return node
+
+    def escape(self):
+        char = self.peek()
+        self.pos += 1
+        if not char:
+            raise PatternError('the pattern ends with a backslash')
+        if char.isdigit():
+            raise PatternError('a backreference (\\%s) can make matching exponential' % char)
+        if char in 'AbB':
+            return _Node('assert', anchor=char == 'A', summary=((), True, False))
+        if char == 'Z':
+            return _Node('assert', summary=(((_END, _END),), False, False))
+        if char.lower() in _CATEGORY:
+            chars = _CATEGORY[char] if char.islower() else _ANY
+            return _Node('char', chars=chars, summary=(chars, False, False))
+        return self.literal(self.escaped_code(char))
+
+    def escaped_code(self, char):
+        """The code point of a one-character escape (``\\.``, ``\\n``, ``\\x41``, ``\\u0410``)."""
+        if char in _SIMPLE_ESCAPES:
+            return _SIMPLE_ESCAPES[char]
+        if char in ('x', 'u'):
+            width = 2 if char == 'x' else 4
+            digits = self.src[self.pos:self.pos + width]
+            if len(digits) != width or not all(c in '0123456789abcdefABCDEF' for c in digits):
+                raise PatternError('\\%s needs %d hexadecimal digits' % (char, width))
+            self.pos += width
+            return int(digits, 16)
+        if not char or char.isalnum() or char == '_':
+            raise PatternError("the escape '\\%s' is not supported" % char)
+        return ord(char)
+
+    def char_class(self):
+        negated = self.peek() == '^'
+        if negated:
+            self.pos += 1
+        parts = []
+        first = True
+        while self.peek() and (first or self.peek() != ']'):
+            first = False
+            lo = self.class_char(parts)
+            if lo is None:
+                continue
+            if self.peek() == '-' and self.peek(1) not in (']', ''):
+                self.pos += 1
+                hi = self.class_char(parts)
+                if hi is None:
+                    raise PatternError('a character range cannot end with a class escape')
+                parts.append(_range_chars(lo, hi))
+            else:
+                parts.append(_range_chars(lo, lo))
+        if self.peek() != ']':
+            raise PatternError("missing ']'")
+        self.pos += 1
+        chars = _ANY if negated else _chars(*parts)
+        return _Node('char', chars=chars, summary=(chars, False, False))
+
+    def class_char(self, parts):
+        """One member of a character class: a code point, or None after adding a class escape."""
+        char = self.src[self.pos]
+        self.pos += 1
+        if char != '\\':
+            return ord(char)
+        esc = self.peek()
+        self.pos += 1
+        if esc.lower() in _CATEGORY:
+            parts.append(_CATEGORY[esc] if esc.islower() else _ANY)
+            return None
+        if esc.isdigit():
+            raise PatternError("the escape '\\%s' is not supported in a character class" % esc)
+        return self.escaped_code(esc)
+
+    def quantified(self, node):
+        bounds = self.quantifier()
+        if bounds is None:
+            return node
+        low, high = bounds
+        if self.peek() == '+':
+            raise PatternError('possessive quantifiers are not supported by every engine that runs catalogue patterns')
+        if self.peek() == '?':
+            self.pos += 1
+        if node.kind in ('assert', 'look'):
+            raise PatternError('a zero-width assertion cannot be repeated')
+        if self.quantifier(peek_only=True):
+            raise PatternError('multiple repeat')
+        nullable = low == 0 or node.nullable
+        return _Node('repeat', body=node, low=low, high=high,
+                     summary=(node.first, nullable, low == 0 or node.empty_ok))
+
+    def quantifier(self, peek_only=False):
+        """(low, high) of the quantifier at the current position, or None; ``{`` not followed by a
+        valid bound is a literal, as in Python and .NET."""
+        char = self.peek()
+        bounds = {'*': (0, None), '+': (1, None), '?': (0, 1)}.get(char)
+        size = 1
+        if char == '{':
+            match = _BOUNDS_RE.match(self.src, self.pos)
+            if not match or not (match.group(1) or match.group(3)):
+                return None
+            low = int(match.group(1) or 0)
+            high = int(match.group(3)) if match.group(3) else (None if match.group(2) else low)
+            bounds, size = (low, high), match.end() - self.pos
+        if bounds is not None and not peek_only:
+            self.pos += size
+        return bounds
+
+
+def _walk(node, follow, accept, cost):
+    """Check one node in context and account its backtracking cost.
+
+    ``follow``/``accept``: the characters that can come after the node and whether the match can
+    end successfully right after it.  ``cost`` collects ``paths`` (product of the choices a
+    backtracking engine may have to try) and ``scan`` (length of linear rescans).
+    """
+    if node.kind == 'group':
+        _check_alternatives(node.branches)
+        for branch in node.branches:
+            _walk_sequence(branch, follow, accept, cost)
+    elif node.kind == 'look':
+        _walk(node.branches[0][0], (), True, cost)
+    elif node.kind == 'repeat':
+        looping = node.high is None or node.high > 1
+        if looping:
+            if _has_variable_repeat(node.body):
+                raise PatternError('a repeat nested inside another repeat (nested quantifiers) makes matching '
+                                   'exponential; use a character class such as [\\d.]* instead')
+            if node.body.nullable:
+                raise PatternError('a repeated group that can match empty text makes matching exponential')
+        inner = _chars(node.first, follow) if looping else follow
+        _walk(node.body, inner, accept, cost)
+        if node.low != node.high and not accept:
+            width = MAX_VALUE_LENGTH if node.high is None else min(MAX_VALUE_LENGTH, node.high - node.low + 1)
+            if _overlap(node.first, follow):
+                cost['paths'] *= width
+            else:
+                cost['scan'] += width
+
+
+def _walk_sequence(items, follow, accept, cost):
+    for index in range(len(items) - 1, -1, -1):
+        _walk(items[index], follow, accept, cost)
+        item = items[index]
+        follow = _chars(item.first, follow) if item.nullable else item.first
+        accept = accept and item.empty_ok
+
+
+def _has_variable_repeat(node):
+    if node.kind == 'repeat':
+        return node.low != node.high or _has_variable_repeat(node.body)
+    return any(_has_variable_repeat(item) for branch in node.branches for item in branch)
+
+
+def _literal_text(branch):
+    if all(item.kind == 'char' and item.text is not None for item in branch):
+        return tuple(item.text for item in branch)
+    return None
+
+
+def _check_alternatives(branches):
+    """Alternatives must never match the same text: either all are plain strings none of which
+    starts another, or no two can start with the same character and none can match empty text."""
+    if len(branches) < 2:
+        return
+    texts = [_literal_text(b) for b in branches]
+    if all(t is not None for t in texts):
+        for i, left in enumerate(texts):
+            for right in texts[i + 1:]:
+                shorter, longer = sorted((left, right), key=len)
+                if longer[:len(shorter)] == shorter:
+                    raise PatternError('alternatives %r and %r can match the same text'
+                                       % (''.join(chr(c) for c in left), ''.join(chr(c) for c in right)))
+        return
+    summaries = [_seq_summary(b) for b in branches]
+    if any(s[1] for s in summaries):
+        raise PatternError('an alternative that can match empty text lets the alternatives match the same text; '
+                           'use an optional group (...)? instead')
+    for i, left in enumerate(summaries):
+        for right in summaries[i + 1:]:
+            if _overlap(left[0], right[0]):
+                raise PatternError('two alternatives can start with the same character, so they can match the '
+                                   'same text; rewrite them so that each starts differently')
+
+
+def pattern_cost(pattern):
+    """Upper bound of the backtracking steps ``search`` may need for ``pattern``; raises
+    PatternError when the pattern is outside the accepted subset."""
+    tree = _Parser(pattern).parse()
+    cost = {'paths': 1, 'scan': 0}
+    _walk(tree, (), True, cost)
+    # a search tries every start position unless each alternative starts with ^ or \A
+    anchored = all(branch and branch[0].anchor for branch in tree.branches)
+    starts = 1 if anchored else MAX_VALUE_LENGTH
+    return starts * cost['paths'] * (1 + cost['scan'])
+
+
+_CHECKED = {}    # pattern -> reason it is refused (None: accepted)
+_COMPILED = {}   # accepted pattern -> compiled case-insensitive regex, shared with search()
+
+
+def check_pattern(pattern):
+    """None when ``pattern`` is an accepted regular expression, else the reason it is refused."""
+    if pattern in _CHECKED:
+        return _CHECKED[pattern]
+    reason = None
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        reason = 'too long (%d characters, at most %d)' % (len(pattern), MAX_PATTERN_LENGTH)
+    else:
+        try:
+            cost = pattern_cost(pattern)
+            compiled = re.compile(pattern, re.IGNORECASE)
+        except PatternError as exc:
+            reason = str(exc)
+        except re.error as exc:
+            reason = 'not a valid regular expression: %s' % exc
+        else:
+            if cost > MAX_PATTERN_COST:
+                reason = ('too costly: too many repeats that can match the same characters (about %d steps on a '
+                          '%d-character value, at most %d); anchor it with ^ or use fewer .*'
+                          % (cost, MAX_VALUE_LENGTH, MAX_PATTERN_COST))
+            else:
+                _COMPILED[pattern] = compiled
+    _CHECKED[pattern] = reason
+    return reason
+
+
+def check_glob(pattern):
+    """None when ``pattern`` is an accepted shell glob, else the reason it is refused."""
+    if pattern.count('*') > MAX_GLOB_STARS:
+        return 'more than %d * wildcards (matching cost grows with each one)' % MAX_GLOB_STARS
+    return None
+
+
+def search(pattern, value):
+    """``re.search`` of a catalogue pattern, case-insensitively, in at most the first
+    ``MAX_VALUE_LENGTH`` characters of ``value`` (the bound that keeps accepted patterns cheap)."""
+    if not value:
+        return None
+    regex = _COMPILED.get(pattern)
+    if regex is None:
+        regex = _COMPILED[pattern] = re.compile(pattern, re.IGNORECASE)
+    return regex.search(value[:MAX_VALUE_LENGTH])
+
+
+# --------------------------------------------------------------------------- entries
+
 def _where(entry, index, origin):
     ident = entry.get('id') if isinstance(entry, dict) else None
     label = "catalog entry %r" % ident if ident else "catalog entry #%d" % index
     return "%s (%s)" % (label, origin)
 
 
-def _str_list(value, field, where, regex=False):
+def _str_list(value, field, where):
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise CatalogError("%s: field '%s' must be a list of non-empty strings" % (where, field))
-    if regex:
-        for pattern in value:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise CatalogError("%s: field '%s' has an invalid regular expression %r: %s" % (where, field, pattern, exc))
     return list(value)
 
 
-def validate_entry(entry, index=0, origin='inline'):
-    """Validate one product entry and return a normalised copy.
+def _match_values(kind, value, where):
+    values = _str_list(value, 'match.' + kind, where)
+    for item in values:
+        if kind in REGEX_KINDS:
+            reason = check_pattern(item)
+        elif kind in EXACT_KINDS:
+            reason = None if TEAM_ID_RE.match(item) else 'an Apple Team ID is 10 upper-case letters or digits'
+        else:
+            reason = check_glob(item)
+            if reason is None and kind == 'install_dirs' and not ABSOLUTE_PATH_RE.match(item):
+                reason = 'an install directory must be an absolute path (/... or C:\\...)'
+        if reason:
+            raise CatalogError("%s: field 'match.%s' pattern '%s' is refused: %s" % (where, kind, item, reason))
+    return values
 
-    Raises CatalogError naming the entry and the field on the first problem.
-    """
-    if not isinstance(entry, dict):
-        raise CatalogError("catalog entry #%d (%s): must be a mapping, got %s" % (index, origin, type(entry).__name__))
-    where = _where(entry, index, origin)
-    known = {'id', 'vendor', 'product', 'family', 'category', 'platforms', 'confidence', 'sources', 'match',
-             'commands', 'signatures', 'removal', 'active', 'approved', 'disabled', 'notes', 'catch_all'}
-    unknown = sorted(set(entry) - known)
-    if unknown:
-        raise CatalogError("%s: unknown field '%s'" % (where, unknown[0]))
-    out = dict(entry)
-    if entry.get('disabled'):
-        if not isinstance(entry.get('id'), str) or not ID_RE.match(entry['id']):
-            raise CatalogError("%s: field 'id' is required to disable an entry" % where)
-        return {'id': entry['id'], 'disabled': True}
-    for field in ('id', 'vendor', 'product', 'category'):
-        if not isinstance(entry.get(field), str) or not entry.get(field):
-            raise CatalogError("%s: field '%s' is required and must be a non-empty string" % (where, field))
-    if not ID_RE.match(entry['id']):
-        raise CatalogError("%s: field 'id' must match %s" % (where, ID_RE.pattern))
-    if entry['category'] not in CATEGORIES:
-        raise CatalogError("%s: field 'category' must be one of %s, got %r" % (where, ', '.join(CATEGORIES), entry['category']))
-    out['family'] = entry.get('family') or entry['id'].split('.')[0]
-    if not isinstance(out['family'], str):
-        raise CatalogError("%s: field 'family' must be a string" % where)
-    platforms = entry.get('platforms', list(PLATFORMS))
-    platforms = _str_list(platforms, 'platforms', where)
-    bad = [p for p in platforms if p not in PLATFORMS]
-    if bad:
-        raise CatalogError("%s: field 'platforms' has %r; allowed: %s" % (where, bad[0], ', '.join(PLATFORMS)))
-    out['platforms'] = platforms
-    out['confidence'] = entry.get('confidence', 'low')
-    if out['confidence'] not in CONFIDENCE:
-        raise CatalogError("%s: field 'confidence' must be one of %s" % (where, ', '.join(CONFIDENCE)))
-    if 'sources' not in entry:
-        raise CatalogError("%s: field 'sources' is required: say where each value comes from" % where)
-    out['sources'] = _str_list(entry['sources'], 'sources', where)
+
+def _validate_match(entry, where):
     match = entry.get('match')
     if not isinstance(match, dict) or not match:
         raise CatalogError("%s: field 'match' is required and must be a non-empty mapping" % where)
     unknown = sorted(set(match) - set(MATCH_KINDS))
     if unknown:
         raise CatalogError("%s: unknown field 'match.%s'; allowed: %s" % (where, unknown[0], ', '.join(MATCH_KINDS)))
-    out['match'] = dict((k, _str_list(v, 'match.' + k, where, regex=k in REGEX_KINDS)) for k, v in match.items())
+    return dict((k, _match_values(k, v, where)) for k, v in match.items())
+
+
+def _validate_commands(entry, where):
     commands = entry.get('commands', [])
     if not isinstance(commands, list):
         raise CatalogError("%s: field 'commands' must be a list" % where)
@@ -118,7 +553,10 @@ def validate_entry(entry, index=0, origin='inline'):
         argv = _str_list(cmd.get('argv'), f + '.argv', where)
         if not argv[0].startswith('/'):
             raise CatalogError("%s: field '%s.argv' must start with an absolute path" % (where, f))
-    out['commands'] = commands
+    return commands
+
+
+def _validate_signatures(entry, where):
     signatures = entry.get('signatures', [])
     if not isinstance(signatures, list):
         raise CatalogError("%s: field 'signatures' must be a list" % where)
@@ -131,22 +569,97 @@ def validate_entry(entry, index=0, origin='inline'):
                 raise CatalogError("%s: field '%s.%s' is required" % (where, f, key))
         if sig.get('format') not in SIGNATURE_FORMATS:
             raise CatalogError("%s: field '%s.format' must be one of %s" % (where, f, ', '.join(SIGNATURE_FORMATS)))
-    out['signatures'] = signatures
-    for field in ('removal', 'active'):
-        if field in entry and not isinstance(entry[field], dict):
-            raise CatalogError("%s: field '%s' must be a mapping" % (where, field))
-        out[field] = dict(entry.get(field) or {})
-    if 'approved' in entry and not isinstance(entry['approved'], bool):
-        raise CatalogError("%s: field 'approved' must be true or false" % where)
-    out['approved'] = bool(entry.get('approved', False))
-    for field in ('catch_all',):
+    return signatures
+
+
+def _validate_removal(entry, where):
+    removal = entry.get('removal') or {}
+    if not isinstance(removal, dict):
+        raise CatalogError("%s: field 'removal' must be a mapping" % where)
+    for key in sorted(removal):
+        if key in RETIRED_REMOVAL_FIELDS:
+            raise CatalogError("%s: field 'removal.%s' was removed from the schema: %s" % (where, key, RETIRED_REMOVAL_FIELDS[key]))
+        if key not in REMOVAL_FIELDS:
+            raise CatalogError("%s: unknown field 'removal.%s'; allowed: %s" % (where, key, ', '.join(REMOVAL_FIELDS)))
+    value = removal.get('order', 50)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise CatalogError("%s: field 'removal.order' must be an integer (lower is removed first)" % where)
+    for key, allowed in (('method', REMOVAL_METHODS), ('credential', REMOVAL_CREDENTIALS)):
+        if key in removal and removal[key] not in allowed:
+            raise CatalogError("%s: field 'removal.%s' must be one of %s, got %r" % (where, key, ', '.join(allowed), removal[key]))
+    for key in REMOVAL_LISTS:
+        if key in removal:
+            _str_list(removal[key], 'removal.' + key, where)
+    script = removal.get('uninstall_script')
+    if script is not None and not (isinstance(script, str) and script.startswith('/')):
+        raise CatalogError("%s: field 'removal.uninstall_script' must be an absolute path" % where)
+    if not isinstance(removal.get('notes', ''), str):
+        raise CatalogError("%s: field 'removal.notes' must be a string" % where)
+    return dict(removal)
+
+
+def _validate_identity(entry, where, out):
+    for field in ('id', 'vendor', 'product', 'category'):
+        if not isinstance(entry.get(field), str) or not entry.get(field):
+            raise CatalogError("%s: field '%s' is required and must be a non-empty string" % (where, field))
+    if not ID_RE.match(entry['id']):
+        raise CatalogError("%s: field 'id' must match %s" % (where, ID_RE.pattern))
+    if entry['category'] not in CATEGORIES:
+        raise CatalogError("%s: field 'category' must be one of %s, got %r" % (where, ', '.join(CATEGORIES), entry['category']))
+    out['family'] = entry.get('family') or entry['id'].split('.')[0]
+    if not isinstance(out['family'], str):
+        raise CatalogError("%s: field 'family' must be a string" % where)
+    platforms = _str_list(entry.get('platforms', list(PLATFORMS)), 'platforms', where)
+    bad = [p for p in platforms if p not in PLATFORMS]
+    if bad:
+        raise CatalogError("%s: field 'platforms' has %r; allowed: %s" % (where, bad[0], ', '.join(PLATFORMS)))
+    out['platforms'] = platforms
+    out['confidence'] = entry.get('confidence', 'low')
+    if out['confidence'] not in CONFIDENCE:
+        raise CatalogError("%s: field 'confidence' must be one of %s" % (where, ', '.join(CONFIDENCE)))
+    if 'sources' not in entry:
+        raise CatalogError("%s: field 'sources' is required: say where each value comes from" % where)
+    out['sources'] = _str_list(entry['sources'], 'sources', where)
+
+
+KNOWN_FIELDS = ('id', 'vendor', 'product', 'family', 'category', 'platforms', 'confidence', 'sources', 'match', 'commands',
+                'signatures', 'removal', 'active', 'approved', 'disabled', 'override', 'notes', 'catch_all')
+
+
+def validate_entry(entry, index=0, origin='inline'):
+    """Validate one product entry and return a normalised copy.
+
+    Raises CatalogError naming the entry and the field on the first problem.
+    """
+    if not isinstance(entry, dict):
+        raise CatalogError("catalog entry #%d (%s): must be a mapping, got %s" % (index, origin, type(entry).__name__))
+    where = _where(entry, index, origin)
+    unknown = sorted(set(entry) - set(KNOWN_FIELDS))
+    if unknown:
+        raise CatalogError("%s: unknown field '%s'" % (where, unknown[0]))
+    for field in ('approved', 'catch_all', 'override', 'disabled'):
         if field in entry and not isinstance(entry[field], bool):
             raise CatalogError("%s: field '%s' must be true or false" % (where, field))
+    if entry.get('disabled'):
+        if not isinstance(entry.get('id'), str) or not ID_RE.match(entry['id']):
+            raise CatalogError("%s: field 'id' is required to disable an entry" % where)
+        return {'id': entry['id'], 'disabled': True}
+    out = dict(entry)
+    _validate_identity(entry, where, out)
+    out['match'] = _validate_match(entry, where)
+    out['commands'] = _validate_commands(entry, where)
+    out['signatures'] = _validate_signatures(entry, where)
+    out['removal'] = _validate_removal(entry, where)
+    if 'active' in entry and not isinstance(entry['active'], dict):
+        raise CatalogError("%s: field 'active' must be a mapping" % where)
+    out['active'] = dict(entry.get('active') or {})
+    out['approved'] = bool(entry.get('approved', False))
+    out.pop('override', None)
     return out
 
 
 def validate_document(doc, origin):
-    """Validate a catalogue document ``{schema, version, products}``; return (version, entries)."""
+    """Validate a catalogue document ``{schema, version, products}``; return (version, [(place, entry)])."""
     if not isinstance(doc, dict):
         raise CatalogError("%s: a catalogue file must be a mapping with 'products'" % origin)
     schema = doc.get('schema', SCHEMA_VERSION)
@@ -155,8 +668,8 @@ def validate_document(doc, origin):
     products = doc.get('products')
     if not isinstance(products, list):
         raise CatalogError("%s: field 'products' must be a list" % origin)
-    entries = [validate_entry(p, i, origin) for i, p in enumerate(products)]
-    return str(doc.get('version', '')), entries
+    places = ['%s products[%d]' % (origin, i) for i in range(len(products))]
+    return str(doc.get('version', '')), [(places[i], p) for i, p in enumerate(products)]
 
 
 def load_yaml_file(path, error=CatalogError, what='catalogue'):
@@ -165,8 +678,7 @@ def load_yaml_file(path, error=CatalogError, what='catalogue'):
         raise error("PyYAML is required to read %s" % path)
     try:
         with open(path, 'rb') as handle:
-            # the C loader (when PyYAML has it) parses the catalogue about 6x faster; the catalogue
-            # is read for every host (docs/performance.md), and both loaders are safe loaders
+            # the C loader (when PyYAML has it) is the faster of PyYAML's two safe loaders
             return yaml.load(handle, Loader=getattr(yaml, 'CSafeLoader', yaml.SafeLoader))
     except (IOError, OSError) as exc:
         raise error("cannot read %s file %s: %s" % (what, path, exc))
@@ -190,58 +702,87 @@ class Catalog:
         return [e for e in self.entries if platform in e['platforms']]
 
     def probe(self, platform):
-        """The targeted queries a collector runs for ``platform``: the union of catalogue patterns."""
-        spec = dict((k, []) for k in MATCH_KINDS)
-        spec['commands'] = []
-        spec['signature_keys'] = []
-        for entry in self.for_platform(platform):
+        """The targeted queries a collector runs for ``platform``: the union of catalogue patterns,
+        each once, in first-seen order (linear in the size of the catalogue)."""
+        gathered = dict((k, []) for k in MATCH_KINDS)
+        commands = {}
+        signature_keys = []
+        for entry in self.entries:
+            if platform not in entry['platforms']:
+                continue
             for kind, values in entry['match'].items():
-                for v in values:
-                    if v not in spec[kind]:
-                        spec[kind].append(v)
+                gathered[kind].append(values)
             for cmd in entry['commands']:
-                if cmd not in spec['commands']:
-                    spec['commands'].append(cmd)
-            for sig in entry['signatures']:
-                if sig['registry'] not in spec['signature_keys']:
-                    spec['signature_keys'].append(sig['registry'])
+                commands.setdefault(_command_key(cmd), cmd)
+            signature_keys.extend(sig['registry'] for sig in entry['signatures'])
+        spec = dict((k, list(dict.fromkeys(itertools.chain.from_iterable(v)))) for k, v in gathered.items())
+        spec['commands'] = list(commands.values())
+        spec['signature_keys'] = list(dict.fromkeys(signature_keys))
         return spec
+
+
+def _command_key(cmd):
+    if len(cmd) == 2 and 'argv' in cmd and 'parser' in cmd:
+        return (cmd['parser'],) + tuple(cmd['argv'])
+    return repr(sorted(cmd.items()))
+
+
+class _Merge:
+    """Entries by id in first-seen order, with where each was defined (to name both places of a clash)."""
+
+    def __init__(self):
+        self.entries = {}
+        self.places = {}
+
+    def add(self, raw, index, place, source):
+        entry = validate_entry(raw, index, place)
+        ident = entry['id']
+        earlier = self.places.get(ident)
+        where = _where(entry, index, place)
+        if entry.get('disabled'):
+            if earlier is None:
+                raise CatalogError("%s: 'disabled: true' names id %r, which no earlier catalogue entry has" % (where, ident))
+        elif earlier is not None:
+            if earlier[1] == source:
+                raise CatalogError("%s: duplicate id %r, already defined at %s; ids must be unique" % (where, ident, earlier[0]))
+            if not (isinstance(raw, dict) and raw.get('override')):
+                raise CatalogError("%s: duplicate id %r, already defined at %s; set 'override: true' on this entry to "
+                                   "replace that one deliberately, or choose another id" % (where, ident, earlier[0]))
+        elif isinstance(raw, dict) and raw.get('override'):
+            raise CatalogError("%s: 'override: true' but no earlier catalogue entry has id %r" % (where, ident))
+        self.entries[ident] = entry
+        self.places[ident] = (place, source)
+
+    def result(self):
+        return [e for e in self.entries.values() if not e.get('disabled')]
 
 
 def load(extra_files=None, extra_entries=None, base=BUILTIN_DIR, include_builtin=True):
     """Load the built-in catalogue, then user files, then inline entries.
 
-    A later entry with the same id replaces an earlier one; ``disabled: true`` removes it.
+    Ids are unique: a later entry with the id of an earlier one is an error unless it says
+    ``override: true`` (it then replaces the earlier entry); ``disabled: true`` removes one.
     The catalogue version is the built-in version, plus ``+site`` when users changed it.
     """
-    merged = {}
-    order = []
+    merged = _Merge()
     versions = []
-    sources = []
-    if include_builtin:
-        sources.extend((p, None) for p in builtin_files('products', base))
+    paths = builtin_files('products', base) if include_builtin else []
     for path in extra_files or []:
         if not os.path.isfile(path):
             raise CatalogError("catalogue file %s does not exist" % path)
-        sources.append((path, None))
-    for path, _unused in sources:
+        paths.append(path)
+    for path in paths:
         version, entries = validate_document(load_yaml_file(path), path)
         if version:
             versions.append(version)
-        for entry in entries:
-            if entry['id'] not in merged:
-                order.append(entry['id'])
-            merged[entry['id']] = entry
+        for index, (place, raw) in enumerate(entries):
+            merged.add(raw, index, place, path)
     if extra_entries:
         if not isinstance(extra_entries, list):
             raise CatalogError("catalog entries must be a list of product mappings")
-        for i, raw in enumerate(extra_entries):
-            entry = validate_entry(raw, i, 'banned_av_catalog_entries')
-            if entry['id'] not in merged:
-                order.append(entry['id'])
-            merged[entry['id']] = entry
-    entries = [merged[i] for i in order if not merged[i].get('disabled')]
+        for index, raw in enumerate(extra_entries):
+            merged.add(raw, index, 'banned_av_catalog_entries[%d]' % index, 'banned_av_catalog_entries')
     version = max(versions) if versions else 'site'
     if extra_files or extra_entries:
         version += '+site'
-    return Catalog(entries, version)
+    return Catalog(merged.result(), version)

@@ -23,8 +23,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import fnmatch
-import re
 
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import evidence as ev
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import parsers
 
@@ -50,7 +50,7 @@ def _regex_any(value, patterns):
     if not value:
         return None
     for pattern in patterns:
-        if re.search(pattern, value, re.IGNORECASE):
+        if catalog_mod.search(pattern, value):
             return pattern
     return None
 
