@@ -81,6 +81,25 @@ def test_builtin_catalogue_loads_and_every_entry_cites_sources(catalog):
         assert item['confidence'] in ('high', 'medium', 'low')
 
 
+SOURCE_RE = re.compile(r'(https?://[^\s)]+|\b[\w.-]+/[\w.-]+:[\w./@%-]+)')
+
+
+def test_every_builtin_source_cites_an_url_or_a_repository_file(catalog):
+    """Sources name a public address (URL or owner/repo:path), never a research file outside the
+    repository ("footprint §2", "../shared/...")."""
+    for item in catalog.entries:
+        for source in item['sources']:
+            assert SOURCE_RE.search(source), (item['id'], source)
+            assert 'footprint' not in source.lower() and '../' not in source and '§' not in source, (item['id'], source)
+
+
+def test_builtin_files_do_not_point_outside_the_repository():
+    for path in catalog_mod.builtin_files():
+        with open(path, encoding='utf-8') as handle:
+            text = handle.read()
+        assert '../shared' not in text and 'footprint §' not in text, path
+
+
 def test_builtin_catalogue_covers_the_footprint(catalog):
     by_id = catalog.by_id
     assert by_id['kaspersky.kesl']['match']['packages'] == ['kesl']
@@ -481,6 +500,28 @@ def test_loading_20000_inline_entries_stays_reasonable():
     assert took < 20, took
 
 
+# --------------------------------------------------------------------------- vendor markers
+
+def test_vendor_markers_on_the_kaspersky_catch_all(catalog):
+    other = catalog.by_id['kaspersky.other']
+    assert other['catch_all'] is True
+    assert '2Y8XE5CQ94' in other['match']['team_ids']
+    dirs = other['match']['install_dirs']
+    assert '/opt/kaspersky/*' in dirs and '/Library/Application Support/Kaspersky Lab/*' in dirs
+    assert 'C:\\Program Files*\\Kaspersky Lab\\*' in dirs
+    for maintainer in ('AO Kaspersky Lab', 'Kaspersky Lab', 'Kaspersky Lab ZAO', 'Kaspersky Lab <support@kaspersky.com>',
+                       'AO Kaspersky Lab / Kaspersky Lab'):
+        assert any(catalog_mod.search(p, maintainer) for p in other['match']['maintainers']), maintainer
+    for maintainer in ('Debian ClamAV Maintainers', 'Microsoft', 'Ubuntu Developers'):
+        assert not any(catalog_mod.search(p, maintainer) for p in other['match']['maintainers']), maintainer
+
+
+def test_probe_emits_the_vendor_markers_per_platform(catalog):
+    for platform in catalog_mod.PLATFORMS:
+        probe = catalog.probe(platform)
+        assert probe['maintainers'] and probe['install_dirs'] and probe['team_ids'] == ['2Y8XE5CQ94']
+
+
 def test_vendor_marker_kinds_are_probe_keys():
     for kind in ('maintainers', 'install_dirs', 'team_ids'):
         assert kind in catalog_mod.MATCH_KINDS
@@ -489,3 +530,135 @@ def test_vendor_marker_kinds_are_probe_keys():
         'maintainers': ['Acme'], 'install_dirs': ['/opt/acme/*'], 'team_ids': ['ABCDE12345']})])
     probe = cat.probe('linux')
     assert probe['maintainers'] == ['Acme'] and probe['install_dirs'] == ['/opt/acme/*'] and probe['team_ids'] == ['ABCDE12345']
+
+
+# --------------------------------------------------------------------------- coverage: names hit one specific entry
+
+WINDOWS_DISPLAY_NAMES = [
+    # KSWS 10/10.1/11: names carry the version (catalogue-coverage research, support.kaspersky.com/ksws/11/ja-JP/147898.htm)
+    ('Kaspersky Security 10 for Windows Server', 'kaspersky.ksws'),
+    ('Kaspersky Security 10.1.2 for Windows Server', 'kaspersky.ksws'),
+    ('Kaspersky Security 11 for Windows Server', 'kaspersky.ksws'),
+    ('Kaspersky Security for Windows Server', 'kaspersky.ksws'),
+    ('Kaspersky Embedded Systems Security', 'kaspersky.ksws'),
+    ('Kaspersky Anti-Virus 6.0 for Windows Servers Enterprise Edition', 'kaspersky.ksws'),
+    ('Kaspersky Anti-Virus 8.0 for Windows Servers Enterprise Edition', 'kaspersky.ksws'),
+    # Network Agent, KSC 10 and current, localised (SWMB)
+    ('Kaspersky Security Center 10 Network Agent', 'kaspersky.network_agent'),
+    ('Kaspersky Security Center Network Agent', 'kaspersky.network_agent'),
+    ('Kaspersky Security Center 14.2 Network Agent', 'kaspersky.network_agent'),
+    ("Agent d'administration de Kaspersky Security Center", 'kaspersky.network_agent'),
+    ("Agent d'administration de Kaspersky Security Center 10", 'kaspersky.network_agent'),
+    # KSC Administration Server / console
+    ('Kaspersky Security Center 14.2', 'kaspersky.ksc_server'),
+    ('Kaspersky Security Center 14.2 Administration Server', 'kaspersky.ksc_server'),
+    ('Kaspersky Security Center 10', 'kaspersky.ksc_server'),
+    ('Kaspersky Security Center Administration Console', 'kaspersky.ksc_console'),
+    ("Console d'administration de Kaspersky Security Center", 'kaspersky.ksc_console'),
+    # KES, with and without version tokens; KES 10 / KAV 6 for Workstations (service AVP)
+    ('Kaspersky Endpoint Security 10 for Windows', 'kaspersky.kes_windows'),
+    ('Kaspersky Endpoint Security 11 for Windows', 'kaspersky.kes_windows'),
+    ('Kaspersky Endpoint Security 11.10.0 for Windows', 'kaspersky.kes_windows'),
+    ('Kaspersky Endpoint Security for Windows', 'kaspersky.kes_windows'),
+    ('Kaspersky Endpoint Security 10 SP2', 'kaspersky.kes_windows'),
+    ('Kaspersky Endpoint Security 8', 'kaspersky.kes_windows'),
+    ('Kaspersky Anti-Virus 6.0 for Windows Workstations', 'kaspersky.kes_windows'),
+    ('Kaspersky Anti-Virus 6.0 for Windows Workstations MP4', 'kaspersky.kes_windows'),
+    ('Kaspersky Anti-Virus 6.0 for Windows Servers', 'kaspersky.kes_windows'),
+    ('Kaspersky Endpoint Agent', 'kaspersky.endpoint_agent'),
+    # consumer (winget manifests; legacy years and versions)
+    ('Kaspersky Free', 'kaspersky.consumer'),
+    ('Kaspersky Anti-Virus', 'kaspersky.consumer'),
+    ('Kaspersky Anti-Virus 6.0', 'kaspersky.consumer'),
+    ('Kaspersky Internet Security', 'kaspersky.consumer'),
+    ('Kaspersky Internet Security 2015', 'kaspersky.consumer'),
+    ('Kaspersky Total Security', 'kaspersky.consumer'),
+    ('Kaspersky Security Cloud', 'kaspersky.consumer'),
+    ('Kaspersky Small Office Security', 'kaspersky.consumer'),
+    ('Kaspersky Small Office Security 2 for Personal Computer', 'kaspersky.consumer'),
+    ('Kaspersky', 'kaspersky.consumer'),
+    ('Kaspersky 21.9', 'kaspersky.consumer'),
+    ('Kaspersky VPN Secure Connection', 'kaspersky.addons'),
+    ('Kaspersky Password Manager', 'kaspersky.addons'),
+    ('Kaspersky Safe Kids', 'kaspersky.addons'),
+    # products new in this catalogue version
+    ('Kaspersky Industrial CyberSecurity for Nodes', 'kaspersky.kics_nodes'),
+    ('Kaspersky Security 9.0 for Microsoft Exchange Servers', 'kaspersky.ks_msservers'),
+    ('Kaspersky Security for Microsoft SharePoint Server', 'kaspersky.ks_msservers'),
+    ('Kaspersky Anti-Ransomware Tool for Business', 'kaspersky.kart'),
+    ('Kaspersky Security 10.1.2 for Windows Server Administration Tools', 'kaspersky.ksws_tools'),
+    ('Kaspersky Security 11 for Windows Server Console', 'kaspersky.ksws_tools'),
+]
+
+
+def specific_hits(catalog, platform, kind, value):
+    hits = set()
+    for item in catalog.for_platform(platform):
+        if item.get('catch_all'):
+            continue
+        if any(catalog_mod.search(p, value) for p in item['match'].get(kind, [])):
+            hits.add(item['id'])
+    return hits
+
+
+@pytest.mark.parametrize('name,expected', WINDOWS_DISPLAY_NAMES)
+def test_windows_display_name_hits_exactly_its_specific_entry(catalog, name, expected):
+    assert specific_hits(catalog, 'windows', 'display_name', name) == {expected}
+    inventory = {'platform': 'windows', 'live': True, 'uninstall': [{
+        'display_name': name, 'display_version': '1.0', 'publisher': 'AO Kaspersky Lab',
+        'key': '{11111111-2222-3333-4444-555555555555}', 'hive': 'HKLM', 'view': 64}]}
+    assert [f['id'] for f in matcher.match(inventory, catalog)['findings']] == [expected]
+
+
+@pytest.mark.parametrize('name', [
+    'Kaspersky Security Center 14.2 Web Console',
+    'Kaspersky Endpoint Security for Linux',
+    'Kasperskyx',
+    'Kaspersky Freedom Planner',
+])
+def test_names_the_specific_entries_must_not_claim(catalog, name):
+    hits = specific_hits(catalog, 'windows', 'display_name', name)
+    assert len(hits) <= 1, hits
+    assert 'kaspersky.consumer' not in hits or name == 'Kaspersky Security Center 14.2 Web Console'
+
+
+LINUX_PACKAGES = [
+    ('kess', 'kaspersky.kess_linux'), ('kess-gui', 'kaspersky.kess_linux'),
+    ('kics', 'kaspersky.kics_linux'), ('kics-gui', 'kaspersky.kics_linux'),
+    ('kics4net', 'kaspersky.kics_networks'), ('kics4net-sensor', 'kaspersky.kics_networks'),
+    ('lightagent', 'kaspersky.ksv_light_agent'), ('ksvla-viis', 'kaspersky.ksv_integration_server'),
+    ('kes4lwks', 'kaspersky.kes8_linux'), ('kav4ws', 'kaspersky.kav4ws'), ('kav4proxy', 'kaspersky.kav4proxy'),
+    ('klms', 'kaspersky.klms'), ('ksmg', 'kaspersky.ksmg'), ('kwts', 'kaspersky.kwts'),
+    ('ksc64', 'kaspersky.ksc_server_linux'),
+    ('kesl', 'kaspersky.kesl'), ('klnagent64', 'kaspersky.klnagent_linux'), ('kav4fs', 'kaspersky.kav4fs'),
+]
+
+
+@pytest.mark.parametrize('name,expected', LINUX_PACKAGES)
+def test_linux_package_hits_exactly_its_specific_entry(catalog, name, expected):
+    hits = set(e['id'] for e in catalog.for_platform('linux') if not e.get('catch_all')
+               and any(fnmatch.fnmatchcase(name, p) for p in e['match'].get('packages', [])))
+    assert hits == {expected}
+    assert any(fnmatch.fnmatchcase(name, p) for p in catalog.probe('linux')['packages'])
+
+
+def test_kes_for_mac_system_extension(catalog):
+    assert specific_hits(catalog, 'darwin', 'bundle_ids', 'com.kaspersky.kav.sysext') == {'kaspersky.kes_mac'}
+    files = catalog.by_id['kaspersky.kes_mac']['match']['files']
+    assert any('com.kaspersky.kav.sysext' in f for f in files)
+
+
+@pytest.mark.parametrize('service,expected', [
+    ('CSAdminServer', 'kaspersky.ksc_server'), ('AVP', 'kaspersky.kes_windows'), ('AVP.KES.11.10.0', 'kaspersky.kes_windows'),
+    ('KAVFS', 'kaspersky.ksws'), ('klnagent', 'kaspersky.network_agent'), ('AVP21.3', 'kaspersky.consumer'),
+])
+def test_windows_service_hits_exactly_its_specific_entry(catalog, service, expected):
+    hits = set(e['id'] for e in catalog.for_platform('windows') if not e.get('catch_all')
+               and any(fnmatch.fnmatchcase(service.lower(), p.lower()) for p in e['match'].get('services', [])))
+    assert hits == {expected}
+
+
+def test_kvrt_is_residue_only(catalog):
+    kvrt = catalog.by_id['kaspersky.kvrt']
+    assert set(kvrt['match']) <= {'paths', 'registry', 'groups'}
+    assert 'C:\\KVRT2020_Data' in kvrt['match']['paths']
