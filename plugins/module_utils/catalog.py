@@ -53,7 +53,7 @@ REMOVAL_CREDENTIALS = ('kes', 'network_agent')
 REMOVAL_LISTS = ('packages', 'units', 'paths', 'groups', 'kernel_modules', 'launchd', 'receipts')
 REMOVAL_FIELDS = ('order', 'method', 'credential', 'uninstall_script', 'notes') + REMOVAL_LISTS
 RETIRED_REMOVAL_FIELDS = {
-    'upgrade_code': 'it is no longer read: uninstall steps use the ProductCode of the Uninstall entry found on the host',
+    'upgrade_code': 'nothing read it (an uninstall step uses the ProductCode of the Uninstall entry found on the host); remove it',
 }
 
 # Bounds that keep matching cheap whatever the catalogue or the host holds (docs/catalog.md).
@@ -148,16 +148,20 @@ class _Node:
 
     __slots__ = ('kind', 'chars', 'text', 'branches', 'body', 'low', 'high', 'anchor', 'first', 'nullable', 'empty_ok')
 
-    def __init__(self, kind, **attrs):
+    def __init__(self, kind, chars=(), text=None, branches=(), body=None, low=1, high=1, anchor=False,
+                 summary=((), True, True)):
         self.kind = kind
-        self.chars = attrs.get('chars', ())
-        self.text = attrs.get('text')          # the folded literal character, if one
-        self.branches = attrs.get('branches', [])
-        self.body = attrs.get('body')
-        self.low = attrs.get('low', 1)
-        self.high = attrs.get('high', 1)
-        self.anchor = attrs.get('anchor', False)  # ^ or \\A: matches only at the start of the value
-        self.first, self.nullable, self.empty_ok = attrs.get('summary', ((), True, True))
+        self.chars = chars
+        self.text = text            # the folded literal character, if one
+        self.branches = branches
+        self.body = body
+        self.low = low
+        self.high = high
+        self.anchor = anchor        # ^ or \\A: matches only at the start of the value
+        self.first, self.nullable, self.empty_ok = summary
+
+
+_LITERALS = {}   # code point -> its (immutable, shareable) literal node
 
 
 def _seq_summary(items):
@@ -232,9 +236,12 @@ class _Parser:
 
     @staticmethod
     def literal(cp):
-        folded = fold(cp)
-        chars = ((folded, folded),)
-        return _Node('char', chars=chars, text=folded, summary=(chars, False, False))
+        node = _LITERALS.get(cp)
+        if node is None:
+            folded = fold(cp)
+            chars = ((folded, folded),)
+            node = _LITERALS[cp] = _Node('char', chars=chars, text=folded, summary=(chars, False, False))
+        return node
 
     def group(self):
         self.depth += 1
@@ -578,7 +585,7 @@ def _validate_removal(entry, where):
         raise CatalogError("%s: field 'removal' must be a mapping" % where)
     for key in sorted(removal):
         if key in RETIRED_REMOVAL_FIELDS:
-            raise CatalogError("%s: field 'removal.%s' was removed from the schema: %s" % (where, key, RETIRED_REMOVAL_FIELDS[key]))
+            raise CatalogError("%s: field 'removal.%s' is no longer part of the schema: %s" % (where, key, RETIRED_REMOVAL_FIELDS[key]))
         if key not in REMOVAL_FIELDS:
             raise CatalogError("%s: unknown field 'removal.%s'; allowed: %s" % (where, key, ', '.join(REMOVAL_FIELDS)))
     value = removal.get('order', 50)
