@@ -370,12 +370,8 @@ def adversarial_values(pattern):
 
 
 def accepted_patterns(catalog):
-    for item in catalog.entries:
-        for kind in catalog_mod.REGEX_KINDS:
-            for pattern in item['match'].get(kind, []):
-                yield pattern
-    for pattern in SAFE_PATTERNS:
-        yield pattern
+    patterns = [p for item in catalog.entries for kind in catalog_mod.REGEX_KINDS for p in item['match'].get(kind, [])]
+    return patterns + SAFE_PATTERNS
 
 
 def test_accepted_patterns_stay_fast_on_adversarial_values(catalog):
@@ -486,8 +482,8 @@ def test_probe_keeps_first_seen_order_and_drops_repeats(catalog):
 
 def test_loading_20000_inline_entries_stays_reasonable():
     raw = [{'id': 'gen.p%d' % i, 'vendor': 'V', 'product': 'P %d' % i, 'category': 'banned', 'platforms': ['windows'],
-            'sources': ['https://example.invalid'], 'match': {'display_name': ['^Product %d( \\d[\\d.]*)? for Windows$' % i],
-                                                               'services': ['svc%d' % i]}}
+            'sources': ['https://example.invalid'],
+            'match': {'display_name': ['^Product %d( \\d[\\d.]*)? for Windows$' % i], 'services': ['svc%d' % i]}}
            for i in range(20000)]
 
     def timed():
