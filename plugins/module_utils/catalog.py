@@ -264,7 +264,10 @@ class _Parser:
         self.pos += 1
         self.depth -= 1
         if look:
-            return _Node('look', branches=[[node]], summary=((), True, False))
+            # A lookaround checks characters without consuming them and runs again wherever it is
+            # tried: for the cost model it may start with any character, so a repeat before it
+            # counts as one whose every give-back costs a full attempt.
+            return _Node('look', branches=[[node]], summary=(_ANY, True, False))
         return node
 
     def escape(self):

@@ -299,6 +299,9 @@ HOSTILE_PATTERNS = [
     (r'a.*a.*a.*b', 'too costly'),
     (r'a.*b.*c', 'too costly'),
     (r'a?' * 30 + 'a' * 30, 'too costly'),
+    # a lookaround after a repeat runs again at every character the repeat gives back (found by fuzzing)
+    (r'[^a]*?(?=x+\d+ab*)', 'too costly'),
+    (r'\w*(?!\w*\.)', 'too costly'),
     (r'a*+b', 'possessive'),
     (r'(?x) a b', 'flag'),
     (r'(?(1)a|b)', 'group syntax'),
