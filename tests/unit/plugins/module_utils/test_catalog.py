@@ -12,6 +12,7 @@ __metaclass__ = type
 import copy
 import fnmatch
 import multiprocessing
+import random
 import re
 import time
 
@@ -391,6 +392,54 @@ def test_accepted_patterns_stay_fast_on_adversarial_values(catalog):
 
     worst = within(120, slowest, sorted(set(accepted_patterns(catalog))))
     assert worst[0] < 0.25, worst
+
+
+FUZZ_ATOMS = ['a', 'b', 'ab', '.', r'\d', r'\w', r'\s', '[ab]', '[^a]', ' ', 'x', r'\.', '$', '^', r'\b']
+FUZZ_QUANTIFIERS = ['', '', '', '*', '+', '?', '{1,3}', '{2}', '*?', '{0,}']
+
+
+def random_pattern(rng, depth=0):
+    parts = []
+    for _ in range(rng.randint(1, 5)):
+        if rng.random() < 0.2 and depth < 3:
+            inner = random_pattern(rng, depth + 1)
+            if rng.random() < 0.4:
+                inner += '|' + random_pattern(rng, depth + 1)
+            atom = rng.choice(['(', '(?:', '(?=', '(?!']) + inner + ')'
+        else:
+            atom = rng.choice(FUZZ_ATOMS)
+        zero_width = atom in ('$', '^', r'\b') or atom.startswith(('(?=', '(?!'))
+        parts.append(atom + ('' if zero_width else rng.choice(FUZZ_QUANTIFIERS)))
+    return ''.join(parts)
+
+
+def test_random_accepted_patterns_stay_fast():
+    """Try to fool the cost model: random patterns from a small grammar (repeats, alternatives,
+    lookarounds, anchors); every one the catalogue accepts must search hostile values quickly.
+    Fuzzing like this found the lookaround case above (cubic, accepted before)."""
+    def run():
+        rng = random.Random(20261206)
+        worst = (0.0, None)
+        accepted = 0
+        while accepted < 600:
+            pattern = random_pattern(rng)
+            try:
+                re.compile(pattern)
+            except re.error:
+                continue
+            if catalog_mod.check_pattern(pattern):
+                continue
+            accepted += 1
+            for unit in ('a', 'b', 'ab', 'a ', 'x', '1', '1.', ' ', 'aab', 'a1'):
+                value = (unit * catalog_mod.MAX_VALUE_LENGTH)[:catalog_mod.MAX_VALUE_LENGTH]
+                for candidate in (value, value[:-1] + '!'):
+                    start = time.perf_counter()
+                    catalog_mod.search(pattern, candidate)
+                    worst = max(worst, (time.perf_counter() - start, pattern))
+        return worst
+
+    worst = within(300, run)
+    assert worst[0] < 0.5, worst
 
 
 def test_search_caps_the_length_of_the_value():
