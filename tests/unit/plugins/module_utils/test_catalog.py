@@ -407,7 +407,7 @@ FUZZ_QUANTIFIERS = ['', '', '', '*', '+', '?', '{1,3}', '{2}', '*?', '{0,}']
 
 def random_pattern(rng, depth=0):
     parts = []
-    for _ in range(rng.randint(1, 5)):
+    for _unused in range(rng.randint(1, 5)):
         if rng.random() < 0.2 and depth < 3:
             inner = random_pattern(rng, depth + 1)
             if rng.random() < 0.4:
