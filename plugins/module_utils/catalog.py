@@ -45,7 +45,7 @@ MATCH_KINDS = GLOB_KINDS + REGEX_KINDS + PATH_KINDS + EXACT_KINDS
 SIGNATURE_FORMATS = ('ksc_avstate', 'epoch', 'iso')
 ID_RE = re.compile(r'^[a-z0-9][a-z0-9_.-]*$')
 TEAM_ID_RE = re.compile(r'^[A-Z0-9]{10}$')
-ABSOLUTE_PATH_RE = re.compile(r'^(/|[A-Za-z]:\\)')
+WINDOWS_PATH_RE = re.compile(r'^([A-Za-z]:\\|%[^%\\]+%\\)')   # C:\... or %ProgramFiles%\...
 
 # removal hints read by roles/remediate and plugins/module_utils/remediation.py
 REMOVAL_METHODS = ('package', 'msi', 'uninstall_script', 'reboot', 'vendor', 'manual')
@@ -535,8 +535,8 @@ def _match_values(kind, value, where):
             reason = None if TEAM_ID_RE.match(item) else 'an Apple Team ID is 10 upper-case letters or digits'
         else:
             reason = check_glob(item)
-            if reason is None and kind == 'install_dirs' and not ABSOLUTE_PATH_RE.match(item):
-                reason = 'an install directory must be an absolute path (/... or C:\\...)'
+            if reason is None and kind == 'install_dirs' and not (item.startswith('/') or WINDOWS_PATH_RE.match(item)):
+                reason = 'an install directory must be an absolute path (/..., C:\\... or %ProgramFiles%\\...)'
         if reason:
             raise CatalogError("%s: field 'match.%s' pattern '%s' is refused: %s" % (where, kind, item, reason))
     return values
@@ -726,6 +726,10 @@ class Catalog:
                 commands.setdefault(_command_key(cmd), cmd)
             signature_keys.extend(sig['registry'] for sig in entry['signatures'])
         spec = dict((k, list(dict.fromkeys(itertools.chain.from_iterable(v)))) for k, v in gathered.items())
+        # install directories go only to the collector that can look there (the catch-all entry
+        # lists every platform's): Windows paths to Windows, POSIX paths to Linux and macOS
+        windows = platform == 'windows'
+        spec['install_dirs'] = [d for d in spec['install_dirs'] if bool(WINDOWS_PATH_RE.match(d)) == windows]
         spec['commands'] = list(commands.values())
         spec['signature_keys'] = list(dict.fromkeys(signature_keys))
         return spec

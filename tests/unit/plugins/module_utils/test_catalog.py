@@ -247,6 +247,7 @@ def test_entry_errors_name_the_index_of_inline_entries():
     ({'match': {'team_ids': ['2y8xe5cq94']}}, "'match.team_ids'"),
     ({'match': {'team_ids': ['2Y8XE5CQ9']}}, "'match.team_ids'"),
     ({'match': {'install_dirs': ['opt/kaspersky/*']}}, "'match.install_dirs'"),
+    ({'match': {'install_dirs': ['Program Files\\Kaspersky Lab\\*']}}, "'match.install_dirs'"),
     ({'match': {'maintainers': ['(Kaspersky']}}, "'match.maintainers'"),
     ({'removal': {'upgrade_code': '{B9518725-0B76-4793-A409-C6794442FB50}'}}, "'removal.upgrade_code'"),
     ({'removal': {'method': 'msiexec'}}, "'removal.method'"),
@@ -536,6 +537,7 @@ def test_probe_keeps_first_seen_order_and_drops_repeats(catalog):
             expected['commands'].extend(c for c in item['commands'] if c not in expected['commands'])
             expected['signature_keys'].extend(s['registry'] for s in item['signatures']
                                               if s['registry'] not in expected['signature_keys'])
+        expected['install_dirs'] = [d for d in expected['install_dirs'] if d.startswith('/') != (platform == 'windows')]
         assert catalog.probe(platform) == expected
 
 
@@ -575,6 +577,11 @@ def test_probe_emits_the_vendor_markers_per_platform(catalog):
     for platform in catalog_mod.PLATFORMS:
         probe = catalog.probe(platform)
         assert probe['maintainers'] and probe['install_dirs'] and probe['team_ids'] == ['2Y8XE5CQ94']
+    # each collector gets the install directories it can look in (a Windows collector cannot
+    # search for /opt/kaspersky/* and would fall back to sending every service's ImagePath)
+    assert catalog.probe('windows')['install_dirs'] == ['C:\\Program Files*\\Kaspersky Lab\\*']
+    for platform in ('linux', 'darwin'):
+        assert all(d.startswith('/') for d in catalog.probe(platform)['install_dirs'])
 
 
 def test_vendor_marker_kinds_are_probe_keys():
