@@ -132,7 +132,8 @@ def test_every_image_has_the_contract_shape(scans, images):
             assert set(entry) == {'hive', 'view', 'key', 'display_name', 'display_version', 'publisher',
                                   'install_location', 'uninstall_string', 'quiet_uninstall_string', 'windows_installer'}
         for service in inv['services']:
-            assert set(service) == {'name', 'display_name', 'image_path', 'start', 'kind', 'state'}
+            # install_dir: the built-in probe's install directory the service's image lies below
+            assert set(service) - {'install_dir'} == {'name', 'display_name', 'image_path', 'start', 'kind', 'state'}
             assert service['state'] is None
         for path in inv['paths']:
             assert path['path'].startswith('C:\\') and path['type'] in ('file', 'dir', 'link')
@@ -158,7 +159,7 @@ def test_kes11(scans):
     assert services['AVP.KES.11.10.0'] == {
         'name': 'AVP.KES.11.10.0', 'display_name': 'Kaspersky Endpoint Security Service',
         'image_path': '"C:\\Program Files (x86)\\Kaspersky Lab\\KES.11.10.0\\avp.exe" -r',
-        'start': 'auto', 'kind': 'service', 'state': None}
+        'start': 'auto', 'kind': 'service', 'state': None, 'install_dir': 'C:\\Program Files*\\Kaspersky Lab\\*'}
     assert services['klif'] == {
         'name': 'klif', 'display_name': 'Kaspersky Lab Core System Interceptors',
         'image_path': 'system32\\DRIVERS\\klif.sys', 'start': 'boot', 'kind': 'driver', 'state': None}
@@ -218,7 +219,7 @@ def test_ksws_server_with_protected_kavfs_service(scans):
     assert services['KAVFS'] == {
         'name': 'KAVFS', 'display_name': 'Kaspersky Security Service',
         'image_path': '"C:\\Program Files (x86)\\Kaspersky Lab\\Kaspersky Security for Windows Server\\kavfs.exe"',
-        'start': 'auto', 'kind': 'service', 'state': None}
+        'start': 'auto', 'kind': 'service', 'state': None, 'install_dir': 'C:\\Program Files*\\Kaspersky Lab\\*'}
     assert services['kavfsslp']['start'] == 'manual'
     assert set(services) == {'KAVFS', 'kavfsslp', 'klnagent'}  # the Windows Defender feature is uninstalled
     assert [u['display_name'] for u in inv['uninstall']] == ['Kaspersky Security for Windows Server',
