@@ -512,6 +512,29 @@ def search(pattern, value):
     return regex.search(value[:MAX_VALUE_LENGTH])
 
 
+class CappedPattern(object):
+    """A catalogue pattern compiled case-insensitively whose :meth:`search` looks at the first
+    ``MAX_VALUE_LENGTH`` characters of a value only, as :func:`search` does.  The collectors
+    (on the target and offline) filter with these, so that a planted multi-megabyte maintainer,
+    display name or bundle id cannot make an accepted pattern slow there either."""
+
+    __slots__ = ('pattern', 'regex')
+
+    def __init__(self, pattern):
+        self.pattern = pattern
+        self.regex = _COMPILED.get(pattern) or re.compile(pattern, re.IGNORECASE)
+
+    def search(self, value):
+        if not value:
+            return None
+        return self.regex.search(value[:MAX_VALUE_LENGTH])
+
+
+def compile_pattern(pattern):
+    """The :class:`CappedPattern` of ``pattern``; raises ``re.error`` when it does not compile."""
+    return CappedPattern(pattern)
+
+
 # --------------------------------------------------------------------------- entries
 
 def _where(entry, index, origin):

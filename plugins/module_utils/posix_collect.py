@@ -40,6 +40,7 @@ import threading
 import time
 from contextlib import contextmanager
 
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import parsers
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import rootfs
 
@@ -277,10 +278,12 @@ def empty_inventory(platform, root, live):
 
 
 def _compile(probe, kind, inventory):
+    """The probe's regular expressions of ``kind``, each searched in at most the first
+    ``catalog.MAX_VALUE_LENGTH`` characters of a value (``catalog.compile_pattern``)."""
     compiled = []
     for pattern in probe.get(kind) or []:
         try:
-            compiled.append(re.compile(pattern, re.IGNORECASE))
+            compiled.append(catalog.compile_pattern(pattern))
         except re.error as exc:
             inventory['errors'].append({'source': 'probe', 'message': "probe.%s pattern '%s' is not a valid regular "
                                                                       "expression and was ignored: %s" % (kind, pattern, exc)})
