@@ -129,38 +129,92 @@ def macos_root(root, kaspersky=True):
 KASPERSKY_MAINTAINER = 'AO Kaspersky Lab <support@kaspersky.com>'
 
 
-def kess_linux_root(root):
-    """Kaspersky Embedded Systems Security 3.3 for Linux (KESS), a product the catalogue does
-    not list: packages ``kess`` and ``kess-gui``, ``/opt/kaspersky/kess/bin/kess-setup.pl``
-    and the init script ``/etc/init.d/kess``
-    (https://support.kaspersky.com/kess-linux/3.3.0/233694).  The init script's daemon path
-    below ``/opt/kaspersky/kess`` is an assumption (the documentation names the script only)."""
-    linux_root(root, packages=[dict(name='kess', version='3.3.0.1234', maintainer=KASPERSKY_MAINTAINER),
-                               dict(name='kess-gui', version='3.3.0.1234', maintainer=KASPERSKY_MAINTAINER)]
-               + DECOY_PACKAGES)
-    _write(root, '/opt/kaspersky/kess/bin/kess-setup.pl', '#!/usr/bin/perl\n', 0o755)
-    _write(root, '/opt/kaspersky/kess/libexec/kess', '\x7fELF', 0o755)
-    _write(root, '/opt/kaspersky/kess/lib/libkess.so', '\x7fELF', 0o644)
-    _write(root, '/opt/kaspersky/kess/share/doc/README', 'KESS\n', 0o644)
-    _write(root, '/etc/init.d/kess', '#!/bin/sh\n### BEGIN INIT INFO\n# Provides: kess\n### END INIT INFO\n'
-                                     'DAEMON=/opt/kaspersky/kess/libexec/kess\ncase "$1" in start) $DAEMON ;; esac\n', 0o755)
+def kav4lms_linux_root(root, packages=()):
+    """Kaspersky Anti-Virus for Linux Mail Server 5.6 (``kav4lms``, the predecessor of KLMS), a
+    product the catalogue does not list: Debian package ``kav4lms`` 5.6.42, install root
+    ``/opt/kaspersky/kav4lms`` with ``bin/kav4lms-cmd`` and the daemon ``sbin/kavmd``, an init
+    script ``kav4lms``, configuration ``/etc/opt/kaspersky/kav4lms.conf`` and data below
+    ``/var/opt/kaspersky/kav4lms`` (dtouzeau/artica-1.5:bin/src/artica-install/kavm4mls.pas, the
+    Artica appliance's installer of the product: INSTROOT, FILE, DEFAULTCONFIG, PATH_BASES,
+    INITD_kav4lms, USED_PKGMGR deb, VERSION 5.6.42).  The init script's contents are an assumption
+    (Artica names the script only).  ``packages``: more packages for the same dpkg database."""
+    linux_root(root, packages=[dict(name='kav4lms', version='5.6.42', arch='i386', maintainer=KASPERSKY_MAINTAINER)]
+               + DECOY_PACKAGES + list(packages))
+    _write(root, '/opt/kaspersky/kav4lms/bin/kav4lms-cmd', '\x7fELF', 0o755)
+    _write(root, '/opt/kaspersky/kav4lms/sbin/kavmd', '\x7fELF', 0o755)
+    _write(root, '/opt/kaspersky/kav4lms/lib/libkavmd.so', '\x7fELF', 0o644)
+    _write(root, '/opt/kaspersky/kav4lms/share/doc/README', 'kav4lms\n', 0o644)
+    _write(root, '/etc/opt/kaspersky/kav4lms.conf', '[path]\nBasesPath=/var/opt/kaspersky/kav4lms/bases\n', 0o644)
+    os.makedirs(os.path.join(root, 'var/opt/kaspersky/kav4lms/bases'), exist_ok=True)
+    _write(root, '/etc/init.d/kav4lms', '#!/bin/sh\n### BEGIN INIT INFO\n# Provides: kav4lms\n### END INIT INFO\n'
+                                        'DAEMON=/opt/kaspersky/kav4lms/sbin/kavmd\ncase "$1" in start) $DAEMON ;; esac\n', 0o755)
     _write(root, '/etc/init.d/cron', '#!/bin/sh\nDAEMON=/usr/sbin/cron\n', 0o755)
     return root
 
 
-def kes4lwks_unit(root):
-    """Kaspersky Endpoint Security 8 for Linux (``kes4lwks``), not in the catalogue: the unit
-    ``kes4lwks-supervisor`` and ``/opt/kaspersky/kes4lwks/bin/kes4lwks-control`` (public
-    clean-up scripts; catalogue review 2026-12, medium).  The unit's ExecStart below
-    ``/opt/kaspersky/kes4lwks`` is an assumption (the unit file itself was not published)."""
-    _write(root, '/lib/systemd/system/kes4lwks-supervisor.service',
-           '[Unit]\nDescription=Kaspersky Endpoint Security 8 for Linux\n[Service]\nType=forking\n'
-           'ExecStart=-/opt/kaspersky/kes4lwks/libexec/kes4lwks-supervisor --daemon\n[Install]\nWantedBy=multi-user.target\n')
-    _write(root, '/lib/systemd/system/cron.service', '[Service]\nExecStart=/usr/sbin/cron -f\n')
-    _write(root, '/etc/systemd/system/masked.service', '')
-    os.remove(os.path.join(root, 'etc/systemd/system/masked.service'))
-    os.symlink('/dev/null', os.path.join(root, 'etc/systemd/system/masked.service'))
-    _write(root, '/opt/kaspersky/kes4lwks/bin/kes4lwks-control', '\x7fELF', 0o755)
+#: the id of one KUMA collector (KUMA names each service after its id; illustrative value)
+KUMA_COLLECTOR_ID = '5c1d8e1b-2f4a-4a7e-9b0c-3e6f1d2a8b47'
+
+
+def kuma_root(root, unit=True):
+    """Kaspersky Unified Monitoring and Analysis Platform (KUMA) with one collector, a product
+    the catalogue does not list.  KUMA is installed by its own (Ansible) installer, not as a
+    package: its services live in ``/opt/kaspersky/kuma``, the executable
+    ``/opt/kaspersky/kuma/kuma`` and the licence text ``/opt/kaspersky/kuma/LICENSE``
+    (https://support.kaspersky.it/help/KUMA/1.5/en-US/all-in-one.htm?sectionUrl=217688.htm,
+    https://support.kaspersky.co.jp/help/KUMA/3.4/en-US/all-in-one.htm?sectionUrl=217959.htm); a
+    collector is the systemd service ``kuma-collector-<ID>`` with its data in
+    ``/opt/kaspersky/kuma/collector/<ID>`` (https://support.kaspersky.com/help/KUMA/3.0.2/en-US/238522.htm).
+    Assumed, not published: the unit file's place (``/usr/lib/systemd/system``) and its
+    ``ExecStart`` line.  With ``unit``, the collector's unit and two decoy units (one starting a
+    program elsewhere, one masked) are written too.  A root without ``etc/os-release`` first
+    becomes a bare Debian root."""
+    if not os.path.exists(os.path.join(root, 'etc/os-release')):
+        linux_root(root)
+    _write(root, '/opt/kaspersky/kuma/kuma', '\x7fELF', 0o755)
+    _write(root, '/opt/kaspersky/kuma/LICENSE', 'End User License Agreement\n', 0o644)
+    os.makedirs(os.path.join(root, 'opt/kaspersky/kuma/collector', KUMA_COLLECTOR_ID, 'buffers'), exist_ok=True)
+    if unit:
+        _write(root, '/usr/lib/systemd/system/kuma-collector-%s.service' % KUMA_COLLECTOR_ID,
+               '[Unit]\nDescription=KUMA collector %s\n[Service]\nType=simple\n'
+               'ExecStart=/opt/kaspersky/kuma/kuma collector --core https://kuma-core.example.com:7210 --id %s\n'
+               '[Install]\nWantedBy=multi-user.target\n' % (KUMA_COLLECTOR_ID, KUMA_COLLECTOR_ID))
+        _write(root, '/lib/systemd/system/cron.service', '[Service]\nExecStart=/usr/sbin/cron -f\n')
+        masked = os.path.join(root, 'etc/systemd/system/masked.service')
+        os.makedirs(os.path.dirname(masked), exist_ok=True)
+        if not os.path.lexists(masked):
+            os.symlink('/dev/null', masked)
+    return root
+
+
+#: Debian version of the KSC Web Console package in the fixtures (illustrative)
+KSC_WEB_CONSOLE_VERSION = '15.1.0.2044'
+
+
+def ksc_web_console_root(root):
+    """Kaspersky Security Center Web Console for Linux, a product the catalogue does not list:
+    the package ``ksc-web-console`` with its response file ``/etc/ksc-web-console-setup.json``
+    (https://support.kaspersky.com/help/KSCLinux/16/en-US/271767.htm).  Only the package marks it
+    here: its files are not laid out."""
+    linux_root(root, packages=[dict(name='ksc-web-console', version=KSC_WEB_CONSOLE_VERSION, maintainer=KASPERSKY_MAINTAINER)]
+               + DECOY_PACKAGES)
+    _write(root, '/etc/ksc-web-console-setup.json', '{"address": "ksc-web-console.example.com", "port": 8080, "acceptEula": true}\n')
+    return root
+
+
+#: CFBundleShortVersionString of the Password Manager app in the fixtures (illustrative)
+KPM_MAC_VERSION = '9.2.106'
+
+
+def kpm_mac_root(root):
+    """Kaspersky Password Manager for Mac, which the catalogue does not list for macOS.  Bundle
+    id ``com.kaspersky.passwordmanager`` as observed for the vendor's iOS app (codesign output in
+    public scripts; the Mac app is assumed to share it); the installer receipt id is assumed to
+    be the bundle id with ``.pkg``, the usual pkgbuild identifier."""
+    _plist(root, '/Applications/Kaspersky Password Manager.app/Contents/Info.plist',
+           {'CFBundleIdentifier': 'com.kaspersky.passwordmanager', 'CFBundleShortVersionString': KPM_MAC_VERSION})
+    _plist(root, '/var/db/receipts/com.kaspersky.passwordmanager.pkg.plist',
+           {'PackageIdentifier': 'com.kaspersky.passwordmanager.pkg', 'PackageVersion': KPM_MAC_VERSION})
     return root
 
 

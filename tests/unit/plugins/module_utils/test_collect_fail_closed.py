@@ -371,7 +371,7 @@ def kaspersky_rpms(tmp_path_factory):
     return {
         'kesl': roots.build_rpm(work, 'kesl', '12.1.0', '1297'),
         'klnagent64': roots.build_rpm(work, 'klnagent64', '14.2.0', '26967'),
-        'kess': roots.build_rpm(work, 'kess', '3.3.0', '1234'),
+        'kav4lms': roots.build_rpm(work, 'kav4lms', '5.6.42', '1'),
         'bash': roots.build_rpm(work, 'bash', '5.1.8', '9.el9', vendor='Red Hat, Inc.',
                                 packager='Red Hat, Inc. <http://bugzilla.redhat.com/bugzilla>'),
     }
@@ -438,59 +438,59 @@ def test_rpm_that_reads_nothing_is_an_error(catalog, tmp_path):
 # --------------------------------------------------------------------------- vendor markers (collector side)
 
 def test_packages_by_maintainer_only_matching_records_leave_the_host(catalog, tmp_path):
-    root = roots.kess_linux_root(str(tmp_path))
+    root = roots.kav4lms_linux_root(str(tmp_path))
     inventory = collect(catalog, root)['inventory']
     by_name = dict((p['name'], p) for p in inventory['packages'])
-    assert sorted(by_name) == ['kess', 'kess-gui']  # no decoy, no base package
-    assert by_name['kess']['maintainer'] == roots.KASPERSKY_MAINTAINER
-    assert by_name['kess']['version'] == '3.3.0.1234' and by_name['kess']['installed']
-    assert inventory['package_databases'] == [{'manager': 'dpkg', 'path': '/var/lib/dpkg/status', 'packages': 7}]
+    assert sorted(by_name) == ['kav4lms']  # no decoy, no base package
+    assert by_name['kav4lms']['maintainer'] == roots.KASPERSKY_MAINTAINER
+    assert by_name['kav4lms']['version'] == '5.6.42' and by_name['kav4lms']['installed']
+    assert inventory['package_databases'] == [{'manager': 'dpkg', 'path': '/var/lib/dpkg/status', 'packages': 6}]
     # without the marker in the probe, the unlisted product's packages are not asked for (the
-    # catalogue now lists KESS and carries the maintainer marker itself: both left out here)
+    # catalogue carries the maintainer marker itself: left out here)
     plain = probe_of(catalog, markers=False)
     plain['linux'].pop('maintainers', None)
-    plain['linux']['packages'] = [p for p in plain['linux']['packages'] if not p.startswith('kess')]
     plain = posix_collect.collect_all(plain, root=root)[0]
     assert plain['packages'] == []
 
 
 @needs_rpm
 def test_rpm_packages_by_vendor(catalog, tmp_path, kaspersky_rpms):
-    root = roots.rhel_root(str(tmp_path), [kaspersky_rpms['kess'], kaspersky_rpms['bash']])
+    root = roots.rhel_root(str(tmp_path), [kaspersky_rpms['kav4lms'], kaspersky_rpms['bash']])
     inventory = collect(catalog, root, which=shutil.which)['inventory']
     assert [(p['name'], p['version'], p['maintainer']) for p in inventory['packages']] == [
-        ('kess', '3.3.0-1234', 'AO Kaspersky Lab / AO Kaspersky Lab <support@kaspersky.com>')]
+        ('kav4lms', '5.6.42-1', 'AO Kaspersky Lab / AO Kaspersky Lab <support@kaspersky.com>')]
 
 
 def test_executables_below_install_dirs(catalog, tmp_path):
-    root = roots.kess_linux_root(str(tmp_path))
+    root = roots.kav4lms_linux_root(str(tmp_path))
     inventory = collect(catalog, root)['inventory']
     assert inventory['executables'] == [
-        {'path': '/opt/kaspersky/kess/bin/kess-setup.pl', 'dir': '/opt/kaspersky/kess'},
-        {'path': '/opt/kaspersky/kess/libexec/kess', 'dir': '/opt/kaspersky/kess'},
+        {'path': '/opt/kaspersky/kav4lms/bin/kav4lms-cmd', 'dir': '/opt/kaspersky/kav4lms'},
+        {'path': '/opt/kaspersky/kav4lms/sbin/kavmd', 'dir': '/opt/kaspersky/kav4lms'},
     ]
     assert inventory['warnings'] == []
 
 
 def test_executables_are_capped_per_directory_with_a_warning(catalog, tmp_path):
-    root = roots.kess_linux_root(str(tmp_path))
+    root = roots.kav4lms_linux_root(str(tmp_path))
     for i in range(40):
-        write(root, '/opt/kaspersky/kess/bin/tool%02d' % i, b'\x7fELF', 0o755)
+        write(root, '/opt/kaspersky/kav4lms/bin/tool%02d' % i, b'\x7fELF', 0o755)
     inventory = collect(catalog, root)['inventory']
     assert len(inventory['executables']) == 25
     assert inventory['warnings'] == [{'source': 'executables', 'message':
-                                      '/opt/kaspersky/kess: more than 25 files; only the first 25 executables are returned'}]
+                                      '/opt/kaspersky/kav4lms: more than 25 files; only the first 25 executables are returned'}]
     assert evaluate(catalog, collect(catalog, root))[1]['errors'] == []
 
 
 def test_units_and_init_scripts_that_start_a_vendor_program(catalog, tmp_path):
-    root = roots.kes4lwks_unit(roots.kess_linux_root(str(tmp_path)))
+    root = roots.kuma_root(roots.kav4lms_linux_root(str(tmp_path)))
     inventory = collect(catalog, root)['inventory']
-    assert inventory['units'] == [{'name': 'kes4lwks-supervisor.service', 'path': '/lib/systemd/system/kes4lwks-supervisor.service',
+    unit = 'kuma-collector-%s.service' % roots.KUMA_COLLECTOR_ID
+    assert inventory['units'] == [{'name': unit, 'path': '/usr/lib/systemd/system/' + unit,
                                    'active_state': None, 'unit_file_state': None,
-                                   'exec_path': '/opt/kaspersky/kes4lwks/libexec/kes4lwks-supervisor'}]
-    assert inventory['services'] == [{'name': 'kess', 'path': '/etc/init.d/kess', 'kind': 'init_script',
-                                      'exec_path': '/opt/kaspersky/kess/libexec/kess'}]
+                                   'exec_path': '/opt/kaspersky/kuma/kuma'}]
+    assert inventory['services'] == [{'name': 'kav4lms', 'path': '/etc/init.d/kav4lms', 'kind': 'init_script',
+                                      'exec_path': '/opt/kaspersky/kav4lms/sbin/kavmd'}]
     assert inventory['errors'] == [] and inventory['warnings'] == []
 
 
