@@ -16,16 +16,18 @@ __metaclass__ = type
 
 import re
 
-_PACKAGE = ('name', 'version', 'manager', 'status', 'arch')
+_PACKAGE = ('name', 'version', 'manager', 'status', 'arch', 'maintainer')
 
 #: every evidence kind and its fields, in display order
 KINDS = {
     'package': _PACKAGE,
     'package_residue': _PACKAGE,
     'uninstall': ('name', 'version', 'publisher', 'hive', 'view', 'key', 'windows_installer'),
-    'service': ('name', 'state', 'start', 'image_path'),
-    'driver': ('name', 'state', 'start', 'image_path'),
-    'unit': ('name', 'path', 'state', 'enabled'),
+    'service': ('name', 'state', 'start', 'image_path', 'install_dir'),
+    'driver': ('name', 'state', 'start', 'image_path', 'install_dir'),
+    'unit': ('name', 'path', 'state', 'enabled', 'exec_path'),
+    'init_script': ('name', 'path', 'exec_path'),
+    'executable': ('path', 'dir'),
     'file': ('path',),
     'path': ('path',),
     'group': ('name', 'gid'),
@@ -49,6 +51,8 @@ _IDENTITY = {
     'service': ('service', ('name',)),
     'driver': ('service', ('name',)),
     'unit': ('unit', ('name',)),
+    'init_script': ('init_script', ('path',)),
+    'executable': ('executable', ('path',)),
     'file': ('path', ('path',)),
     'path': ('path', ('path',)),
     'group': ('group', ('name',)),
@@ -142,7 +146,7 @@ def _paren(head, *parts):
 
 def _package(f):
     how = ': '.join(p for p in (f['manager'], f['status']) if p)
-    return _paren(_words(f['name'], f['version']), how)
+    return _paren(_words(f['name'], f['version']), how, 'maintainer ' + f['maintainer'] if f['maintainer'] else '')
 
 
 def _uninstall(f):
@@ -155,11 +159,14 @@ def _uninstall(f):
 
 def _service(f):
     state = f['state'] or ('state unknown' if f['name'] else '')
-    return _paren(f['name'], state, 'start ' + f['start'] if f['start'] else '')
+    # the image is shown when it is what tied the service to a vendor's install directory
+    image = 'image ' + f['image_path'] if f['install_dir'] and f['image_path'] else ''
+    return _paren(f['name'], state, 'start ' + f['start'] if f['start'] else '', image)
 
 
 def _unit(f):
-    return _paren(f['name'], f['state'] or ('state unknown' if f['name'] else ''), f['enabled'])
+    return _paren(f['name'], f['state'] or ('state unknown' if f['name'] else ''), f['enabled'],
+                  'starts ' + f['exec_path'] if f['exec_path'] else '')
 
 
 def _registry(f):
@@ -179,6 +186,8 @@ _FORMATS = {
     'service': _service,
     'driver': _service,
     'unit': _unit,
+    'init_script': lambda f: _paren(f['path'] or f['name'], 'starts ' + f['exec_path'] if f['exec_path'] else ''),
+    'executable': lambda f: f['path'] or f['dir'],
     'file': lambda f: f['path'],
     'path': lambda f: f['path'],
     'group': lambda f: _paren(f['name'], 'gid ' + f['gid'] if f['gid'] else ''),

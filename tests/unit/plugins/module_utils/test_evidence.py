@@ -34,6 +34,10 @@ EVERY_KIND = [
      'driver: klelam (state unknown, start boot)'),
     (ev.make('unit', name='kesl.service', path='/lib/systemd/system/kesl.service', state='active', enabled='enabled'),
      'unit: kesl.service (active, enabled)'),
+    # the KUMA collector unit and the kav4lms init script of tests/support/roots.py (kuma_root, kav4lms_linux_root)
+    (ev.make('init_script', name='kav4lms', path='/etc/init.d/kav4lms', exec_path='/opt/kaspersky/kav4lms/sbin/kavmd'),
+     'init_script: /etc/init.d/kav4lms (starts /opt/kaspersky/kav4lms/sbin/kavmd)'),
+    (ev.make('executable', path='/opt/kaspersky/kuma/kuma', dir='/opt/kaspersky/kuma'), 'executable: /opt/kaspersky/kuma/kuma'),
     (ev.make('file', path='/opt/kaspersky/kesl/bin/kesl-control'), 'file: /opt/kaspersky/kesl/bin/kesl-control'),
     (ev.make('path', path='/var/opt/kaspersky'), 'path: /var/opt/kaspersky'),
     (ev.make('group', name='kesladmin', gid=990), 'group: kesladmin (gid 990)'),
@@ -83,6 +87,27 @@ def test_items_are_plain_json_data():
         assert None not in item.values()
 
 
+def test_vendor_marker_fields_are_shown_when_the_item_carries_them():
+    """The field that tied an item to the vendor (a package's maintainer, a unit's program, a
+    service's image below the vendor's directory) is part of its display text."""
+    assert ev.describe(ev.make('package', name='ksc-web-console', version='15.1.0.2044', manager='dpkg',
+                               status='install ok installed', maintainer='AO Kaspersky Lab <support@kaspersky.com>')) == (
+        'package: ksc-web-console 15.1.0.2044 (dpkg: install ok installed, maintainer AO Kaspersky Lab <support@kaspersky.com>)')
+    unit = 'kuma-collector-5c1d8e1b-2f4a-4a7e-9b0c-3e6f1d2a8b47.service'
+    assert ev.describe(ev.make('unit', name=unit, path='/usr/lib/systemd/system/' + unit, exec_path='/opt/kaspersky/kuma/kuma')) == (
+        'unit: %s (state unknown, starts /opt/kaspersky/kuma/kuma)' % unit)
+    image = '"C:\\Program Files (x86)\\Kaspersky Lab\\Kaspersky Security for Virtualization Light Agent\\avp.exe" -r'
+    assert ev.describe(ev.make('service', name='KSVLA', state='running', start='auto', image_path=image,
+                               install_dir='C:\\Program Files*\\Kaspersky Lab\\*')) == (
+        'service: KSVLA (running, start auto, image %s)' % image)
+    # without the marker the image stays out, as before
+    assert ev.describe(ev.make('service', name='KSVLA', state='running', image_path=image)) == 'service: KSVLA (running)'
+    # an identity per inventory entry: the init script by its path, the executable by its path
+    assert ev.identity(ev.make('init_script', name='kav4lms', path='/etc/init.d/kav4lms')) == ('init_script', '/etc/init.d/kav4lms')
+    assert ev.identity(ev.make('executable', path='/opt/kaspersky/kuma/kuma', dir='/opt/kaspersky/kuma')) == (
+        'executable', '/opt/kaspersky/kuma/kuma')
+
+
 def test_missing_fields_still_describe_something():
     assert ev.describe({'kind': 'package', 'name': 'kesl'}) == 'package: kesl'
     assert ev.describe({'kind': 'service', 'name': 'klnagent'}) == 'service: klnagent (state unknown)'
@@ -95,8 +120,8 @@ def test_missing_fields_still_describe_something():
 
 
 def test_unknown_kinds_and_values_show_what_they_have():
-    assert ev.describe({'kind': 'executable', 'path': '/opt/kaspersky/kics/bin/kics', 'dir': '/opt/kaspersky/kics'}) == (
-        'executable: /opt/kaspersky/kics/bin/kics, /opt/kaspersky/kics')
+    assert ev.describe({'kind': 'firmware', 'path': '/lib/firmware/kl.bin', 'dir': '/lib/firmware'}) == (
+        'firmware: /lib/firmware/kl.bin, /lib/firmware')
     # a known kind without its own fields (an item of another shape) shows its values too
     assert ev.describe({'kind': 'path', 'value': '/opt/kaspersky'}) == 'path: /opt/kaspersky'
     assert ev.describe({'value': 'no kind'}) == 'no kind'
