@@ -488,7 +488,9 @@ def _windows_steps(plan, options, os_info):
         for code in [c for c in codes if c['product_code'].upper() not in planned]:
             planned.add(code['product_code'].upper())
             user_hive = (code['hive'] or 'HKLM').upper().startswith('HKU')
-            log_path = '%s\\banned_av_%s_%s.log' % (log_dir, item['id'].replace('.', '_'), code['product_code'].strip('{}'))
+            # an unlisted product's id holds ':' (kaspersky.other:kuma), which no Windows file name may
+            log_path = '%s\\banned_av_%s_%s.log' % (log_dir, re.sub(r'[^A-Za-z0-9_-]', '_', item['id']),
+                                                  code['product_code'].strip('{}'))
             properties = []
             if credential == 'kes' and plan['credentials']['kes']:
                 properties = ['KLLOGIN', 'KLPASSWD']

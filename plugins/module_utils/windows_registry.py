@@ -415,8 +415,9 @@ def windows_parts(pattern, env=None):
     return match.group(1).upper(), parts
 
 
-def image_file(image_path, env):
-    """The file a service ``ImagePath`` names, as a lower-case ``c:\\...`` path, or None.
+def image_file(image_path, env, keep_case=False):
+    """The file a service ``ImagePath`` names, as a lower-case ``c:\\...`` path (``keep_case``:
+    as written), or None.
 
     The Service Control Manager accepts a quoted path with arguments, an unquoted path, the
     NT forms ``\\??\\C:\\...`` and ``\\SystemRoot\\...``, a path relative to the system root
@@ -436,7 +437,9 @@ def image_file(image_path, env):
     elif not _DRIVE.match(text) and not text.startswith('%') and not text.startswith('\\'):
         text = '%SystemRoot%\\' + text
     text = expand_vars(text, env).replace('/', '\\')
-    return text.lower() if _DRIVE.match(text) else None
+    if not _DRIVE.match(text):
+        return None
+    return text if keep_case else text.lower()
 
 
 def below_any(path, globs, env):

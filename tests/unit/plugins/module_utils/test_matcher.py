@@ -106,7 +106,8 @@ def test_windows_uninstall_by_publisher_only_goes_to_catch_all(catalog):
         {'hive': 'HKLM', 'view': '32', 'key': '{00000000-1111-2222-3333-444444444444}', 'display_name': 'KSN Helper',
          'display_version': '1.0', 'publisher': 'AO Kaspersky Lab'}])
     findings = matcher.match(inv, catalog)['findings']
-    assert [(f['id'], f['installed']) for f in findings] == [('kaspersky.other', True)]
+    # one installed finding of the catch-all per unlisted product, named by its display name
+    assert [(f['id'], f['installed']) for f in findings] == [('kaspersky.other:ksn-helper', True)]
 
 
 def test_site_entry_matches(catalog):

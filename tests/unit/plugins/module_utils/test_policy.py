@@ -570,7 +570,8 @@ def test_drweb_for_linux_is_one_finding_judged_by_jurisdiction(policies):
     ('Dr.Web Security Space', 'Doctor Web', ['drweb.windows']),
     ('Dr.Web Agent', 'Doctor Web', ['drweb.windows']),
     ('Dr.Webster Dictionary', 'Webster Inc.', []),              # decoy: not the vendor
-    ('Doctor Web Helper', 'Doctor Web', ['drweb.other']),       # the vendor, product not named: still installed
+    # the vendor, product not named: still installed, one finding of the catch-all per unlisted product
+    ('Doctor Web Helper', 'Doctor Web', ['drweb.other:doctor-web-helper']),
     ('360 Total Security', '360 Security Center', ['qihoo360.total_security']),
     ('360 Video Player', 'Some Vendor', []),                    # decoy
 ])
