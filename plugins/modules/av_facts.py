@@ -150,7 +150,7 @@ ansible_facts:
         catalog_version:
           description: Version of the catalogue used; C(+site) when users extended it.
           type: str
-          sample: "2026.11.27"
+          sample: "2026.12.06"
         collected_at:
           description: UTC time of the collection, ISO 8601.
           type: str

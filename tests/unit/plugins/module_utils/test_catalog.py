@@ -74,7 +74,7 @@ def load_error(**kwargs):
 # --------------------------------------------------------------------------- built-in data
 
 def test_builtin_catalogue_loads_and_every_entry_cites_sources(catalog):
-    assert catalog.version == '2026.11.27'
+    assert catalog.version == '2026.12.06'
     ids = [e['id'] for e in catalog.entries]
     assert len(ids) == len(set(ids))
     for item in catalog.entries:
@@ -85,9 +85,8 @@ def test_builtin_catalogue_loads_and_every_entry_cites_sources(catalog):
 SOURCE_RE = re.compile(r'(https?://[^\s)]+|\b[\w.-]+/[\w.-]+:[\w./@%-]+)')
 
 
-# the built-in files this check covers; drweb.yml and qihoo360.yml (lane G) still have sources
-# without an address (named in the catalogue lane's report)
-ADDRESSED_FAMILIES = ('kaspersky', 'ultraav', 'clamav', 'microsoft_defender')
+# the built-in families this check covers: every family of the built-in catalogue
+ADDRESSED_FAMILIES = ('kaspersky', 'ultraav', 'clamav', 'microsoft_defender', 'drweb', 'qihoo360')
 
 
 def test_every_builtin_source_cites_an_url_or_a_repository_file(catalog):
