@@ -489,8 +489,8 @@ def _windows_steps(plan, options, os_info):
             planned.add(code['product_code'].upper())
             user_hive = (code['hive'] or 'HKLM').upper().startswith('HKU')
             # an unlisted product's id holds ':' (kaspersky.other:kuma), which no Windows file name may
-            log_path = '%s\\banned_av_%s_%s.log' % (log_dir, re.sub(r'[^A-Za-z0-9_-]', '_', item['id']),
-                                                  code['product_code'].strip('{}'))
+            safe_id = re.sub(r'[^A-Za-z0-9_-]', '_', item['id'])
+            log_path = '%s\\banned_av_%s_%s.log' % (log_dir, safe_id, code['product_code'].strip('{}'))
             properties = []
             if credential == 'kes' and plan['credentials']['kes']:
                 properties = ['KLLOGIN', 'KLPASSWD']

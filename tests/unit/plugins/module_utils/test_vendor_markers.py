@@ -601,4 +601,3 @@ def test_expand_vars_is_the_rule_the_matcher_uses():
     assert matcher.windows_pattern('%LOCALAPPDATA%\\X', env) == 'C:\\Users\\*\\AppData\\Local\\X'
     assert matcher.windows_pattern('%ProgramFiles(x86)%\\Kaspersky Lab\\*', env) == 'C:\\Program Files (x86)\\Kaspersky Lab\\*'
     assert matcher.windows_pattern('%UNKNOWN%\\X', env) == '%UNKNOWN%\\X'
-
