@@ -469,6 +469,29 @@ def test_unlisted_findings_of_one_host_have_distinct_sarif_rules_and_fingerprint
         assert result['level'] == 'error'
 
 
+def test_every_report_format_shows_unlisted_products(catalog, tmp_path):
+    """The audit's reports name each unlisted product by its id and its own name, whatever the
+    name holds (the ':' of the id, a Cyrillic display name: a Russian build of Anti-Virus 6.0 for
+    Workstations, which no English display-name pattern of the catalogue names; its Publisher does)."""
+    from ansible_collections.fleetsec.banned_av.plugins.action import compliance_report
+    russian = {'hive': 'HKLM', 'view': '32', 'key': '{11111111-2222-3333-4444-555555555555}',
+               'display_name': 'Антивирус Касперского 6.0 для Windows Workstations', 'display_version': '6.0.4.1611',
+               'publisher': 'AO Kaspersky Lab', 'windows_installer': True}
+    inv = inventory('windows', root='C:\\', uninstall=[russian])
+    facts = av_facts.build_facts(inv, catalog, COLLECTED_AT)
+    assert unlisted(facts) == ['kaspersky.other:антивирус-касперского-для-windows-workstations']
+    record = evaluate(facts)
+    run = {'generated_at': COLLECTED_AT, 'catalog_version': catalog.version, 'as_of': AS_OF}
+    report = compliance_report.build_report([record], run, [])
+    paths = compliance_report.write_reports(report, str(tmp_path), ['json', 'csv', 'html', 'junit', 'sarif', 'markdown'],
+                                            catalog_entries=catalog.entries)
+    for fmt, path in sorted(paths.items()):
+        with open(path, encoding='utf-8') as handle:
+            text = handle.read()
+        assert 'kaspersky.other:антивирус-касперского-для-windows-workstations' in text, fmt
+        assert 'Антивирус Касперского 6.0 для Windows Workstations' in text or fmt == 'sarif', fmt
+
+
 def test_waivers_name_unlisted_products_by_their_id_or_a_glob(catalog, tmp_path):
     root = str(tmp_path)
     roots.kuma_root(root, unit=False)
