@@ -19,6 +19,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
 import re
 import shutil
@@ -442,6 +443,27 @@ def test_product_slugs_drop_version_tokens_and_are_stable():
     assert matcher.product_slug('k\\xffey tool') == 'k-xffey-tool'
     # no slug can make an id a catalogue id could have: ids never hold ':'
     assert not catalog_mod.ID_RE.match('kaspersky.other:' + matcher.product_slug('kesl'))
+
+
+@pytest.mark.parametrize('display_name', [
+    'Kaspersky ' + 'X' * 100000,                       # a planted huge value
+    'Kaspersky\nHelper\x1b[31m\u2028tool',             # line breaks and terminal escapes
+    'Kaspersky k\udcffey helper',                       # a lone surrogate a collector may keep
+    None,                                               # no DisplayName: the key names it
+])
+def test_hostile_product_names_give_one_short_line_and_a_bounded_id(catalog, display_name):
+    inv = inventory('windows', root='C:\\', uninstall=[
+        {'hive': 'HKLM', 'view': '64', 'key': '{6F3B2C1D-5A4E-4F7B-9C2D-1E0A8B7C6D52}', 'display_name': display_name,
+         'display_version': '1.0', 'publisher': 'AO Kaspersky Lab', 'windows_installer': True}])
+    facts = av_facts.build_facts(inv, catalog, COLLECTED_AT)
+    [finding] = facts['findings']
+    product, slug = finding['product'], finding['id'].split(':', 1)[1]
+    assert finding['installed'] and finding['unlisted'] and 0 < len(product) <= matcher.NAME_LENGTH
+    assert product == product.strip() and not re.search(u'[\x00-\x1f\x7f-\x9f\u2028\u2029]', product)
+    product.encode('utf-8')
+    assert 0 < len(slug) <= matcher.SLUG_LENGTH and slug == slug.strip('-')
+    # the reasons of the host record name it through its product name: always writable
+    json.dumps(evaluate(facts)['reasons'], ensure_ascii=False).encode('utf-8')
 
 
 def test_unlisted_products_that_collide_on_a_slug_are_one_finding(catalog):
