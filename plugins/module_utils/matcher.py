@@ -172,18 +172,22 @@ class _Scan(object):
         self.sep = '\\' if self.windows else '/'
         self.env = windows_env(inventory) if self.windows else None
         self.packages = packages_of(inventory)
+        self._dirs = {}
 
     def dir_patterns(self, patterns):
         """``[(pattern, components, ends with a wildcard)]`` of the directory patterns of this
-        platform (Windows ones expanded and compared in lower case)."""
-        out = []
-        for pattern in patterns:
-            if bool(catalog_mod.WINDOWS_PATH_RE.match(pattern)) != self.windows:
-                continue
-            text = _norm_path(windows_pattern(pattern, self.env) if self.windows else pattern, self.windows)
-            parts = text.lower().split(self.sep) if self.windows else text.split(self.sep)
-            out.append((pattern, parts, bool(_MAGIC.search(parts[-1]))))
-        return out
+        platform (Windows ones expanded and compared in lower case), worked out once per list."""
+        key = tuple(patterns)
+        found = self._dirs.get(key)
+        if found is None:
+            found = self._dirs[key] = []
+            for pattern in patterns:
+                if bool(catalog_mod.WINDOWS_PATH_RE.match(pattern)) != self.windows:
+                    continue
+                text = _norm_path(windows_pattern(pattern, self.env) if self.windows else pattern, self.windows)
+                parts = text.lower().split(self.sep) if self.windows else text.split(self.sep)
+                found.append((pattern, parts, bool(_MAGIC.search(parts[-1]))))
+        return found
 
     def below(self, path, dir_patterns):
         """``(pattern, product directory)`` of the first directory pattern ``path`` lies below,
@@ -218,7 +222,8 @@ def _collect_evidence(entry, scan, owners):
         elif _regex_any(pkg.get('maintainer'), match.get('maintainers', [])):
             found.append(_package_evidence(pkg, by_maintainer=True))
     found.extend(_uninstall_matches(entry, scan.inventory, owners))
-    found.extend(_program_evidence(entry, scan))
+    dirs = scan.dir_patterns(match.get('install_dirs', []) + match.get('paths', []))
+    found.extend(_program_evidence(entry, scan, dirs))
     files = set()
     for item in scan.inventory.get('paths') or []:
         path = item.get('path') or ''
@@ -227,7 +232,6 @@ def _collect_evidence(entry, scan, owners):
             files.add(path)
         elif _path_match(path, match.get('paths', []), scan.windows, scan.env):
             found.append(ev.make('path', path=path))
-    dirs = scan.dir_patterns(match.get('install_dirs', []) + match.get('paths', []))
     for item in scan.inventory.get('executables') or []:
         if item.get('path') not in files and scan.below(item.get('path'), dirs):
             found.append(ev.make('executable', path=item.get('path'), dir=item.get('dir')))
@@ -240,12 +244,12 @@ def _collect_evidence(entry, scan, owners):
     return found + _more_evidence(entry, scan.inventory, scan.windows)
 
 
-def _program_evidence(entry, scan):
+def _program_evidence(entry, scan, dirs):
     """Services, drivers, units and init scripts of ``entry``: named by it, or running a program
-    below one of its directories (``install_dirs``, ``paths``).  The field that tied an item to a
-    directory (``install_dir``, ``exec_path``) is kept on the item when that is why it matched."""
+    below one of its directories ``dirs`` (``install_dirs``, ``paths``).  The field that tied an
+    item to a directory (``install_dir``, ``exec_path``) is kept on the item when that is why it
+    matched."""
     match = entry['match']
-    dirs = scan.dir_patterns(match.get('install_dirs', []) + match.get('paths', []))
     found = []
     for item in scan.inventory.get('services') or []:
         if item.get('kind') == 'init_script':
