@@ -260,7 +260,9 @@ def _covers(policy, finding):
     covers = policy['covers']
     return (finding.get('category') in covers['categories']
             and (not covers.get('families') or finding.get('family') in covers['families'])
-            and (not covers.get('products') or finding.get('id') in covers['products']))
+            and (not covers.get('products') or finding.get('id') in covers['products']
+                 # an unlisted product (``kaspersky.other:<slug>``) is covered where its catch-all is
+                 or finding.get('catalog_id') in covers['products']))
 
 
 # --------------------------------------------------------------------------- waivers

@@ -582,3 +582,17 @@ def test_windows_entries_of_the_new_families(name, publisher, expected):
     findings = _match(inv)['findings']
     assert [f['id'] for f in findings] == expected
     assert all(f['installed'] for f in findings)
+
+
+def test_a_policy_naming_a_catch_all_covers_the_unlisted_products_it_reports(policies):
+    """``covers.products: [kaspersky.other]`` reaches ``kaspersky.other:<slug>`` findings (their
+    ``catalog_id``), and only them: a specific product is still outside such a policy."""
+    site = pol.validate_policy({'id': 'site-unlisted', 'enforcement_date': '2025-01-01', 'action': 'enforce',
+                                'applies_to': {'jurisdictions': ['fr']},
+                                'covers': {'categories': ['banned'], 'products': ['kaspersky.other']}}, 'test')
+    unlisted = dict(finding('kaspersky.other:kuma'), catalog_id='kaspersky.other', unlisted=True, product='KUMA')
+    record = pol.evaluate_host('paris01', facts(unlisted), policies + [site], [], D(2026, 12, 6), jurisdictions=['fr'])
+    assert record['status'] == 'noncompliant'
+    assert record['findings'][0]['policy'] == 'site-unlisted'
+    listed = pol.evaluate_host('paris02', facts(finding()), policies + [site], [], D(2026, 12, 6), jurisdictions=['fr'])
+    assert listed['status'] == 'compliant' and listed['findings'][0]['verdict'] == 'info'
