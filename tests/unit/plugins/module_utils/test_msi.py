@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Windows Installer removal decisions: one exit-code table, the result of a registered
-win_package run (tests/unit/fixtures/windows/remediation/win_package_results.json, shapes of
+win_package run (tests/unit/fixtures/remediation/win_package_results.json, shapes of
 ansible.windows 3.3.0), the credential properties and the MSI log scrub."""
 from __future__ import absolute_import, division, print_function
 
@@ -14,8 +14,8 @@ import pytest
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import msi
 from ansible_collections.fleetsec.banned_av.tests.unit.conftest import fixture_json
 
-RESULTS = fixture_json('windows', 'remediation', 'win_package_results.json')
-LOGS = fixture_json('windows', 'remediation', 'msi_logs.json')
+RESULTS = fixture_json('remediation', 'win_package_results.json')
+LOGS = fixture_json('remediation', 'msi_logs.json')
 KES_CANARY = 'Kes-Canary 0c7e'
 AGENT_HEX = msi.encode_kluninstpasswd('Agent-Canary')
 STEP = {'id': 'kaspersky.kes_windows', 'product_code': '{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}',
