@@ -67,7 +67,7 @@ def build_facts_all(inventories, catalog, collected_at):
     ``ansible_facts.banned_av`` dict (pure, unit-tested).  Every finding and protection entry
     names its ``platform``; with several inventories, so do its errors, warnings and skips."""
     several = len(inventories) > 1
-    findings, protection, errors, warnings, skipped = [], [], [], [], []
+    findings, protection, errors, warnings, skipped, class_filters = [], [], [], [], [], []
     for inventory in inventories:
         found, protected, failure = _match(inventory, catalog)
         inventory = inventory if isinstance(inventory, dict) else {}
@@ -77,6 +77,7 @@ def build_facts_all(inventories, catalog, collected_at):
         for target, items in ((errors, (inventory.get('errors') or []) + ([failure] if failure else [])),
                               (warnings, inventory.get('warnings') or []), (skipped, inventory.get('skipped') or [])):
             target.extend(dict(i, platform=platform) if several else i for i in items)
+        class_filters.extend(inventory.get('class_filters') or [])
     first = inventories[0] if inventories and isinstance(inventories[0], dict) else {}
     return {
         'schema': 1,
@@ -94,6 +95,8 @@ def build_facts_all(inventories, catalog, collected_at):
             'residue': sorted(set(f['id'] for f in findings if not f['installed'])),
             'active_protection': sorted(set(p['id'] for p in protection if p['active'])),
         },
+        # Windows: the UpperFilters/LowerFilters of the device classes (remediation checks them after a removal)
+        'class_filters': class_filters,
         'skipped': skipped,
         'warnings': warnings,
         'errors': errors,

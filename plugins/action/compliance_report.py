@@ -21,6 +21,7 @@ from ansible.release import __version__ as ANSIBLE_VERSION
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as policy_mod
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.plain import plain
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report, writer
 
 REPORT_SCHEMA = 'fleetsec.banned_av/report/v1'
@@ -59,11 +60,6 @@ def collection_version():
             if line.startswith('version:'):
                 return line.split(':', 1)[1].strip().strip('"\'')
     return None
-
-
-def plain(value):
-    """Deep copy into plain JSON types (hostvars hold lazy, tagged containers)."""
-    return json.loads(json.dumps(value, default=to_native))
 
 
 @contextlib.contextmanager

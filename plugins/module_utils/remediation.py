@@ -25,6 +25,8 @@ __metaclass__ = type
 import fnmatch
 import re
 
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import msi
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_safety
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.evidence import describe
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.policy import REMEDIATION_OUTCOMES, waiver_for
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.vocabulary import FAILING_VERDICTS
@@ -36,103 +38,7 @@ ENFORCED_VERDICTS = FAILING_VERDICTS
 #: removal methods the remediate role carries out itself (Linux and macOS entries have none)
 AUTOMATIC_METHODS = (None, 'package', 'msi', 'uninstall_script', 'reboot')
 
-# --------------------------------------------------------------------------- MSI exit codes
-MSI_SUCCESS = 0
-MSI_REBOOT_INITIATED = 1641
-MSI_REBOOT_REQUIRED = 3010
-MSI_UNKNOWN_PRODUCT = 1605
-MSI_FATAL = 1603
-MSI_BUSY = 1618
-#: return codes win_package must not fail on: the role maps them itself
-MSI_EXPECTED_CODES = [MSI_SUCCESS, MSI_FATAL, MSI_UNKNOWN_PRODUCT, MSI_BUSY, MSI_REBOOT_INITIATED, MSI_REBOOT_REQUIRED]
-
 _GUID_RE = re.compile(r'^\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}$')
-
-
-def msi_result(rc, log_path=None):
-    """Map an ``msiexec /x`` exit code to what the remediation does next.
-
-    Returns ``{rc, result, success, removed, reboot_required, retry, blocked, reason}`` where
-    ``result`` is one of ``removed``, ``absent``, ``retry``, ``blocked``, ``failed``.
-    """
-    try:
-        rc = int(rc)
-    except (TypeError, ValueError):
-        rc = None
-    log = ' (MSI log: %s)' % log_path if log_path else ''
-    out = {'rc': rc, 'success': False, 'removed': False, 'reboot_required': False, 'retry': False,
-           'blocked': False, 'reason': None}
-    if rc == MSI_SUCCESS:
-        out.update(result='removed', success=True, removed=True, reason='uninstalled (msiexec exit 0)')
-    elif rc == MSI_REBOOT_REQUIRED:
-        out.update(result='removed', success=True, removed=True, reboot_required=True,
-                   reason='uninstalled; a reboot is required to finish (msiexec exit 3010)')
-    elif rc == MSI_REBOOT_INITIATED:
-        out.update(result='removed', success=True, removed=True, reboot_required=True,
-                   reason='uninstalled; Windows Installer asked for a reboot (msiexec exit 1641)')
-    elif rc == MSI_UNKNOWN_PRODUCT:
-        out.update(result='absent', success=True, reason='already absent: the product is not installed (msiexec exit 1605)')
-    elif rc == MSI_BUSY:
-        out.update(result='retry', retry=True,
-                   reason='another installation is in progress (msiexec exit 1618); retried with back-off')
-    elif rc == MSI_FATAL:
-        out.update(result='blocked', blocked=True,
-                   reason='uninstall refused (msiexec exit 1603, fatal error): typically a wrong or missing uninstall '
-                          'password (KLLOGIN/KLPASSWD, KLUNINSTPASSWD) or Kaspersky self-defence / a KSC policy '
-                          'protecting the product%s' % log)
-    else:
-        out.update(result='failed', blocked=True, reason='uninstall failed (msiexec exit %s)%s' % (rc, log))
-    return out
-
-
-def msi_exit_code_table(log_path=None):
-    """The mapping as data for the role: ``{'<rc>': result, ..., 'default': result}``."""
-    table = dict((str(rc), msi_result(rc, log_path)) for rc in MSI_EXPECTED_CODES)
-    table['default'] = msi_result(None, log_path)
-    return table
-
-
-def retry_delays(attempts, base=30, factor=2, cap=600):
-    """Seconds to wait before each retry of an uninstall that got 1618 (exponential back-off)."""
-    attempts = max(1, int(attempts))
-    return [int(min(cap, base * factor ** i)) for i in range(attempts - 1)]
-
-
-# --------------------------------------------------------------------------- credentials
-
-def encode_kluninstpasswd(password):
-    """Network Agent uninstall password as msiexec wants it: UTF-16LE bytes as hex.
-
-    Every character becomes its UTF-16LE code unit(s) as hex digits, i.e. for ASCII two hex
-    digits followed by ``00``: ``'P@ss'`` -> ``'5000400073007300'``.  Upper-case hex, like the
-    community scripts that use this property (kaspersky-footprint.md, section 1.6).
-    """
-    if password is None:
-        raise ValueError('no password to encode')
-    if not isinstance(password, str):
-        password = str(password)
-    return password.encode('utf-16-le').hex().upper()
-
-
-def msi_property(name, value):
-    """``NAME="value"`` with embedded double quotes doubled, as msiexec parses properties."""
-    if not re.match(r'^[A-Z][A-Z0-9_]*$', name):
-        raise ValueError('invalid MSI property name %r' % name)
-    return '%s="%s"' % (name, str(value).replace('"', '""'))
-
-
-def secret_arguments(credential, kes_login=None, kes_password=None, network_agent_password=None):
-    """The msiexec property string carrying a product's uninstall credential.
-
-    ``credential`` comes from the catalogue (``removal.credential``): ``kes`` (KES, KSWS, KEA:
-    ``KLLOGIN``/``KLPASSWD``), ``network_agent`` (``KLUNINSTPASSWD``, UTF-16LE hex) or none.
-    Returns '' when no credential applies or none was supplied.  Never log the result.
-    """
-    if credential == 'kes' and kes_password:
-        return ' '.join([msi_property('KLLOGIN', kes_login or 'KLAdmin'), msi_property('KLPASSWD', kes_password)])
-    if credential == 'network_agent' and network_agent_password:
-        return 'KLUNINSTPASSWD=%s' % encode_kluninstpasswd(network_agent_password)
-    return ''
 
 
 # --------------------------------------------------------------------------- package managers
@@ -258,11 +164,13 @@ def build_plan(facts, record, options=None):
 
     ``facts``   the host's ``ansible_facts.banned_av`` (findings carry their ``removal`` hints);
     ``record``  ``policy.evaluate_host`` for the same facts (findings carry their ``verdict``);
-    ``options`` replacement, force, pkg_mgr, os_family, os_version, service_mgr, purge,
-                purge_vendor_roots, remove_groups, unload_kernel_modules, extra_paths,
-                windows_log_dir, msi_attempts, msi_retry_delay, credentials (values are only
-                tested for presence), allow_unprotected, waivers, host, host_groups,
-                vendor_roots (``{family: [paths]}``).
+    ``options`` replacement, force, allow_unprotected, waivers, host, host_groups;
+                Linux: pkg_mgr, os_family, os_version, purge, purge_vendor_roots, remove_groups,
+                unload_kernel_modules, extra_paths; Windows: installation_type, windows_log_dir,
+                msi_attempts, msi_retry_delay, encryption_products (ids whose data encryption is
+                checked first), ksc_keys (Network Agent AVState keys), filter_drivers (driver
+                globs a left-over class filter of a removed vendor has); credentials (values are
+                only tested for presence); vendor_roots (``{family: [paths]}``).
 
     Returns a JSON-friendly dict; see docs/remediation.md.  Never contains a secret.
     """
@@ -374,20 +282,30 @@ def _sort_findings(plan, record, facts, platform, options):
             else:
                 plan['residue'].append(dict(summary, finding=full))
         else:
-            if verdict == 'waived':
-                reason = 'waived'
-            elif verdict == 'warning':
-                reason = 'warning only (enforcement date not reached or policy set to warn); set force to remove it'
-            else:
-                reason = 'verdict %s' % verdict
-            plan['excluded'].append(dict(summary, reason=reason))
+            plan['excluded'].append(dict(summary, reason=_excluded_reason(verdict, record)))
             excluded_families.add(full.get('family'))
     return excluded_families
+
+
+def _excluded_reason(verdict, record):
+    """Why a finding with a verdict that is not removed stays (every verdict named; an unknown one
+    stays too: nothing is removed on a verdict this planner does not know)."""
+    if verdict == 'waived':
+        return 'waived'
+    if verdict == 'warning':
+        return 'warning only (enforcement date not reached or policy set to warn); set force to remove it'
+    if verdict == 'info':
+        return ('named for information only by the policies of this host (jurisdictions %s); never removed'
+                % ', '.join(record.get('jurisdictions') or []) or 'default')
+    return 'verdict %s: not one the remediation removes' % verdict
 
 
 def _skip_reason(record, plan):
     status = record.get('status')
     installed = [e for e in plan['excluded'] if e['installed']]
+    if installed and all(e['verdict'] == 'info' for e in installed):
+        return 'no product banned for this host is installed: %s named for information only (jurisdictions %s)' % (
+            ', '.join(e['id'] for e in installed), ', '.join(record.get('jurisdictions') or []))
     if any(e['verdict'] == 'warning' for e in installed):
         return 'not past enforcement (status %s); nothing is removed without force' % status
     if installed and all(e['verdict'] == 'waived' for e in installed):
@@ -469,71 +387,94 @@ def _windows_steps(plan, options, os_info):
     planned = set()     # ProductCodes (upper case) already in a step: one msiexec /x each
     for item in plan['targets']:
         finding = item['finding']
-        removal = finding.get('removal') or {}
         security_center.extend(n for n in _fields(finding, 'name', 'security_center') if n not in security_center)
         if item['method'] == 'reboot':
             drivers.extend(_fields(finding, 'name', 'driver'))
             continue
         if not item['installed']:
             continue
-        codes = _product_codes(finding)
-        if not codes:
-            plan['manual'].append({'id': item['id'], 'product': item['product'], 'verdict': item['verdict'],
-                                   'version': item['version'], 'order': item['order'], 'method': item['method'],
-                                   'installed': True,
-                                   'reason': 'no Windows Installer ProductCode ({GUID}) in its Uninstall entries; '
-                                             'remove it with the vendor tool or the KSC uninstall task'})
-            continue
-        credential = removal.get('credential')
+        codes, manual = _uninstall_entries(finding)
+        for reason in manual if manual or codes else [NO_PRODUCT_CODE]:
+            plan['manual'].append(dict(_summary(item), reason=reason))
         for code in [c for c in codes if c['product_code'].upper() not in planned]:
             planned.add(code['product_code'].upper())
-            user_hive = (code['hive'] or 'HKLM').upper().startswith('HKU')
-            # an unlisted product's id holds ':' (kaspersky.other:kuma), which no Windows file name may
-            safe_id = re.sub(r'[^A-Za-z0-9_-]', '_', item['id'])
-            log_path = '%s\\banned_av_%s_%s.log' % (log_dir, safe_id, code['product_code'].strip('{}'))
-            properties = []
-            if credential == 'kes' and plan['credentials']['kes']:
-                properties = ['KLLOGIN', 'KLPASSWD']
-            elif credential == 'network_agent' and plan['credentials']['network_agent']:
-                properties = ['KLUNINSTPASSWD']
-            if credential and not properties:
-                plan['warnings'].append('%s: no uninstall password supplied; a password-protected installation will '
-                                        'refuse removal with msiexec exit 1603' % item['id'])
-            steps.append({
-                'id': item['id'],
-                'product': item['product'],
-                'product_code': code['product_code'],
-                'display_name': code['display_name'],
-                'hive': code['hive'],
-                'view': code['view'],
-                'per_user': user_hive,
-                'credential': credential if properties else None,
-                'properties': properties,
-                'log_path': log_path,
-                'notes': removal.get('notes'),
-            })
+            steps.append(_msi_step(plan, item, code, log_dir))
     attempts = int(options.get('msi_attempts') or 4)
+    encryption = [{'id': t['id'], 'dirs': windows_safety.encryption_dirs(t['finding'])} for t in plan['targets']
+                  if t['installed'] and t['id'] in (options.get('encryption_products') or ())]
     return {
+        'checks': {'encryption': encryption, 'ksc_keys': list(options.get('ksc_keys') or [])},
+        'filter_drivers': _dedupe(list(options.get('filter_drivers') or [])),
         'steps': steps,
         'client': (installation_type or '').lower() != 'server' if installation_type else None,
         'installation_type': installation_type,
         'security_center': security_center,
         'drivers': _dedupe(drivers),
-        'expected_return_codes': list(MSI_EXPECTED_CODES),
-        'exit_codes': msi_exit_code_table(),
-        'retry_delays': retry_delays(attempts, int(options.get('msi_retry_delay') or 30)),
+        'expected_return_codes': list(msi.EXPECTED_RETURN_CODES),
+        'retry_delays': msi.retry_delays(attempts, int(options.get('msi_retry_delay') or 30)),
     }
 
 
-def _product_codes(finding):
-    """The Windows Installer ProductCodes of a finding's Uninstall entries, each once (any case),
-    with the entry it was read from."""
-    codes = []
+NO_PRODUCT_CODE = ('no Windows Installer ProductCode ({GUID}) in its Uninstall entries; remove it with the vendor tool '
+                   'or the Kaspersky Security Center uninstall task')
+
+
+def _summary(item):
+    return dict((k, item[k]) for k in ('id', 'product', 'verdict', 'version', 'order', 'method', 'installed'))
+
+
+def _uninstall_entries(finding):
+    """``(codes, manual reasons)`` of a finding's Uninstall entries: a ProductCode to give msiexec
+    for each per-machine Windows Installer product (``WindowsInstaller`` = 1), a reason for every
+    per-user entry and, when the finding has no such product, for every other entry.  A per-user
+    product is invisible to msiexec run as SYSTEM (it answers 1605, "not installed"); an entry
+    that is not a Windows Installer product would make win_package run its raw UninstallString
+    (an uninstaller that may wait for input, as SYSTEM, until a timeout)."""
+    codes, manual, other = [], [], []
     for e in _evidence(finding, 'uninstall'):
-        code = e.get('key')
-        if code and _GUID_RE.match(code) and code.upper() not in [c['product_code'].upper() for c in codes]:
-            codes.append({'product_code': code, 'hive': e.get('hive'), 'view': e.get('view'), 'display_name': e.get('name')})
-    return codes
+        key = e.get('key') or ''
+        hive = e.get('hive') or 'HKLM'
+        if hive.upper().startswith('HKU'):
+            manual.append('%s is installed per user (%s): msiexec run as SYSTEM does not see it and would report it '
+                          'not installed (1605); remove it in that user\'s session or with the Kaspersky Security '
+                          'Center uninstall task' % (e.get('name') or key, hive))
+        elif not _GUID_RE.match(key):
+            other.append(NO_PRODUCT_CODE)
+        elif e.get('windows_installer') is not True:
+            other.append('its Uninstall entry %s is not a Windows Installer product (WindowsInstaller is not 1): the '
+                          'role does not run its UninstallString; remove it with the vendor\'s uninstaller or the '
+                          'Kaspersky Security Center uninstall task' % key)
+        elif key.upper() not in [c['product_code'].upper() for c in codes]:
+            codes.append({'product_code': key, 'hive': hive, 'view': e.get('view'), 'display_name': e.get('name')})
+    # an entry that is not an MSI product beside one that is: most likely the same product's
+    # setup registration; the detection after the removal tells whether anything is left
+    return codes, _dedupe(manual + ([] if codes else other))
+
+
+def _msi_step(plan, item, code, log_dir):
+    credential = (item['finding'].get('removal') or {}).get('credential')
+    properties = []
+    if credential == 'kes' and plan['credentials']['kes']:
+        properties = ['KLLOGIN', 'KLPASSWD']
+    elif credential == 'network_agent' and plan['credentials']['network_agent']:
+        properties = ['KLUNINSTPASSWD']
+    if credential and not properties:
+        plan['warnings'].append('%s: no uninstall password supplied; a password-protected installation will refuse '
+                                'removal with msiexec exit 1603' % item['id'])
+    return {
+        'id': item['id'],
+        'product': item['product'],
+        'product_code': code['product_code'],
+        'display_name': code['display_name'],
+        'hive': code['hive'],
+        'view': code['view'],
+        'credential': credential if properties else None,
+        'properties': properties,
+        # an unlisted product's id holds ':' (kaspersky.other:kuma), which no Windows file name may
+        'log_path': '%s\\banned_av_%s_%s.log' % (log_dir, re.sub(r'[^A-Za-z0-9_-]', '_', item['id']),
+                                                 code['product_code'].strip('{}')),
+        'notes': (item['finding'].get('removal') or {}).get('notes'),
+    }
 
 
 def _darwin_steps(plan, options, excluded_families):
@@ -596,6 +537,11 @@ def _describe(plan):
             actions.append('delete vendor leftovers %s' % ', '.join(linux['vendor_roots'] + linux['extra_paths']))
     if plan['windows']:
         win = plan['windows']
+        for check in win['checks']['encryption']:
+            actions.append('%s: check data encryption (kescli --opswat GetEncryptionState); encrypted or unknown '
+                           'blocks the removal unless acknowledged' % check['id'])
+        if win['checks']['ksc_keys']:
+            actions.append('warn when a Kaspersky Security Center server manages the host (Network Agent AVState)')
         for step in win['steps']:
             props = ' %s=<secret>' % '=<secret> '.join(step['properties']) if step['properties'] else ''
             actions.append('%s: msiexec /x %s%s /qn /norestart /L*v %s' % (step['id'], step['product_code'], props, step['log_path']))
@@ -633,7 +579,7 @@ def _reboot_only(finding):
     return bool(anchors) and all(e.get('kind') in ('driver', 'kernel_module') for e in anchors)
 
 
-def decide_outcome(plan, after_facts=None, after_record=None, replacement=None, run=None):
+def decide_outcome(plan, after_facts=None, after_record=None, replacement=None, run=None, recheck=None):
     """The remediation record of one host: ``banned_av_remediation``.
 
     ``plan``          build_plan's result (before);
@@ -641,21 +587,47 @@ def decide_outcome(plan, after_facts=None, after_record=None, replacement=None, 
     ``after_record``  ``policy.evaluate_host`` of ``after_facts``;
     ``replacement``   the alternative_av role's ``alternative_av_health`` after the removal
                       (or after the failed ensure step);
-    ``run``           what the role did: ``ensure_ok``, ``ensure_reasons``, ``actions`` (done),
-                      ``failed`` ([{id, step, msg}]), ``removed`` (ids), ``reboot_required``,
-                      ``rebooted``, ``reboot_allowed``, ``msi`` ([{id, product_code, rc, log_path}]),
-                      ``started_at``, ``check_mode``.
+    ``run``           what the role did (``module_utils/run_record.py``);
+    ``recheck``       ``{'facts': ..., 'delay': seconds}``: detected again after a delay (optional).
     """
     run = dict(run or {})
     replacement = replacement or {}
-    after_facts = after_facts or {}
-    after_record = after_record or {}
-    reasons = []
+    record = _new_record(plan, after_facts or {}, replacement, run)
+    reasons = record['reasons']
+    if run.get('check_mode'):
+        record['planned'] = True
+        record['actions'] = list(plan.get('actions') or [])
+        reasons.append('check mode: nothing was changed; the status shown is the detected one')
+        return record
+    if not plan.get('needs_action'):
+        record['skipped'] = True
+        reasons.append('left alone: %s' % plan.get('skip_reason'))
+        return record
+    blocked = _blocked_before_removal(plan, replacement, run)
+    reasons.extend('warning: %s' % w for w in run.get('warnings') or [])
+    if blocked:
+        record['outcome'] = 'blocked'
+        reasons[:0] = blocked
+        return record
+    for item in run.get('failed') or []:
+        reasons.append('%s: %s failed: %s' % (item.get('id'), item.get('step'), item.get('msg')))
+    for manual in plan.get('manual') or []:
+        reasons.append('%s needs manual removal: %s' % (manual['id'], manual['reason']))
+    if not after_facts:
+        record['outcome'] = 'degraded'
+        reasons.append('the host could not be checked after the removal: state unknown')
+        return record
+    removed = _after_removal(record, plan, after_facts, after_record or {}, replacement, run)
+    _came_back(record, removed, recheck)
+    return record
+
+
+def _new_record(plan, after_facts, replacement, run):
     record = {
         'outcome': None,
         'replacement': plan.get('replacement'),
         'targets': list(plan.get('target_ids') or []),
-        'reasons': reasons,
+        'reasons': [],
         'actions': list(run.get('actions') or []),
         'before': list(plan.get('before') or []),
         'after': evidence_lines(after_facts.get('findings'), after_facts.get('protection')) if after_facts else [],
@@ -667,76 +639,57 @@ def decide_outcome(plan, after_facts=None, after_record=None, replacement=None, 
     }
     if replacement:
         record['replacement_health'] = _health_line(replacement)
-    for item in run.get('msi') or []:
-        res = msi_result(item.get('rc'), item.get('log_path'))
-        record['actions'].append('%s %s: %s' % (item.get('id'), item.get('product_code'), res['reason']))
-
-    if run.get('check_mode'):
-        record['planned'] = True
-        record['actions'] = list(plan.get('actions') or [])
-        reasons.append('check mode: nothing was changed; the status shown is the detected one')
-        return record
-
-    if not plan.get('needs_action'):
-        record['skipped'] = True
-        reasons.append('left alone: %s' % plan.get('skip_reason'))
-        return record
-
-    if plan.get('blocked'):
-        record['outcome'] = 'blocked'
-        reasons.extend(plan['blocked'])
-        reasons.append('the banned product was left in place')
-        return record
-
-    if not run.get('ensure_ok'):
-        record['outcome'] = 'blocked'
-        why = '; '.join(run.get('ensure_reasons') or replacement.get('reasons') or ['health check failed'])
-        reasons.append('replacement %s is not healthy (%s): the banned product was left in place' % (plan.get('replacement'), why))
-        return record
-
-    for item in run.get('failed') or []:
-        reasons.append('%s: %s failed: %s' % (item.get('id'), item.get('step'), item.get('msg')))
-    for manual in plan.get('manual') or []:
-        reasons.append('%s needs manual removal: %s' % (manual['id'], manual['reason']))
-
-    if not after_facts:
-        record['outcome'] = 'degraded'
-        reasons.append('the host could not be checked after the removal: state unknown')
-        return record
-
-    _after_removal(record, plan, after_facts, after_record, replacement, run)
     return record
+
+
+def _blocked_before_removal(plan, replacement, run):
+    """Why nothing was removed although the host needed it (the plan, the replacement, the checks
+    before the removal), or [] when the removal went ahead."""
+    if plan.get('blocked'):
+        return list(plan['blocked']) + ['the banned product was left in place']
+    if not run.get('ensure_ok'):
+        why = '; '.join(run.get('ensure_reasons') or replacement.get('reasons') or ['health check failed'])
+        return ['replacement %s is not healthy (%s): the banned product was left in place' % (plan.get('replacement'), why)]
+    if run.get('blocked'):
+        return list(run['blocked']) + ['the banned product was left in place']
+    return []
 
 
 def _after_removal(record, plan, after_facts, after_record, replacement, run):
     """The outcome once the removal ran, from what detection found afterwards."""
     reasons = record['reasons']
     target_ids = set(plan.get('target_ids') or [])
+    manual_ids = [m['id'] for m in plan.get('manual') or []]
     remaining = [f for f in after_record.get('findings') or after_facts.get('findings') or []
-                 if f.get('installed') and (f.get('id') in target_ids or f.get('id') in [m['id'] for m in plan.get('manual') or []])]
+                 if f.get('installed') and (f.get('id') in target_ids or f.get('id') in manual_ids)]
     full_by_id = dict((f.get('id'), f) for f in after_facts.get('findings') or [])
     remaining_full = [full_by_id.get(f['id'], f) for f in remaining]
     removed = [i for i in plan.get('target_ids') or [] if i not in [f['id'] for f in remaining]]
     protected = bool(replacement.get('active')) or any(
         p.get('approved') and p.get('active') for p in after_facts.get('protection') or [])
     reboot_pending = record['reboot_required'] and not record['rebooted']
+    leftovers = _leftover_filters(record, plan, after_facts) if removed else []
 
-    if not protected:
+    if remaining_full and not removed and not run.get('changed_banned'):
+        # nothing was removed: the host keeps the protection it had (the banned product's)
+        record['outcome'] = 'blocked'
+        reasons.append('%s still installed; nothing was removed' % ', '.join(f['id'] for f in remaining_full))
+    elif not protected:
         record['outcome'] = 'degraded'
         reasons.append('no approved anti-virus is active after the removal: the host is unprotected (replacement %s: %s)' % (
             plan.get('replacement'), record.get('replacement_health') or 'no health data'))
+    elif leftovers:
+        record['outcome'] = 'degraded'
+        reasons.append('left-over filter drivers: %s; the device class may fail to start at the next boot: remove the '
+                       'entries before rebooting' % windows_safety.describe_leftovers(leftovers))
     elif remaining_full and reboot_pending and all(_reboot_only(f) for f in remaining_full):
         record['outcome'] = 'reboot_pending'
         reasons.append('removed; %s finish at the next reboot, which banned_av_reboot_allowed does not permit' % ', '.join(
             f['id'] for f in remaining_full))
     elif remaining_full:
-        left = ', '.join(f['id'] for f in remaining_full)
-        if removed or run.get('changed_banned'):
-            record['outcome'] = 'degraded'
-            reasons.append('removal incomplete: %s removed, %s still installed' % (', '.join(removed) or 'parts', left))
-        else:
-            record['outcome'] = 'blocked'
-            reasons.append('%s still installed; nothing was removed' % left)
+        record['outcome'] = 'degraded'
+        reasons.append('removal incomplete: %s removed, %s still installed' % (
+            ', '.join(removed) or 'parts', ', '.join(f['id'] for f in remaining_full)))
     elif reboot_pending:
         record['outcome'] = 'reboot_pending'
         reasons.append('removed; a reboot is required to finish (banned_av_reboot_allowed is false)')
@@ -748,6 +701,33 @@ def _after_removal(record, plan, after_facts, after_record, replacement, run):
         reasons.append('residue left: %s' % ', '.join(residue))
     if record['outcome'] not in REMEDIATION_OUTCOMES:  # pragma: no cover - guarded by the branches above
         raise ValueError('invalid outcome %r' % record['outcome'])
+    return removed
+
+
+def _leftover_filters(record, plan, after_facts):
+    """Class filter entries of the removed vendors still registered (Windows facts that carry them)."""
+    drivers = ((plan.get('windows') or {}).get('filter_drivers')) or []
+    if plan.get('platform') != 'windows' or not drivers:
+        return []
+    if not after_facts.get('class_filters'):
+        record['reasons'].append('left-over class filter drivers not checked: the detection returned no class filter values')
+        return []
+    return windows_safety.leftover_filters(after_facts['class_filters'], drivers)
+
+
+def _came_back(record, removed, recheck):
+    """A removed product detected again after the re-check delay (re-installed by its management
+    server, e.g. a Kaspersky Security Center remote installation task): ``degraded``."""
+    if not recheck or not recheck.get('facts') or not removed:
+        return
+    back = sorted(set(f.get('id') for f in recheck['facts'].get('findings') or [] if f.get('installed') and f.get('id') in removed))
+    if back:
+        record['outcome'] = 'degraded'
+        record['reasons'].append('%s installed again within %s s of the removal: a management server (Kaspersky Security '
+                                 'Center remote installation tasks) re-installs it; stop those tasks for this host, then '
+                                 'run again' % (', '.join(back), recheck.get('delay', '?')))
+    else:
+        record['reasons'].append('detected again after %s s: nothing removed came back' % recheck.get('delay', '?'))
 
 
 def _health_line(health):
@@ -759,3 +739,39 @@ def _health_line(health):
     if checks:
         bits.append('; '.join('%s: %s' % (c.get('name'), 'ok' if c.get('ok') else 'failed') for c in checks if isinstance(c, dict)))
     return '%s: %s' % (health.get('product') or '?', ', '.join(bits))
+
+
+# --------------------------------------------------------------------------- become
+
+#: shells Ansible talks to a Windows host with (WinRM, PSRP or SSH)
+WINDOWS_SHELLS = ('powershell', 'cmd')
+
+
+def target_platform(detected=None, shell_type=None):
+    """The target's OS family for the role's own decisions: the detection result's ``platform``
+    when there is one, else ``windows`` when Ansible talks to the host through a Windows shell
+    (``ansible_shell_type``, required for Windows over SSH too), else None (a POSIX host)."""
+    if detected:
+        return detected
+    if (shell_type or '').lower() in WINDOWS_SHELLS:
+        return 'windows'
+    return None
+
+
+def become_for(requested, detected=None, shell_type=None):
+    """Whether the role's host tasks run with become: never on Windows (the connection user is an
+    administrator; msiexec runs as SYSTEM through ``runas`` on its own task), whatever the
+    connection (WinRM, PSRP or SSH); elsewhere what the user asked (None: leave it to the play)."""
+    if target_platform(detected, shell_type) == 'windows':
+        return False
+    return None if requested is None else bool(requested)
+
+
+def banned_left(plan, after_facts):
+    """Whether a banned product the plan meant to remove (or left for manual removal) may still be
+    on the host after the removal: the replacement's ``finalize`` then keeps the mode it had beside
+    it (Defender passive).  A host that could not be detected again counts as "still there"."""
+    if not after_facts:
+        return True
+    ids = set(plan.get('target_ids') or []) | set(m.get('id') for m in plan.get('manual') or [])
+    return any(f.get('installed') and f.get('id') in ids for f in after_facts.get('findings') or [])

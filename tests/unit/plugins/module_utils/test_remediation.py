@@ -14,7 +14,8 @@ import pytest
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import matcher
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as pol
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import remediation as rem
-from ansible_collections.fleetsec.banned_av.tests.unit.conftest import fixture_text
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import msi
+from ansible_collections.fleetsec.banned_av.tests.unit.conftest import fixture_json, fixture_text
 
 AS_OF = datetime.date(2026, 11, 27)
 CANARY = 'Canary-S3cret-P@ss-7f3a'
@@ -36,14 +37,14 @@ def inventory(platform='linux', **kwargs):
 
 
 def facts_of(inv, catalog):
-    result = matcher.match(inv, catalog)
-    return {'platform': inv['platform'], 'os': inv['os'], 'collected_at': '2026-11-27T00:00:00Z', 'findings': result['findings'],
-            'protection': result['protection'], 'errors': inv['errors'], 'skipped': []}
+    """The facts av_facts makes of a raw inventory (build_facts)."""
+    from ansible_collections.fleetsec.banned_av.plugins.action.av_facts import build_facts
+    return build_facts(inv, catalog, '2026-11-27T00:00:00Z')
 
 
-def plan_for(facts, policies, catalog, waivers=None, host='web1', groups=(), **options):
+def plan_for(facts, policies, catalog, waivers=None, host='web1', groups=(), jurisdictions=None, **options):
     waivers = pol.validate_waivers(waivers or [])
-    record = pol.evaluate_host(host, facts, policies, waivers, AS_OF, list(groups))
+    record = pol.evaluate_host(host, facts, policies, waivers, AS_OF, list(groups), jurisdictions=jurisdictions)
     opts = {'host': host, 'host_groups': list(groups), 'waivers': waivers,
             'vendor_roots': rem.vendor_roots(catalog.entries, facts['platform'])}
     opts.update(options)
@@ -244,9 +245,11 @@ NA_CODE = '{BCF4CF24-88AB-45E1-A6E6-40C8278A70C5}'
 def windows_facts(catalog, installation_type='Client', with_codes=True):
     uninstall = [
         {'hive': 'HKLM', 'view': '32', 'key': NA_CODE if with_codes else 'KasperskyNetworkAgent',
-         'display_name': 'Kaspersky Security Center Network Agent', 'display_version': '14.2.0.26967', 'publisher': 'AO Kaspersky Lab'},
+         'display_name': 'Kaspersky Security Center Network Agent', 'display_version': '14.2.0.26967', 'publisher': 'AO Kaspersky Lab',
+         'windows_installer': with_codes},
         {'hive': 'HKLM', 'view': '32', 'key': KES_CODE if with_codes else 'KES',
-         'display_name': 'Kaspersky Endpoint Security for Windows', 'display_version': '12.1.0.506', 'publisher': 'AO Kaspersky Lab'},
+         'display_name': 'Kaspersky Endpoint Security for Windows', 'display_version': '12.1.0.506', 'publisher': 'AO Kaspersky Lab',
+         'windows_installer': with_codes},
     ]
     inv = inventory('windows', os={'family': 'windows', 'installation_type': installation_type}, uninstall=uninstall,
                     services=[{'name': 'klif', 'kind': 'driver', 'state': 'running', 'start': 'boot'}],
@@ -265,7 +268,7 @@ def test_windows_kes_before_network_agent_with_runtime_product_codes(catalog, po
     assert win['steps'][0]['log_path'].startswith('C:\\Windows\\Temp\\banned_av_kaspersky_kes_windows_')
     assert win['drivers'] == ['klif']
     assert win['client'] is True and win['security_center'] == ['Kaspersky Endpoint Security for Windows']
-    assert win['expected_return_codes'] == [0, 1603, 1605, 1618, 1641, 3010]
+    assert win['expected_return_codes'] == msi.EXPECTED_RETURN_CODES
     assert plan['credentials'] == {'kes': True, 'kes_login': True, 'network_agent': True}
     kes_action = [a for a in plan['actions'] if KES_CODE in a][0]
     assert 'KLPASSWD=<secret>' in kes_action and '/qn /norestart /L*v' in kes_action
@@ -276,6 +279,86 @@ def test_windows_without_product_code_is_manual_not_guessed(catalog, policies):
     assert plan['windows']['steps'] == []
     assert {m['id'] for m in plan['manual']} >= {'kaspersky.kes_windows', 'kaspersky.network_agent'}
     assert all('ProductCode' in m['reason'] for m in plan['manual'])
+
+
+def recorded_windows_facts(catalog, name, **changes):
+    """The facts of one recorded live Windows inventory (tests/unit/fixtures/windows/<name>.json)."""
+    inv = fixture_json('windows', name + '.json')['inventory']
+    inv.update(changes)
+    return facts_of(inv, catalog)
+
+
+def test_a_guid_entry_that_is_not_a_windows_installer_product_gets_no_msiexec(catalog, policies):
+    """A GUID-named Uninstall entry written by a bootstrapper (WindowsInstaller absent or 0) is
+    not an MSI product: win_package would run its raw UninstallString, interactively, as SYSTEM."""
+    bootstrapper = {'hive': 'HKLM', 'view': '32', 'key': '{C9EF800D-54AA-4F60-AB96-5A3966550F53}',
+                    'display_name': 'Kaspersky Endpoint Security for Windows', 'display_version': '11.4.0.233',
+                    'publisher': 'AO Kaspersky Lab', 'windows_installer': False,
+                    'uninstall_string': '"C:\\ProgramData\\Package Cache\\setup_kes.exe" /uninstall'}
+    facts = recorded_windows_facts(catalog, 'kes11')
+    facts_b = recorded_windows_facts(catalog, 'kes11', uninstall=[bootstrapper])
+    plan, _record = plan_for(facts_b, policies, catalog)
+    assert plan['windows']['steps'] == []
+    manual = dict((m['id'], m['reason']) for m in plan['manual'])
+    assert 'Windows Installer' in manual['kaspersky.kes_windows'] and 'UninstallString' in manual['kaspersky.kes_windows']
+    # the same host with the real MSI entries gets its msiexec steps
+    plan, _record = plan_for(facts, policies, catalog)
+    assert [s['id'] for s in plan['windows']['steps']] == ['kaspersky.kes_windows', 'kaspersky.network_agent']
+
+
+def test_an_entry_whose_installer_kind_is_unknown_is_not_uninstalled(catalog, policies):
+    facts = windows_facts(catalog)
+    for finding in facts['findings']:
+        for item in finding['evidence']:
+            item.pop('windows_installer', None)
+    plan, _record = plan_for(facts, policies, catalog)
+    assert plan['windows']['steps'] == []
+    assert {m['id'] for m in plan['manual']} >= {'kaspersky.kes_windows', 'kaspersky.network_agent'}
+
+
+def test_a_per_user_product_is_left_for_manual_removal_never_called_absent(catalog, policies):
+    """consumer21: Kaspersky VPN Secure Connection is registered for one user (HKU, not MSI);
+    and a per-user MSI product (Installer\\UserData) that msiexec as SYSTEM would call 1605."""
+    per_user_msi = {'hive': 'HKU\\S-1-5-21-3623811015-3361044348-30300820-1001', 'view': 'user',
+                    'key': '{3B1A2C4D-5E6F-4A7B-8C9D-0E1F2A3B4C5D}', 'display_name': 'Kaspersky Password Manager',
+                    'display_version': '9.0.2.1186', 'publisher': 'AO Kaspersky Lab', 'windows_installer': True}
+    inv = fixture_json('windows', 'consumer21.json')['inventory']
+    facts = recorded_windows_facts(catalog, 'consumer21', uninstall=inv['uninstall'] + [per_user_msi])
+    plan, _record = plan_for(facts, policies, catalog)
+    assert [s['id'] for s in plan['windows']['steps']] == ['kaspersky.consumer']
+    assert all(not s['product_code'].startswith('{3B1A') for s in plan['windows']['steps'])
+    manual = dict((m['id'], m['reason']) for m in plan['manual'])
+    assert 'S-1-5-21-3623811015-3361044348-30300820-1001' in manual['kaspersky.addons']
+    assert 'per user' in manual['kaspersky.addons'] and 'absent' not in manual['kaspersky.addons']
+    assert any(a.startswith('left for manual removal: kaspersky.addons') for a in plan['actions'])
+
+
+def test_msiexec_steps_carry_every_code_of_the_table_and_no_mapping_of_their_own(catalog, policies):
+    plan, _record = plan_for(windows_facts(catalog), policies, catalog)
+    assert plan['windows']['expected_return_codes'] == msi.EXPECTED_RETURN_CODES
+    assert 'exit_codes' not in plan['windows']
+
+
+# ----------------------------------------------------------------------------- jurisdictions and verdicts
+
+def test_a_host_is_planned_with_its_own_jurisdictions(catalog, policies):
+    """Kaspersky is only a warning for a 'de' host (BSI warning): nothing removed without force."""
+    plan, record = plan_for(debian_kesl(catalog), policies, catalog, jurisdictions=['de'])
+    assert record['status'] == 'warning' and 'de-bsi-2022' in record['policies']
+    assert 'bis-kaspersky-2024' not in record['policies']
+    assert plan['needs_action'] is False and 'force' in plan['skip_reason']
+    us_plan, _record = plan_for(debian_kesl(catalog), policies, catalog, jurisdictions=['us'])
+    assert us_plan['needs_action'] is True
+
+
+def test_a_product_named_for_information_is_never_removed_and_says_why(catalog, policies):
+    """ca-gov: the Treasury Board policy names Kaspersky for information only (verdict info)."""
+    plan, record = plan_for(debian_kesl(catalog), policies, catalog, jurisdictions=['ca-gov'], force=True)
+    assert {f['verdict'] for f in record['findings'] if f['installed']} == {'info'}
+    assert plan['needs_action'] is False and plan['target_ids'] == []
+    info = [e for e in plan['excluded'] if e['installed']]
+    assert info and all('for information only' in e['reason'] for e in info)
+    assert 'information' in plan['skip_reason']
 
 
 def _carry_kes_code(facts, finding_id, only=False):
@@ -333,58 +416,7 @@ def test_windows_without_password_warns_about_1603(catalog, policies):
     assert any('1603' in w for w in plan['warnings'])
 
 
-# ----------------------------------------------------------------------------- MSI exit codes
-
-@pytest.mark.parametrize('rc,result,reboot,success', [
-    (0, 'removed', False, True),
-    (3010, 'removed', True, True),
-    (1641, 'removed', True, True),
-    (1605, 'absent', False, True),
-    (1618, 'retry', False, False),
-    (1603, 'blocked', False, False),
-    (1602, 'failed', False, False),
-    ('x', 'failed', False, False),
-])
-def test_msi_exit_codes(rc, result, reboot, success):
-    out = rem.msi_result(rc, 'C:\\Windows\\Temp\\kes.log')
-    assert out['result'] == result
-    assert out['reboot_required'] is reboot
-    assert out['success'] is success
-
-
-def test_msi_1603_names_password_self_defence_and_log():
-    reason = rem.msi_result(1603, 'C:\\Windows\\Temp\\kes.log')['reason']
-    assert 'password' in reason and 'self-defence' in reason and 'C:\\Windows\\Temp\\kes.log' in reason
-    assert rem.msi_result(1618)['retry'] is True
-    table = rem.msi_exit_code_table()
-    assert table['3010']['reboot_required'] and table['default']['blocked']
-
-
-def test_retry_back_off():
-    assert rem.retry_delays(4, 30) == [30, 60, 120]
-    assert rem.retry_delays(1) == []
-    assert rem.retry_delays(10, 100)[-1] == 600
-
-
-# ----------------------------------------------------------------------------- credentials
-
-def test_network_agent_password_encoding():
-    assert rem.encode_kluninstpasswd('P@ss') == '5000400073007300'
-    assert rem.encode_kluninstpasswd('ä') == 'E400'
-    assert rem.encode_kluninstpasswd('\U0001F512') == '3DD812DD'
-    with pytest.raises(ValueError):
-        rem.encode_kluninstpasswd(None)
-
-
-def test_secret_arguments_quote_and_encode():
-    assert rem.secret_arguments('kes', None, 'pa ss"w') == 'KLLOGIN="KLAdmin" KLPASSWD="pa ss""w"'
-    assert rem.secret_arguments('kes', 'admin', 'x') == 'KLLOGIN="admin" KLPASSWD="x"'
-    assert rem.secret_arguments('network_agent', network_agent_password='P@ss') == 'KLUNINSTPASSWD=5000400073007300'
-    assert rem.secret_arguments('kes') == ''
-    assert rem.secret_arguments(None, 'a', 'b', 'c') == ''
-    with pytest.raises(ValueError):
-        rem.msi_property('bad name', 'x')
-
+# ----------------------------------------------------------------------------- secrets
 
 def test_no_secret_in_plan_or_outcome(catalog, policies):
     creds = {'kes_login': 'SecretAdminLogin', 'kes_password': CANARY, 'network_agent_password': NA_CANARY}
@@ -394,7 +426,7 @@ def test_no_secret_in_plan_or_outcome(catalog, policies):
         outcome = rem.decide_outcome(plan, facts, None, {'product': 'defender', 'healthy': True, 'active': True},
                                      {'ensure_ok': True, 'msi': [{'id': 'x', 'product_code': KES_CODE, 'rc': 1603, 'log_path': 'C:\\l.log'}]})
         text += json.dumps(outcome)
-        for secret in (CANARY, NA_CANARY, 'SecretAdminLogin', rem.encode_kluninstpasswd(NA_CANARY)):
+        for secret in (CANARY, NA_CANARY, 'SecretAdminLogin', msi.encode_kluninstpasswd(NA_CANARY)):
             assert secret not in text
 
 
@@ -458,10 +490,10 @@ def test_outcome_blocked_when_nothing_was_removed(catalog, policies):
     plan, _r = plan_for(windows_facts(catalog), policies, catalog)
     facts, record = after(catalog, policies, windows_facts(catalog))
     facts['protection'] = [{'id': 'microsoft_defender', 'approved': True, 'active': True}]
-    out = rem.decide_outcome(plan, facts, record, {'product': 'defender', 'healthy': True, 'active': True},
-                             {'ensure_ok': True, 'msi': [{'id': 'kaspersky.kes_windows', 'product_code': KES_CODE, 'rc': 1603,
-                                                          'log_path': 'C:\\Windows\\Temp\\kes.log'}],
-                              'failed': [{'id': 'kaspersky.kes_windows', 'step': 'msiexec', 'msg': 'exit 1603'}]})
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils import run_record as rr
+    step = {'id': 'kaspersky.kes_windows', 'product_code': KES_CODE, 'log_path': 'C:\\Windows\\Temp\\kes.log'}
+    run = rr.update(dict(rr.start(), ensure_ok=True), 'msi_step', step, msi.attempt_result({'rc': 1603, 'changed': True}, step))
+    out = rem.decide_outcome(plan, facts, record, {'product': 'defender', 'healthy': True, 'active': True}, run)
     assert out['outcome'] == 'blocked'
     assert any('1603' in a and 'kes.log' in a for a in out['actions'])
 
@@ -530,3 +562,100 @@ def test_vendor_roots_by_platform(catalog):
     assert rem.vendor_roots(catalog.entries, 'windows')['kaspersky'][0].startswith('C:\\')
     assert rem.path_platform('/Library/Application Support/x') == 'darwin'
     assert rem.path_platform('/opt/kaspersky') == 'linux'
+
+
+# ----------------------------------------------------------------------------- Windows safety checks and after
+
+DEFENDER_ACTIVE = {'product': 'defender', 'healthy': True, 'active': True}
+CHECKS = fixture_json('remediation', 'windows_checks.json')
+
+
+def windows_plan_with_checks(catalog, policies, name='kes11'):
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_safety
+    return plan_for(recorded_windows_facts(catalog, name), policies, catalog, replacement='defender',
+                    encryption_products=['kaspersky.kes_windows'],
+                    ksc_keys=['HKLM\\SOFTWARE\\WOW6432Node\\KasperskyLab\\Components\\34\\1103\\1.0.0.0\\Statistics\\AVState'],
+                    filter_drivers=windows_safety.filter_drivers(catalog.entries, {'kaspersky'}))[0]
+
+
+def clean_windows_facts(catalog, **changes):
+    inv = fixture_json('windows', 'defender_only.json')['inventory']
+    inv.update(changes)
+    return facts_of(inv, catalog)
+
+
+def test_the_windows_plan_checks_encryption_of_kes_from_its_own_folder(catalog, policies):
+    plan = windows_plan_with_checks(catalog, policies)
+    checks = plan['windows']['checks']
+    assert checks['encryption'] == [{'id': 'kaspersky.kes_windows', 'dirs': ['C:\\Program Files (x86)\\Kaspersky Lab\\KES.11.10.0']}]
+    assert checks['ksc_keys'] and 'klkbdflt2' in plan['windows']['filter_drivers']
+    assert any('GetEncryptionState' in a for a in plan['actions'])
+
+
+def test_a_removal_the_safety_checks_stopped_is_blocked_with_their_reason(catalog, policies):
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils import run_record as rr
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_safety
+    plan = windows_plan_with_checks(catalog, policies)
+    verdict = windows_safety.preflight(plan['windows']['checks'], CHECKS['preflight_kes12_encrypted_managed'])
+    run = rr.update(rr.update(rr.start(), 'replacement', 'ensure', DEFENDER_ACTIVE), 'blocked', verdict['blocked'], verdict['warnings'])
+    facts = recorded_windows_facts(catalog, 'kes11')
+    out = rem.decide_outcome(plan, facts, None, DEFENDER_ACTIVE, run)
+    assert out['outcome'] == 'blocked'
+    assert 'GetEncryptionState' in out['reasons'][0] and any('left in place' in r for r in out['reasons'])
+    assert any(r.startswith('warning: managed by Kaspersky Security Center') for r in out['reasons'])
+
+
+def test_left_over_kaspersky_class_filters_make_the_outcome_degraded(catalog, policies):
+    plan = windows_plan_with_checks(catalog, policies)
+    run = {'ensure_ok': True, 'changed_banned': True}
+    leftover = clean_windows_facts(catalog, class_filters=CHECKS['class_filters_after_leftover'])
+    out = rem.decide_outcome(plan, leftover, None, DEFENDER_ACTIVE, run)
+    assert out['outcome'] == 'degraded'
+    reason = [r for r in out['reasons'] if 'filter drivers' in r][0]
+    assert 'Class\\{4d36e96b-e325-11ce-bfc1-08002be10318}\\UpperFilters still lists klkbdflt2 (Keyboard devices)' in reason
+    clean = clean_windows_facts(catalog, class_filters=CHECKS['class_filters_after_clean'])
+    assert rem.decide_outcome(plan, clean, None, DEFENDER_ACTIVE, run)['outcome'] == 'remediated'
+
+
+def test_a_product_the_management_server_installs_again_is_degraded(catalog, policies):
+    plan = windows_plan_with_checks(catalog, policies)
+    run = {'ensure_ok': True, 'changed_banned': True}
+    clean = clean_windows_facts(catalog)
+    back = recorded_windows_facts(catalog, 'kes11')
+    out = rem.decide_outcome(plan, clean, None, DEFENDER_ACTIVE, run, recheck={'facts': back, 'delay': 900})
+    assert out['outcome'] == 'degraded' and any('installed again within 900 s' in r for r in out['reasons'])
+    out = rem.decide_outcome(plan, clean, None, DEFENDER_ACTIVE, run, recheck={'facts': clean, 'delay': 900})
+    assert out['outcome'] == 'remediated' and any('nothing removed came back' in r for r in out['reasons'])
+
+
+def test_a_cosmetic_failure_is_a_warning_not_a_failure(catalog, policies):
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils import run_record as rr
+    plan = windows_plan_with_checks(catalog, policies)
+    run = rr.update(rr.update(rr.start(), 'replacement', 'ensure', DEFENDER_ACTIVE), 'security_center',
+                    fixture_json('remediation', 'registered_results.json')['security_center_failed'])
+    out = rem.decide_outcome(plan, clean_windows_facts(catalog), None, DEFENDER_ACTIVE, dict(run, changed_banned=True))
+    assert out['outcome'] == 'remediated'
+    assert any(r.startswith('warning: removing stale Security Center entries failed') for r in out['reasons'])
+
+
+def test_a_per_user_product_left_by_the_removal_is_named_for_manual_removal(catalog, policies):
+    plan, _record = plan_for(recorded_windows_facts(catalog, 'consumer21'), policies, catalog, replacement='defender')
+    after = facts_of(dict(fixture_json('windows', 'consumer21.json')['inventory'],
+                          uninstall=[u for u in fixture_json('windows', 'consumer21.json')['inventory']['uninstall']
+                                     if u['hive'] != 'HKLM']), catalog)
+    after['protection'] = [{'id': 'microsoft_defender', 'approved': True, 'active': True}]
+    out = rem.decide_outcome(plan, after, None, DEFENDER_ACTIVE, {'ensure_ok': True, 'changed_banned': True})
+    assert out['outcome'] == 'degraded'
+    assert any(r.startswith('kaspersky.addons needs manual removal') and 'per user' in r for r in out['reasons'])
+    assert not any('already absent' in r for r in out['reasons'] + out['actions'])
+
+
+def test_nothing_removed_is_blocked_even_when_the_replacement_waits_beside_the_banned_product(catalog, policies):
+    """1603 on KES of a client: Defender is still off (KES is registered), KES keeps protecting the
+    host. That is blocked (high), not degraded (critical: "unprotected")."""
+    plan, _r = plan_for(recorded_windows_facts(catalog, 'kes11'), policies, catalog, replacement='defender')
+    facts, record = after(catalog, policies, recorded_windows_facts(catalog, 'kes11'))
+    waiting = {'product': 'defender', 'healthy': True, 'active': False}
+    out = rem.decide_outcome(plan, facts, record, waiting,
+                             {'ensure_ok': True, 'failed': [{'id': 'kaspersky.kes_windows', 'step': 'msiexec', 'msg': '1603'}]})
+    assert out['outcome'] == 'blocked'
