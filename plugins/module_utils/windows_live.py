@@ -37,7 +37,8 @@ CIM_ABSENT = ('InvalidNamespace', 'InvalidClass', 'NotFound')
 CRITICAL = ('uninstall', 'services', 'registry', 'paths', 'security_center')
 # the source a capped listing can hide data of (a pattern's listing: registry, output capped)
 LISTING_SOURCES = {wr.LIST_USERS: 'uninstall', wr.LIST_USER_DATA: 'uninstall', wr.LIST_PRODUCTS: 'uninstall',
-                   wr.LIST_UNINSTALL: 'uninstall', wr.LIST_SERVICES: 'services', wr.LIST_PROFILES: 'profiles'}
+                   wr.LIST_UNINSTALL: 'uninstall', wr.LIST_SERVICES: 'services', wr.LIST_PROFILES: 'profiles',
+                   wr.LIST_CLASSES: 'class_filters'}
 FILE_ATTRIBUTE_DIRECTORY = 0x10
 FILE_ATTRIBUTE_REPARSE_POINT = 0x400
 DEFENDER_SERVICE = wr.SERVICES + ('WinDefend',)

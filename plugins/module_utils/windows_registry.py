@@ -63,6 +63,9 @@ SERVICES = HKLM_SYSTEM + ('CurrentControlSet', 'Services')
 PRODUCT_OPTIONS = HKLM_SYSTEM + ('CurrentControlSet', 'Control', 'ProductOptions')
 ENVIRONMENT = HKLM_SYSTEM + ('CurrentControlSet', 'Control', 'Session Manager', 'Environment')
 MACHINE_SID = 'S-1-5-18'  # LocalSystem: UserData\S-1-5-18 holds the per-machine products
+# device setup classes: a class's filter drivers (UpperFilters/LowerFilters, REG_MULTI_SZ)
+# https://learn.microsoft.com/en-us/windows-hardware/drivers/install/system-defined-device-setup-classes-available-to-vendors
+CLASS = HKLM_SYSTEM + ('CurrentControlSet', 'Control', 'Class')
 
 # the values each rule reads (the live request asks the collector for exactly these)
 OS_VALUES = ('ProductName', 'EditionID', 'InstallationType', 'CurrentMajorVersionNumber',
@@ -73,6 +76,7 @@ PROFILE_VALUES = ('ProfileImagePath',)
 UNINSTALL_VALUES = ('DisplayName', 'DisplayVersion', 'Publisher', 'InstallLocation', 'UninstallString',
                     'QuietUninstallString', 'WindowsInstaller')
 SERVICE_VALUES = ('Type', 'Start', 'ImagePath', 'DisplayName')
+CLASS_VALUES = ('Class', 'UpperFilters', 'LowerFilters')
 
 # Listings: a reader lists the subkeys of a key for one purpose.  The live collector keeps, for
 # each purpose, only the names the request asked for, so a reader is told which listing it is.
@@ -82,6 +86,7 @@ LIST_UNINSTALL = 'uninstall'  # an Uninstall key
 LIST_USER_DATA = 'userdata'   # Installer\UserData: one key per SID
 LIST_PRODUCTS = 'products'    # Installer\UserData\<SID>\Products
 LIST_SERVICES = 'services'    # CurrentControlSet\Services
+LIST_CLASSES = 'classes'      # CurrentControlSet\Control\Class: one key per setup class GUID
 
 
 def glob_listing(segment):
@@ -129,6 +134,7 @@ _MAGIC = re.compile(r'[*?[]')
 _DRIVE = re.compile(r'^([A-Za-z]):(?:[\\/]|$)')
 _VAR = re.compile(r'%([^%\\/]+)%')
 _USER_SID = re.compile(r'^S-1-(?:5-21|12-1)-[0-9-]+$', re.IGNORECASE)
+_CLASS_GUID = re.compile(r'^\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}$')
 
 # kind names: regipy's value_type strings, and .NET's RegistryValueKind names (the live dump)
 _NET_KINDS = {'String': 'REG_SZ', 'ExpandString': 'REG_EXPAND_SZ', 'MultiString': 'REG_MULTI_SZ',
@@ -312,7 +318,7 @@ def empty_inventory(root, live):
         'os': {'name': None, 'family': 'windows', 'version': None, 'installation_type': None},
     }
     for key in ('commands', 'packages', 'uninstall', 'services', 'units', 'paths', 'groups', 'processes',
-                'kernel_modules', 'registry', 'receipts', 'bundles', 'launchd', 'security_center',
+                'kernel_modules', 'registry', 'receipts', 'bundles', 'launchd', 'security_center', 'class_filters',
                 'skipped', 'warnings', 'errors'):
         inventory[key] = []
     inventory['defender'] = None
@@ -817,11 +823,39 @@ def collect_registry(reader, probe, inventory):
             inventory['registry'].append({'key': shown, 'values': dict((v.name, registry_value(v)) for v in values.values())})
 
 
+# --------------------------------------------------------------------------- class filters
+
+def _strings(value):
+    """The entries of a REG_MULTI_SZ (or REG_SZ) filter list, empty ones left out."""
+    if value is None or value.data is None:
+        return []
+    data = value.data if isinstance(value.data, (list, tuple)) else [value.data] if isinstance(value.data, str) else []
+    return [entry for entry in data if isinstance(entry, str) and entry.strip()]
+
+
+def collect_class_filters(reader, inventory):
+    """``class_filters``: the device setup classes that have filter drivers, with them (not
+    catalogue data: the remediation checks that a removed vendor's filters are gone)."""
+    root = reader.key(CLASS)
+    if root is None:
+        return
+    for sub in reader.subkeys(root, LIST_CLASSES):
+        if not _CLASS_GUID.match(sub.name):
+            continue
+        values = reader.values(sub, CLASS_VALUES)
+        upper = _strings(pick(values, 'UpperFilters'))
+        lower = _strings(pick(values, 'LowerFilters'))
+        if upper or lower:
+            _cut_warnings(inventory, 'class_filters', sub, values.values())
+            inventory['class_filters'].append({'class_guid': sub.name, 'name': string_field(pick(values, 'Class')),
+                                               'upper': upper, 'lower': lower})
+
+
 # --------------------------------------------------------------------------- all of it
 
 def interpret(reader, probe, inventory, env, wmi=None, scm=None):
     """Fill the registry sections of ``inventory`` from ``reader``: ``os``, ``uninstall``,
-    ``services``, ``registry``.  ``env`` maps lower-case environment variable names to the
+    ``services``, ``registry``, ``class_filters``.  ``env`` maps lower-case environment variable names to the
     host's directories (``ENV_DIRS`` for an image); ``wmi`` and ``scm`` are the live-only
     Win32_OperatingSystem properties and Service Control Manager states."""
     probe = probe or {}
@@ -832,4 +866,10 @@ def interpret(reader, probe, inventory, env, wmi=None, scm=None):
     else:
         guard(inventory, 'services', collect_services, reader, probe, inventory, env, scm)
     guard(inventory, 'registry', collect_registry, reader, probe, inventory)
+    # class filters cannot hide a banned product: a failure is a warning, the remediation then
+    # says it could not check them
+    before = len(inventory['errors'])
+    guard(inventory, 'class_filters', collect_class_filters, reader, inventory)
+    inventory['warnings'].extend(inventory['errors'][before:])
+    del inventory['errors'][before:]
     return inventory

@@ -307,6 +307,12 @@ def _pattern_walks(probe):
     return walks
 
 
+def _class_walk():
+    """The device setup classes that have a filter driver list (``windows_registry.collect_class_filters``)."""
+    keep = {'names': [], 'text': {'UpperFilters': [''], 'LowerFilters': ['']}}  # '' is in every value there is
+    return [_walk('class_filters', wr.CLASS + (_listing(wr.LIST_CLASSES, ['{*}']),), wr.CLASS_VALUES, keep)]
+
+
 # --------------------------------------------------------------------------- paths and CIM
 
 def host_path(pattern):
@@ -357,7 +363,8 @@ def build(probe):
     """The :class:`Plan` for a live Windows host and ``probe`` (``Catalog.probe('windows')``)."""
     probe = probe or {}
     warnings = []
-    walks = _os_walks() + _uninstall_walks(probe, warnings) + _service_walk(probe, warnings) + _pattern_walks(probe)
+    walks = (_os_walks() + _uninstall_walks(probe, warnings) + _service_walk(probe, warnings) + _pattern_walks(probe)
+             + _class_walk())
     unique = []
     for walk in walks:
         if walk not in unique:

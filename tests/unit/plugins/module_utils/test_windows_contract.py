@@ -45,7 +45,7 @@ IMAGES_DIR = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..'
 MACHINES = ('kes11', 'kes12', 'ksws', 'consumer21', 'network_agent_fr', 'ultraav', 'defender_only')
 COLLECTED_AT = '2026-11-27T00:00:00Z'
 
-SHARED_SOURCES = ('os', 'uninstall', 'services', 'registry', 'paths')
+SHARED_SOURCES = ('os', 'uninstall', 'services', 'registry', 'paths', 'class_filters')
 OS_FIELDS = ('name', 'family', 'version', 'installation_type')
 # what identifies one entry of a list source
 IDENTITY = {
@@ -53,6 +53,7 @@ IDENTITY = {
     'services': lambda e: e['name'],
     'registry': lambda e: e['key'],
     'paths': lambda e: e['path'],
+    'class_filters': lambda e: e['class_guid'],
 }
 LIVE_ONLY_SOURCES = ('processes', 'security_center', 'defender')
 LIVE_ONLY_EVIDENCE = ('process', 'security_center')
@@ -115,6 +116,7 @@ def normalise(inventory):
         'services': _sorted(dict((k, v) for k, v in s.items() if k != 'state') for s in inventory['services']),
         'registry': _sorted(inventory['registry']),
         'paths': _sorted(inventory['paths']),
+        'class_filters': _sorted(inventory.get('class_filters') or []),
     }
 
 

@@ -121,7 +121,7 @@ def test_missing_regipy_says_what_to_install(tmp_path, monkeypatch):
 def test_every_image_has_the_contract_shape(scans, images):
     keys = {'schema', 'platform', 'root', 'live', 'os', 'commands', 'packages', 'uninstall', 'services', 'units',
             'paths', 'groups', 'processes', 'kernel_modules', 'registry', 'receipts', 'bundles', 'launchd',
-            'security_center', 'defender', 'skipped', 'warnings', 'errors'}
+            'security_center', 'class_filters', 'defender', 'skipped', 'warnings', 'errors'}
     for name, inv in scans.items():
         assert set(inv) == keys, name
         assert (inv['schema'], inv['platform'], inv['live'], inv['root']) == (1, 'windows', False, images[name])
@@ -137,6 +137,10 @@ def test_every_image_has_the_contract_shape(scans, images):
             assert service['state'] is None
         for path in inv['paths']:
             assert path['path'].startswith('C:\\') and path['type'] in ('file', 'dir', 'link')
+        assert inv['class_filters'], name
+        for cls in inv['class_filters']:
+            assert set(cls) == {'class_guid', 'name', 'upper', 'lower'} and (cls['upper'] or cls['lower'])
+            assert cls['name'] != 'Net'     # no filter list: not returned
 
 
 @needs_hivex

@@ -341,3 +341,42 @@ def test_service_kinds_and_start_types(service_type, start, kind, start_name, ke
     assert entry['state'] == ('running' if kept else 'stopped')  # StartPending: the image is loaded
     assert entry['display_name'] == ('KES' if kept else 'klif')  # the SCM's name, else the key name
     assert 'AVP.KES.stub' not in found
+
+
+# --------------------------------------------------------------------------- class filters
+
+CLASS = wr.CLASS
+
+
+def test_class_filters_returns_the_classes_with_filter_lists_only():
+    reader = MemoryReader({
+        CLASS + ('{4d36e96b-e325-11ce-bfc1-08002be10318}',): {'Class': ('String', 'Keyboard'),
+                                                             'UpperFilters': ('MultiString', ['kbdclass', '', 'klkbdflt2'])},
+        CLASS + ('{4d36e967-e325-11ce-bfc1-08002be10318}',): {'Class': ('String', 'DiskDrive'),
+                                                             'LowerFilters': ('String', 'EhStorClass')},   # REG_SZ, not MULTI_SZ
+        CLASS + ('{4d36e972-e325-11ce-bfc1-08002be10318}',): {'Class': ('String', 'Net')},
+        CLASS + ('Properties',): {'Class': ('String', 'not a class key')},
+        CLASS + ('{4d36e96f-e325-11ce-bfc1-08002be10318}',): {'UpperFilters': ('Binary', b'\x00\x01')},
+    })
+    inv = inventory()
+    wr.collect_class_filters(reader, inv)
+    assert inv['class_filters'] == [
+        {'class_guid': '{4d36e967-e325-11ce-bfc1-08002be10318}', 'name': 'DiskDrive', 'upper': [], 'lower': ['EhStorClass']},
+        {'class_guid': '{4d36e96b-e325-11ce-bfc1-08002be10318}', 'name': 'Keyboard', 'upper': ['kbdclass', 'klkbdflt2'],
+         'lower': []}]
+    assert (('HKLM\\SYSTEM\\CurrentControlSet\\Control\\Class', wr.LIST_CLASSES)) in reader.listings
+
+
+def test_a_class_filter_failure_is_a_warning_never_an_error():
+    class Broken(MemoryReader):
+        def subkeys(self, key, listing):
+            if listing == wr.LIST_CLASSES:
+                raise OSError('access denied')
+            return MemoryReader.subkeys(self, key, listing)
+
+    reader = Broken({CLASS + ('{4d36e96b-e325-11ce-bfc1-08002be10318}',): {'UpperFilters': ('MultiString', ['kbdclass'])},
+                     wr.CURRENT_VERSION: {'ProductName': ('String', 'Windows 10 Pro')}})
+    inv = wr.interpret(reader, {}, inventory(), dict(wr.ENV_DIRS))
+    assert [w['source'] for w in inv['warnings']] == ['class_filters'] and 'access denied' in inv['warnings'][0]['message']
+    assert [e['source'] for e in inv['errors']] == []
+    assert inv['class_filters'] == []
