@@ -442,8 +442,8 @@ def _uninstall_entries(finding):
             other.append(NO_PRODUCT_CODE)
         elif e.get('windows_installer') is not True:
             other.append('its Uninstall entry %s is not a Windows Installer product (WindowsInstaller is not 1): the '
-                          'role does not run its UninstallString; remove it with the vendor\'s uninstaller or the '
-                          'Kaspersky Security Center uninstall task' % key)
+                         'role does not run its UninstallString; remove it with the vendor\'s uninstaller or the '
+                         'Kaspersky Security Center uninstall task' % key)
         elif key.upper() not in [c['product_code'].upper() for c in codes]:
             codes.append({'product_code': key, 'hive': hive, 'view': e.get('view'), 'display_name': e.get('name')})
     # an entry that is not an MSI product beside one that is: most likely the same product's

@@ -182,9 +182,8 @@ def kes11_client_scenario(**changes):
         'av_facts': [{'ansible_facts': {'banned_av': facts_of('kes11')}},
                      {'ansible_facts': {'banned_av': facts_of('defender_only', class_filters=CHECKS['class_filters_after_clean'])}}],
         'setup': [{'ansible_facts': {'os_family': 'Windows', 'os_installation_type': 'Client'}}],
-        'win_powershell:alternative_av defender state': defender_state('kes11_client', 'kes11_client', 'kes11_client',
-                                                                        'defender_only_normal', 'defender_only_normal',
-                                                                        'defender_only_normal'),
+        'win_powershell:alternative_av defender state': defender_state(
+            'kes11_client', 'kes11_client', 'kes11_client', 'defender_only_normal', 'defender_only_normal', 'defender_only_normal'),
         'win_powershell:alternative_av defender signatures': [ps('1.421.2191.0')],
         'win_powershell:alternative_av defender eicar': [ps(EICAR['detected_by_defender'])],
         'win_powershell:remediate windows preflight': [ps(dict(CHECKS['preflight_kes12_clear'],

@@ -11,7 +11,6 @@ import json
 
 import pytest
 
-from ansible_collections.fleetsec.banned_av.plugins.module_utils import matcher
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as pol
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import remediation as rem
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import msi

@@ -350,10 +350,10 @@ CLASS = wr.CLASS
 
 def test_class_filters_returns_the_classes_with_filter_lists_only():
     reader = MemoryReader({
-        CLASS + ('{4d36e96b-e325-11ce-bfc1-08002be10318}',): {'Class': ('String', 'Keyboard'),
-                                                             'UpperFilters': ('MultiString', ['kbdclass', '', 'klkbdflt2'])},
-        CLASS + ('{4d36e967-e325-11ce-bfc1-08002be10318}',): {'Class': ('String', 'DiskDrive'),
-                                                             'LowerFilters': ('String', 'EhStorClass')},   # REG_SZ, not MULTI_SZ
+        CLASS + ('{4d36e96b-e325-11ce-bfc1-08002be10318}',): {
+            'Class': ('String', 'Keyboard'), 'UpperFilters': ('MultiString', ['kbdclass', '', 'klkbdflt2'])},
+        CLASS + ('{4d36e967-e325-11ce-bfc1-08002be10318}',): {
+            'Class': ('String', 'DiskDrive'), 'LowerFilters': ('String', 'EhStorClass')},   # REG_SZ, not MULTI_SZ
         CLASS + ('{4d36e972-e325-11ce-bfc1-08002be10318}',): {'Class': ('String', 'Net')},
         CLASS + ('Properties',): {'Class': ('String', 'not a class key')},
         CLASS + ('{4d36e96f-e325-11ce-bfc1-08002be10318}',): {'UpperFilters': ('Binary', b'\x00\x01')},
