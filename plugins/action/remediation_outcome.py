@@ -22,19 +22,13 @@ from ansible_collections.fleetsec.banned_av.plugins.module_utils import remediat
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.plain import plain
 
 ARGUMENT_SPEC = dict(
+    rem.HOST_ARGUMENT_SPEC,
     plan=dict(type='dict', required=True),
     facts=dict(type='dict'),
     recheck_facts=dict(type='dict'),
     recheck_delay=dict(type='int', default=0),
     replacement_health=dict(type='dict', default={}),
     run=dict(type='dict', default={}),
-    host=dict(type='str'),
-    host_groups=dict(type='list', elements='str'),
-    jurisdictions=dict(type='list', elements='str'),
-    as_of=dict(type='str'),
-    policy_files=dict(type='list', elements='str', default=[]),
-    policies=dict(type='list', elements='dict', default=[]),
-    waivers=dict(type='list', elements='dict', default=[]),
 )
 
 
@@ -70,11 +64,7 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        host = args['host'] or task_vars.get('inventory_hostname')
-        host_groups = args['host_groups'] if args['host_groups'] is not None else list(task_vars.get('group_names') or [])
-        jurisdictions = args['jurisdictions']
-        if jurisdictions is None:
-            jurisdictions = task_vars.get('banned_av_jurisdictions')
+        host, host_groups, jurisdictions = rem.host_context(args, task_vars)
         try:
             remediation = make_outcome(args, host, host_groups, jurisdictions)
         except policy_mod.PolicyError as exc:

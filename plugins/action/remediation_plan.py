@@ -25,17 +25,11 @@ from ansible_collections.fleetsec.banned_av.plugins.module_utils.plain import pl
 CREDENTIALS = ('kes_login', 'kes_password', 'network_agent_password')
 
 ARGUMENT_SPEC = dict(
+    rem.HOST_ARGUMENT_SPEC,
     facts=dict(type='dict', required=True),
     replacement=dict(type='str', default='clamav', choices=list(rem.REPLACEMENTS)),
     force=dict(type='bool', default=False),
     allow_unprotected=dict(type='bool', default=False),
-    host=dict(type='str'),
-    host_groups=dict(type='list', elements='str'),
-    jurisdictions=dict(type='list', elements='str'),
-    as_of=dict(type='str'),
-    policy_files=dict(type='list', elements='str', default=[]),
-    policies=dict(type='list', elements='dict', default=[]),
-    waivers=dict(type='list', elements='dict', default=[]),
     catalog_files=dict(type='list', elements='str', default=[]),
     catalog_entries=dict(type='list', elements='dict', default=[]),
     system=dict(type='dict', default={}, options=dict(
@@ -101,11 +95,7 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        host = args['host'] or task_vars.get('inventory_hostname')
-        host_groups = args['host_groups'] if args['host_groups'] is not None else list(task_vars.get('group_names') or [])
-        jurisdictions = args['jurisdictions']
-        if jurisdictions is None:
-            jurisdictions = task_vars.get('banned_av_jurisdictions')
+        host, host_groups, jurisdictions = rem.host_context(args, task_vars)
         try:
             plan = make_plan(args, host, host_groups, jurisdictions)
         except (policy_mod.PolicyError, catalog_mod.CatalogError) as exc:

@@ -741,6 +741,32 @@ def _health_line(health):
     return '%s: %s' % (health.get('product') or '?', ', '.join(bits))
 
 
+# --------------------------------------------------------------------------- the host an action judges
+
+#: options the remediation actions share: who the host is and which policies judge it
+HOST_ARGUMENT_SPEC = dict(
+    host=dict(type='str'),
+    host_groups=dict(type='list', elements='str'),
+    jurisdictions=dict(type='list', elements='str'),
+    as_of=dict(type='str'),
+    policy_files=dict(type='list', elements='str', default=[]),
+    policies=dict(type='list', elements='dict', default=[]),
+    waivers=dict(type='list', elements='dict', default=[]),
+)
+
+
+def host_context(args, task_vars):
+    """``(host, groups, jurisdictions)`` of the host a task runs for: the options when given, else
+    ``inventory_hostname``, ``group_names`` and the host variable ``banned_av_jurisdictions``
+    (None: the default, checked by ``policy.validate_jurisdictions``)."""
+    host = args.get('host') or task_vars.get('inventory_hostname')
+    groups = args['host_groups'] if args.get('host_groups') is not None else list(task_vars.get('group_names') or [])
+    jurisdictions = args.get('jurisdictions')
+    if jurisdictions is None:
+        jurisdictions = task_vars.get('banned_av_jurisdictions')
+    return host, groups, jurisdictions
+
+
 # --------------------------------------------------------------------------- become
 
 #: shells Ansible talks to a Windows host with (WinRM, PSRP or SSH)

@@ -49,52 +49,10 @@ options:
         C(rebooted), C(started_at), C(check_mode), ...).
     type: dict
     default: {}
-  host:
-    description: Inventory name of the host (for waivers). Defaults to C(inventory_hostname).
-    type: str
-  host_groups:
-    description: Groups of the host (for waivers). Defaults to C(group_names).
-    type: list
-    elements: str
-  jurisdictions:
-    description: The host's jurisdiction codes; defaults to C(banned_av_jurisdictions), else C([us]).
-    type: list
-    elements: str
-  as_of:
-    description: Evaluate the policies as of this date (C(YYYY-MM-DD)); defaults to today (UTC).
-    type: str
-  policy_files:
-    description: Extra policy files, as for M(fleetsec.banned_av.compliance_report).
-    type: list
-    elements: str
-    default: []
-  policies:
-    description: Inline policy overrides, as for M(fleetsec.banned_av.compliance_report).
-    type: list
-    elements: dict
-    default: []
-  waivers:
-    description: Waivers, as for M(fleetsec.banned_av.compliance_report).
-    type: list
-    elements: dict
-    default: []
 extends_documentation_fragment:
+  - fleetsec.banned_av.remediation
   - action_common_attributes
   - action_common_attributes.flow
-attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  check_mode:
-    support: full
-    details: Pure computation on the controller; the same in check mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
 notes:
   - The state machine and the statuses are described in C(docs/remediation.md).
 seealso:

@@ -52,37 +52,6 @@ options:
       Leaves the host unprotected; for lab use.
     type: bool
     default: false
-  host:
-    description: Inventory name of the host (for waivers). Defaults to C(inventory_hostname).
-    type: str
-  host_groups:
-    description: Groups of the host (for waivers). Defaults to C(group_names).
-    type: list
-    elements: str
-  jurisdictions:
-    description:
-      - The host's jurisdiction codes (C(docs/policy.md)). Defaults to the host variable C(banned_av_jurisdictions),
-        else C([us]). A code no policy knows fails the task, naming C(banned_av_jurisdictions).
-    type: list
-    elements: str
-  as_of:
-    description: Evaluate the policies as of this date (C(YYYY-MM-DD)); defaults to today (UTC).
-    type: str
-  policy_files:
-    description: Extra policy files, as for M(fleetsec.banned_av.compliance_report).
-    type: list
-    elements: str
-    default: []
-  policies:
-    description: Inline policy overrides, as for M(fleetsec.banned_av.compliance_report).
-    type: list
-    elements: dict
-    default: []
-  waivers:
-    description: Waivers, as for M(fleetsec.banned_av.compliance_report). A waived product is never removed.
-    type: list
-    elements: dict
-    default: []
   catalog_files:
     description: Extra catalogue files (vendor directories and driver names of the catalogue entries).
     type: list
@@ -172,22 +141,9 @@ options:
     choices: [kes_login, kes_password, network_agent_password]
     default: []
 extends_documentation_fragment:
+  - fleetsec.banned_av.remediation
   - action_common_attributes
   - action_common_attributes.flow
-attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  check_mode:
-    support: full
-    details: Pure computation on the controller; the same in check mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
 notes:
   - The state machine and the statuses are described in C(docs/remediation.md).
 seealso:
