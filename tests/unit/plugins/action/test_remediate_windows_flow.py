@@ -330,6 +330,16 @@ def test_a_per_user_product_is_not_sent_to_msiexec(harness):
     assert any(r.startswith('kaspersky.addons needs manual removal') and 'per user' in r for r in record['reasons'])
 
 
+def test_a_product_ksc_installs_again_is_caught_by_the_recheck(harness):
+    clean = {'ansible_facts': {'banned_av': facts_of('defender_only', class_filters=CHECKS['class_filters_after_clean'])}}
+    scenario = kes11_client_scenario(av_facts=[{'ansible_facts': {'banned_av': facts_of('kes11')}}, clean,
+                                               {'ansible_facts': {'banned_av': facts_of('kes11')}}])
+    record, sent, _output = run_flow(harness, scenario, remediate_recheck_delay=1)
+    assert [c['key'] for c in sent].count('av_facts') == 3
+    assert record['outcome'] == 'degraded'
+    assert any('installed again within 1 s' in r for r in record['reasons'])
+
+
 # ----------------------------------------------------------------------------- servers
 
 def ksws_facts(name='ksws'):
