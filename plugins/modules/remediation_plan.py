@@ -78,34 +78,6 @@ options:
     description: Groups of the host (for waivers). Defaults to C(group_names).
     type: list
     elements: str
-  as_of:
-    description: Evaluate the policies as of this date (C(YYYY-MM-DD)); defaults to today (UTC).
-    type: str
-  policy_files:
-    description: Extra policy files, as for M(fleetsec.banned_av.compliance_report).
-    type: list
-    elements: str
-    default: []
-  policies:
-    description: Inline policy overrides, as for M(fleetsec.banned_av.compliance_report).
-    type: list
-    elements: dict
-    default: []
-  waivers:
-    description: Waivers, as for M(fleetsec.banned_av.compliance_report). A waived product is never removed.
-    type: list
-    elements: dict
-    default: []
-  catalog_files:
-    description: Extra catalogue files (for the vendor directories of catch-all entries).
-    type: list
-    elements: str
-    default: []
-  catalog_entries:
-    description: Inline catalogue entries.
-    type: list
-    elements: dict
-    default: []
   pkg_mgr:
     description: Ansible's C(pkg_mgr) fact when gathered; otherwise derived from the OS family in the facts.
     type: str
@@ -167,6 +139,8 @@ options:
       the plan.
     type: str
 extends_documentation_fragment:
+  - fleetsec.banned_av.inputs
+  - fleetsec.banned_av.inputs.policy
   - action_common_attributes
   - action_common_attributes.flow
 attributes:
