@@ -151,6 +151,9 @@ def check(playbook, given, cwd=None):
     result = ArgumentSpecValidator(options).validate(params)
     errors = list(result.error_messages)
     values = result.validated_parameters
+    if params.get('banned_av_from_report') and 'banned_av_hosts' in params:
+        errors.append('banned_av_from_report: give banned_av_hosts or banned_av_from_report, not both '
+                      '(use --limit to narrow the hosts of a report)')
     if not errors:
         for checker in (_check_as_of, _check_formats, _check_numbers, _check_files, _check_policy_and_catalog,
                         _check_report_dir):
