@@ -55,8 +55,8 @@ def select_hosts(values, groups, play_hosts, loader, limit=None):
         if unknown:
             raise inputs.InputError('banned_av_report_query: %s of %s not in the inventory: %s' % (
                 plural(len(unknown), 'host'), values['banned_av_from_report'], ', '.join(unknown[:20])))
-        source = 'banned_av_from_report %s (query %s)' % (values['banned_av_from_report'],
-                                                           values.get('banned_av_report_query') or report_targets.DEFAULT_QUERY)
+        query = values.get('banned_av_report_query') or report_targets.DEFAULT_QUERY
+        source = 'banned_av_from_report %s (query %s)' % (values['banned_av_from_report'], query)
     else:
         try:
             names = matching_hosts(loader, groups, values['banned_av_hosts'])

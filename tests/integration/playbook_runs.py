@@ -146,7 +146,7 @@ def run_cli(argv, cwd, env=None, without_dac_override=False, timeout=900):
         quoted = ' '.join("'%s'" % a.replace("'", "'\\''") for a in argv)
         argv = ['capsh', '--drop=cap_dac_override,cap_dac_read_search', '--', '-c', quoted]
     proc = subprocess.run(argv, cwd=str(cwd), env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          timeout=timeout)
+                          timeout=timeout, check=False)
     return proc.returncode, proc.stdout.decode('utf-8', 'replace')
 
 

@@ -15,6 +15,7 @@ pytest.importorskip('ansible_runner')
 from ansible_collections.fleetsec.banned_av.tests.integration import playbook_runs as pr  # noqa: E402
 
 HOSTS = ('clean-01', 'kesl-01')
+NO_OWNER = [{'hosts': ['kesl-*'], 'expires': '2099-01-01', 'ticket': 'T-1', 'reason': 'lab'}]
 
 
 @pytest.fixture(scope='module')
@@ -44,8 +45,7 @@ BAD_AUDIT_INPUTS = [
     ('as-of-year-one', {'banned_av_as_of': '0001-01-01'}, 'banned_av_as_of'),
     ('as-of-not-a-date', {'banned_av_as_of': '27/11/2026'}, 'banned_av_as_of'),
     ('report-dir-empty', {'banned_av_report_dir': ''}, 'banned_av_report_dir'),
-    ('waiver-without-owner', {'banned_av_waivers': [{'hosts': ['kesl-*'], 'expires': '2099-01-01', 'ticket': 'T-1',
-                                                      'reason': 'lab'}]}, 'banned_av_waivers'),
+    ('waiver-without-owner', {'banned_av_waivers': NO_OWNER}, 'banned_av_waivers'),
     ('policy-file-missing', {'banned_av_policy_files': ['/nonexistent/policy.yml']}, 'banned_av_policy_files'),
     ('catalog-entry-bad', {'banned_av_catalog_entries': [{'id': 'Bad Id'}]}, 'banned_av_catalog_entries'),
 ]
@@ -68,8 +68,7 @@ BAD_ENFORCE_INPUTS = [
     ('clamav-files-missing', {'banned_av_clamav_database_files': ['/nonexistent/main.cvd']},
      'banned_av_clamav_database_files'),
     # the old enforce checked waivers as the role's remediate_waivers and said so
-    ('waiver-without-owner', {'banned_av_waivers': [{'hosts': ['kesl-*'], 'expires': '2099-01-01', 'ticket': 'T-1',
-                                                      'reason': 'lab'}]}, 'banned_av_waivers'),
+    ('waiver-without-owner', {'banned_av_waivers': NO_OWNER}, 'banned_av_waivers'),
     ('fail-on-violation-typo', {'banned_av_fail_on_violation': 'nope'}, 'banned_av_fail_on_violation'),
     ('as-of-far-future', {'banned_av_as_of': '9999-12-31'}, 'banned_av_as_of'),
 ]

@@ -101,8 +101,8 @@ NAMES = ['clean.example.com', 'kesl.example.com', 'waived.example.com', 'down.ex
          'stale.example.com', 'cached.example.com', 'fixed.example.com', 'never.example.com']
 
 
-def reader(fleet, names=NAMES, remediation_hosts=('fixed.example.com',)):
-    return cr.HostResults(names, fleet['spool'], fleet['hostvars'], fleet['groups'], remediation_hosts)
+def reader(fleet, names=tuple(NAMES), remediation_hosts=('fixed.example.com',)):
+    return cr.HostResults(list(names), fleet['spool'], fleet['hostvars'], fleet['groups'], remediation_hosts)
 
 
 def test_what_each_host_reads(fleet):
@@ -205,6 +205,18 @@ def test_unknown_fails_by_default_and_the_message_counts_right(fleet, tmp_path):
     assert result['msg'].startswith('9 hosts: compliant 1, noncompliant 1, waived 1, unknown 5, remediated 1')
     result, _report = run_report(fleet, tmp_path, hosts=['clean.example.com'], fail_on=['noncompliant'])
     assert result['msg'] == '1 host: compliant 1' and result['fail_on'] == ['noncompliant']
+
+
+@pytest.mark.usefixtures('no_base_run')
+@pytest.mark.parametrize('outcome,failing', [('remediated', False), ('reboot_pending', False), ('blocked', True),
+                                             ('degraded', True)])
+def test_remediation_outcomes_and_the_default_verdict(fleet, tmp_path, outcome, failing):
+    """The enforce rows of the exit-status table: the verdict fails on failing_hosts."""
+    fleet['manager'].set_nonpersistent_facts('fixed.example.com', {'banned_av_remediation': {
+        'outcome': outcome, 'reasons': ['as the role recorded it']}})
+    result, report = run_report(fleet, tmp_path, hosts=['fixed.example.com'], play='enforce')
+    assert host(report, 'fixed.example.com')['status'] == outcome
+    assert result['failing_hosts'] == (['fixed.example.com'] if failing else [])
 
 
 @pytest.mark.usefixtures('no_base_run')

@@ -121,7 +121,7 @@ def _without_dac_override(code):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     return subprocess.run(['capsh', '--drop=cap_dac_override,cap_dac_read_search', '--', '-c',
                            '"%s" -c "$0"' % sys.executable, code], env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, timeout=120)
+                          stderr=subprocess.STDOUT, timeout=120, check=False)
 
 
 def test_report_dir_not_writable(tmp_path):
