@@ -84,15 +84,17 @@ class HostResults(object):
     """Each host's detection result of this run, its groups and its remediation record.
 
     Detection results come from the run spool that ``av_facts`` wrote (``spool``; see
-    ``plugin_utils/run_spool.py``), groups from the ``groups`` magic variable.  A host's
+    ``plugin_utils/run_spool.py``), one host's record at a time (read when the host is
+    evaluated, so that only the report is in memory, not every host's facts besides it), groups
+    from the ``groups`` magic variable.  A host's
     variables are read through ``hostvars`` (public, but it computes all of a host's variables)
     only where the report needs one of them: the ``banned_av_remediation`` record of the hosts
     that went through the remediate role (``remediation_hosts``), and ``banned_av_scan_root`` of
     a host without a detection result in this run.
     """
 
-    def __init__(self, names, spool, hostvars, groups, remediation_hosts=()):
-        self.records = run_spool.read(spool, names) if spool else {}
+    def __init__(self, spool, hostvars, groups, remediation_hosts=()):
+        self.spool = spool
         self.hostvars = hostvars
         self.groups = host_groups(groups)
         self.remediation_hosts = set(remediation_hosts or ())
@@ -106,7 +108,7 @@ class HostResults(object):
     def read(self, name):
         """``(facts, groups, state, remediation, scan_root)`` of one host, plain JSON data;
         ``scan_root`` only for a host without a detection result."""
-        record = self.records.get(name)
+        record = run_spool.read_one(self.spool, name) if self.spool else None
         remediation = self._var(name, 'banned_av_remediation') if name in self.remediation_hosts else None
         groups = self.groups.get(name, [])
         if record is None:
@@ -179,7 +181,7 @@ def generate(args, task_vars, run, as_of, policies, waivers, catalog_entries):
         report = merged_report(args['merge'], run)
     else:
         names = args['hosts'] if args['hosts'] is not None else task_vars.get('ansible_play_hosts_all', [])
-        reader = HostResults(names, args.get('spool'), task_vars.get('hostvars') or {}, task_vars.get('groups') or {},
+        reader = HostResults(args.get('spool'), task_vars.get('hostvars') or {}, task_vars.get('groups') or {},
                              args.get('remediation_hosts'))
         report = hosts_report(names, reader, policies, waivers, as_of, run)
     report_dir = os.path.abspath(args['report_dir'])

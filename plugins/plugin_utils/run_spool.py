@@ -126,29 +126,34 @@ def write_result(spool, host, result):
 
 
 def read(spool, hosts):
-    """``{host: record}`` for the ``hosts`` that have a record.  A record that cannot be read is
-    returned as a failed detection with the reason, never skipped and never trusted."""
+    """``{host: record}`` for the ``hosts`` that have a record (``read_one``)."""
     out = {}
     for host in hosts:
-        path = record_path(spool, host)
-        try:
-            data = _read_regular(path)
-        except OSError as exc:
-            if exc.errno == errno.ENOENT:
-                continue
-            out[host] = _unreadable(host, 'cannot read its detection record %s: %s' % (path, exc.strerror or exc))
-            continue
-        try:
-            record = json.loads(data.decode('utf-8'))
-            if not isinstance(record, dict) or record.get('host') != host:
-                raise ValueError('not the record of this host')
-            if record.get('facts') is not None and not isinstance(record['facts'], dict):
-                raise ValueError("'facts' is not a mapping")
-        except ValueError as exc:
-            out[host] = _unreadable(host, 'its detection record %s is damaged: %s' % (path, exc))
-            continue
-        out[host] = record
+        record = read_one(spool, host)
+        if record is not None:
+            out[host] = record
     return out
+
+
+def read_one(spool, host):
+    """The record of ``host``, or None when it has none.  A record that cannot be read is returned
+    as a failed detection with the reason, never skipped and never trusted."""
+    path = record_path(spool, host)
+    try:
+        data = _read_regular(path)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return None
+        return _unreadable(host, 'cannot read its detection record %s: %s' % (path, exc.strerror or exc))
+    try:
+        record = json.loads(data.decode('utf-8'))
+        if not isinstance(record, dict) or record.get('host') != host:
+            raise ValueError('not the record of this host')
+        if record.get('facts') is not None and not isinstance(record['facts'], dict):
+            raise ValueError("'facts' is not a mapping")
+    except ValueError as exc:
+        return _unreadable(host, 'its detection record %s is damaged: %s' % (path, exc))
+    return record
 
 
 def _read_regular(path):
@@ -161,11 +166,13 @@ def _read_regular(path):
         if info.st_size > MAX_RECORD_BYTES:
             raise OSError(errno.EFBIG, 'larger than %d bytes' % MAX_RECORD_BYTES)
         chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 20)
+        while True:  # records are replaced by rename, never written in place: one read is the rule
+            chunk = os.read(fd, info.st_size + 1)
             if not chunk:
                 break
             chunks.append(chunk)
+            if len(chunk) <= info.st_size:
+                break
         return b''.join(chunks)
     finally:
         os.close(fd)

@@ -101,8 +101,8 @@ NAMES = ['clean.example.com', 'kesl.example.com', 'waived.example.com', 'down.ex
          'stale.example.com', 'cached.example.com', 'fixed.example.com', 'never.example.com']
 
 
-def reader(fleet, names=tuple(NAMES), remediation_hosts=('fixed.example.com',)):
-    return cr.HostResults(list(names), fleet['spool'], fleet['hostvars'], fleet['groups'], remediation_hosts)
+def reader(fleet, remediation_hosts=('fixed.example.com',)):
+    return cr.HostResults(fleet['spool'], fleet['hostvars'], fleet['groups'], remediation_hosts)
 
 
 def test_what_each_host_reads(fleet):
