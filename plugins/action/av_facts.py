@@ -122,15 +122,17 @@ class ActionModule(ActionBase):
         if not spool:
             return self._detect(tmp, task_vars)
         host = task_vars.get('inventory_hostname')
+        host_vars = run_spool.host_variables(task_vars, self._templar)
         try:
             result = self._detect(tmp, task_vars)
         except AnsibleConnectionFailure as exc:
-            run_spool.write(spool, host, unreachable=True, msg=to_native(exc))
+            run_spool.write(spool, host, unreachable=True, msg=to_native(exc), host_vars=host_vars)
             raise
         except BaseException as exc:  # a task timeout is a BaseException
-            run_spool.write(spool, host, failed=True, msg='detection did not finish: %s' % (to_native(exc) or type(exc).__name__))
+            run_spool.write(spool, host, failed=True, msg='detection did not finish: %s' % (to_native(exc) or type(exc).__name__),
+                            host_vars=host_vars)
             raise
-        run_spool.write_result(spool, host, result)
+        run_spool.write_result(spool, host, result, host_vars=host_vars)
         return result
 
     def _detect(self, tmp, task_vars):

@@ -81,16 +81,16 @@ def host_groups(groups):
 
 
 class HostResults(object):
-    """Each host's detection result of this run, its groups and its remediation record.
+    """Each host's detection result of this run, its groups, jurisdictions and remediation record.
 
     Detection results come from the run spool that ``av_facts`` wrote (``spool``; see
     ``plugin_utils/run_spool.py``), one host's record at a time (read when the host is
-    evaluated, so that only the report is in memory, not every host's facts besides it), groups
-    from the ``groups`` magic variable.  A host's
-    variables are read through ``hostvars`` (public, but it computes all of a host's variables)
-    only where the report needs one of them: the ``banned_av_remediation`` record of the hosts
-    that went through the remediate role (``remediation_hosts``), and ``banned_av_scan_root`` of
-    a host without a detection result in this run.
+    evaluated, so that only the report is in memory, not every host's facts besides it), with the
+    host's ``banned_av_jurisdictions`` as av_facts saw it; groups come from the ``groups`` magic
+    variable.  A host's variables are read through ``hostvars`` (public, but it computes all of a
+    host's variables) only where the report needs one of them: the ``banned_av_remediation``
+    record of the hosts that went through the remediate role (``remediation_hosts``), and
+    ``banned_av_scan_root`` and ``banned_av_jurisdictions`` of a host without a detection result.
     """
 
     def __init__(self, spool, hostvars, groups, remediation_hosts=()):
@@ -106,15 +106,20 @@ class HostResults(object):
         return plain(value) if value is not None else None
 
     def read(self, name):
-        """``(facts, groups, state, remediation, scan_root)`` of one host, plain JSON data;
-        ``scan_root`` only for a host without a detection result."""
+        """One host's data for ``policy.evaluate_host`` (plain JSON types): ``facts``, ``groups``,
+        ``state``, ``remediation``, ``jurisdictions``, and ``scan_root`` for a host without a
+        detection result."""
         record = run_spool.read_one(self.spool, name) if self.spool else None
-        remediation = self._var(name, 'banned_av_remediation') if name in self.remediation_hosts else None
-        groups = self.groups.get(name, [])
+        out = {'groups': self.groups.get(name, []), 'remediation': None, 'scan_root': None}
+        if name in self.remediation_hosts:
+            out['remediation'] = self._var(name, 'banned_av_remediation')
         if record is None:
-            return None, groups, {}, remediation, self._var(name, 'banned_av_scan_root')
-        state = {'unreachable': record['unreachable'], 'failed': record['failed'], 'msg': record['msg']}
-        return record['facts'], groups, state, remediation, None
+            out.update(facts=None, state={}, scan_root=self._var(name, 'banned_av_scan_root'),
+                       jurisdictions=self._var(name, 'banned_av_jurisdictions'))
+        else:
+            out.update(facts=record['facts'], jurisdictions=(record.get('vars') or {}).get('banned_av_jurisdictions'),
+                       state={'unreachable': record['unreachable'], 'failed': record['failed'], 'msg': record['msg']})
+        return out
 
 
 def build_report(host_records, run, policies):
@@ -243,10 +248,11 @@ def hosts_report(names, reader, policies, waivers, as_of, run):
 
 
 def evaluate(name, reader, policies, waivers, as_of, play):
-    facts, groups, state, remediation, scan_root = reader.read(name)
-    record = policy_mod.evaluate_host(name, facts, policies, waivers, as_of, groups, state, remediation)
-    if facts is None and not state and scan_root not in (None, '', '/'):
-        where = 'offline image (banned_av_scan_root: %s)' % scan_root
+    host = reader.read(name)
+    record = policy_mod.evaluate_host(name, host['facts'], policies, waivers, as_of, host['groups'], host['state'],
+                                      host['remediation'], jurisdictions=host['jurisdictions'])
+    if host['facts'] is None and not host['state'] and host['scan_root'] not in (None, '', '/'):
+        where = 'offline image (banned_av_scan_root: %s)' % host['scan_root']
         if play.startswith('enforce'):
             record['reasons'] = ['%s: not remediable here; enforce neither detects nor changes images, '
                                  'check it with the audit playbook (fleetsec.banned_av.audit)' % where]

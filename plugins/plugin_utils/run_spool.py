@@ -33,6 +33,8 @@ import uuid
 
 from ansible.module_utils.common.text.converters import to_native
 
+#: host variables the report needs, recorded with the host's result (as the detection task saw them)
+HOST_VARIABLES = ('banned_av_jurisdictions',)
 #: a spool untouched for this long belongs to a run that was killed
 STALE_AFTER = 2 * 24 * 3600
 #: a record larger than this is not read (a detection result is a few kilobytes)
@@ -98,10 +100,23 @@ def record_path(spool, host):
     return os.path.join(spool, hashlib.sha256(host.encode('utf-8', 'surrogateescape')).hexdigest() + RECORD_SUFFIX)
 
 
-def write(spool, host, facts=None, unreachable=False, failed=False, msg=''):
+def host_variables(task_vars, templar):
+    """The ``HOST_VARIABLES`` a host has, templated.  A value that cannot be templated is recorded
+    as the error text: the report then refuses it by name (the host is ``unknown``)."""
+    out = {}
+    for name in HOST_VARIABLES:
+        if name in task_vars:
+            try:
+                out[name] = templar.template(task_vars[name])
+            except Exception as exc:  # any templating error: recorded, judged by the report
+                out[name] = 'cannot be templated: %s' % to_native(exc)
+    return out
+
+
+def write(spool, host, facts=None, unreachable=False, failed=False, msg='', host_vars=None):
     """Record one host's detection result (atomically: a reader sees the old record or the new)."""
     record = {'host': host, 'unreachable': bool(unreachable), 'failed': bool(failed), 'msg': to_native(msg or ''),
-              'facts': facts}
+              'facts': facts, 'vars': host_vars or {}}
     data = json.dumps(record, default=to_native, separators=(',', ':')).encode('utf-8', 'backslashreplace')
     target = record_path(spool, host)
     os.makedirs(spool, mode=0o700, exist_ok=True)
@@ -118,11 +133,11 @@ def write(spool, host, facts=None, unreachable=False, failed=False, msg=''):
         raise
 
 
-def write_result(spool, host, result):
+def write_result(spool, host, result, host_vars=None):
     """Record an action result (``av_facts``'s): its facts, or why there are none."""
     facts = (result.get('ansible_facts') or {}).get('banned_av')
     write(spool, host, facts=facts, unreachable=result.get('unreachable'), failed=result.get('failed'),
-          msg=result.get('msg') if (result.get('failed') or result.get('unreachable')) else '')
+          msg=result.get('msg') if (result.get('failed') or result.get('unreachable')) else '', host_vars=host_vars)
 
 
 def read(spool, hosts):
@@ -151,6 +166,8 @@ def read_one(spool, host):
             raise ValueError('not the record of this host')
         if record.get('facts') is not None and not isinstance(record['facts'], dict):
             raise ValueError("'facts' is not a mapping")
+        if not isinstance(record.setdefault('vars', {}), dict):
+            raise ValueError("'vars' is not a mapping")
     except ValueError as exc:
         return _unreadable(host, 'its detection record %s is damaged: %s' % (path, exc))
     return record
@@ -179,4 +196,4 @@ def _read_regular(path):
 
 
 def _unreadable(host, msg):
-    return {'host': host, 'unreachable': False, 'failed': True, 'msg': msg, 'facts': None}
+    return {'host': host, 'unreachable': False, 'failed': True, 'msg': msg, 'facts': None, 'vars': {}}

@@ -81,3 +81,19 @@ def test_a_detection_that_does_not_finish_is_recorded(spool, error):
             action.run(task_vars=dict(TASK_VARS))
     record = recorded(spool)
     assert record['failed'] and record['msg'] == 'detection did not finish: %s' % error and record['facts'] is None
+
+
+def test_the_hosts_jurisdictions_are_recorded_with_every_outcome(spool):
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar
+    task_vars = dict(TASK_VARS, banned_av_jurisdictions=['us', 'us-federal'])
+    for outcome in ({'return_value': {'inventory': linux_inventory()}},
+                    {'side_effect': AnsibleConnectionFailure('Connection timed out')}):
+        action = make_action({'spool': spool})
+        action._templar = Templar(loader=DataLoader(), variables=task_vars)
+        with mock.patch.object(action, '_execute_module', **outcome):
+            try:
+                action.run(task_vars=dict(task_vars))
+            except AnsibleConnectionFailure:
+                pass
+        assert recorded(spool)['vars'] == {'banned_av_jurisdictions': ['us', 'us-federal']}

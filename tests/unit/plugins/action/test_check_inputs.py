@@ -16,7 +16,12 @@ from ansible.errors import AnsibleActionFail
 from ansible.parsing.dataloader import DataLoader
 from ansible.playbook.task import Task
 from ansible.plugins.action import ActionBase
-from ansible.template import Templar, trust_as_template
+from ansible.template import Templar
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core < 2.19 templates every string
+    def trust_as_template(value):
+        return value
 
 from ansible_collections.fleetsec.banned_av.plugins.action import check_inputs as ci
 from ansible_collections.fleetsec.banned_av.plugins.plugin_utils import run_spool

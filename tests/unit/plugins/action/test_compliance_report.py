@@ -107,28 +107,49 @@ def reader(fleet, remediation_hosts=('fixed.example.com',)):
 
 def test_what_each_host_reads(fleet):
     results = reader(fleet)
-    facts, groups, state, remediation, _root = results.read('kesl.example.com')
-    assert facts['summary']['installed'] == ['kaspersky.kesl', 'kaspersky.kesl_gui', 'kaspersky.klnagent_linux']
-    assert groups == ['linux'] and state == {'unreachable': False, 'failed': False, 'msg': ''} and remediation is None
-    assert json.loads(json.dumps(facts)) == facts  # plain JSON types
-    assert results.read('waived.example.com')[1] == ['kesl_waived']
-    assert results.read('down.example.com')[2] == {
+    kesl = results.read('kesl.example.com')
+    assert kesl['facts']['summary']['installed'] == ['kaspersky.kesl', 'kaspersky.kesl_gui', 'kaspersky.klnagent_linux']
+    assert kesl['groups'] == ['linux'] and kesl['state'] == {'unreachable': False, 'failed': False, 'msg': ''}
+    assert kesl['remediation'] is None and kesl['jurisdictions'] is None and kesl['scan_root'] is None
+    assert json.loads(json.dumps(kesl['facts'])) == kesl['facts']  # plain JSON types
+    assert results.read('waived.example.com')['groups'] == ['kesl_waived']
+    assert results.read('down.example.com')['state'] == {
         'unreachable': True, 'failed': False, 'msg': 'Failed to connect to the host via ssh: timed out'}
-    assert results.read('broken.example.com')[2]['failed'] is True
-    facts, _groups, _state, remediation, _root = results.read('fixed.example.com')
-    assert facts['summary']['installed'] == [] and remediation['outcome'] == 'remediated'
-    assert results.read('never.example.com') == (None, ['linux'], {}, None, None)
-    assert results.read('not-in-inventory.example.com') == (None, [], {}, None, None)
+    assert results.read('broken.example.com')['state']['failed'] is True
+    fixed = results.read('fixed.example.com')
+    assert fixed['facts']['summary']['installed'] == [] and fixed['remediation']['outcome'] == 'remediated'
+    assert results.read('never.example.com') == {'facts': None, 'groups': ['linux'], 'state': {}, 'remediation': None,
+                                                 'scan_root': None, 'jurisdictions': None}
+    assert results.read('not-in-inventory.example.com')['groups'] == []
+    assert results.read('image.example.com')['scan_root'] == '/srv/images/image01'
 
 
 def test_cached_facts_are_never_read(fleet):
     """A fact cache may hold a result of an earlier run: only this run's spool counts."""
-    assert reader(fleet).read('cached.example.com')[0] is None
-    assert reader(fleet).read('stale.example.com')[0] is None
+    assert reader(fleet).read('cached.example.com')['facts'] is None
+    assert reader(fleet).read('stale.example.com')['facts'] is None
 
 
 def test_remediation_records_only_of_the_remediated_hosts(fleet):
-    assert reader(fleet, remediation_hosts=()).read('fixed.example.com')[3] is None
+    assert reader(fleet, remediation_hosts=()).read('fixed.example.com')['remediation'] is None
+
+
+@pytest.mark.usefixtures('no_base_run')
+def test_each_host_is_judged_in_its_jurisdictions(fleet, tmp_path, catalog):
+    """banned_av_jurisdictions as the detection task recorded it (the spool), or from hostvars for a
+    host without a result; a code that does not exist makes that host unknown, naming the variable."""
+    run_spool.write(fleet['spool'], 'kesl.example.com', facts=kesl_facts(catalog),
+                    host_vars={'banned_av_jurisdictions': ['us', 'us-fedral']})
+    run_spool.write(fleet['spool'], 'clean.example.com', facts=clean_facts(catalog),
+                    host_vars={'banned_av_jurisdictions': ['de']})
+    fleet['manager'].set_nonpersistent_facts('never.example.com', {'banned_av_jurisdictions': ['uk']})
+    _result, report = run_report(fleet, tmp_path)
+    kesl = host(report, 'kesl.example.com')
+    assert kesl['status'] == 'unknown' and kesl['findings'] == []
+    assert 'banned_av_jurisdictions' in kesl['reasons'][0] and 'us-fedral' in kesl['reasons'][0]
+    assert host(report, 'clean.example.com')['jurisdictions'] == ['de']
+    assert host(report, 'waived.example.com')['jurisdictions'] == ['us']  # not set: the default
+    assert reader(fleet).read('never.example.com')['jurisdictions'] == ['uk']
 
 
 def test_the_report_reads_no_private_ansible_attribute():

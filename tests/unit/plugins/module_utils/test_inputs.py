@@ -212,6 +212,11 @@ def test_bad_hosts_pattern(tmp_path, value):
     refused('banned_av_hosts', cwd=tmp_path, banned_av_hosts=value)
 
 
+def test_the_collect_timeout_default_is_av_facts_own():
+    from ansible_collections.fleetsec.banned_av.plugins.action import av_facts
+    assert inputs.COLLECT_TIMEOUT == av_facts.DEFAULT_TIMEOUT
+
+
 def test_collect_timeout(tmp_path):
     refused('banned_av_collect_timeout', cwd=tmp_path, banned_av_collect_timeout=0)
     refused('banned_av_collect_timeout', cwd=tmp_path, banned_av_collect_timeout='soon')

@@ -39,7 +39,7 @@ def test_records_round_trip(spool):
     records = run_spool.read(spool, ['kesl.example.com', 'down.example.com', 'broken.example.com', 'never.example.com'])
     assert set(records) == {'kesl.example.com', 'down.example.com', 'broken.example.com'}
     assert records['kesl.example.com'] == {'host': 'kesl.example.com', 'unreachable': False, 'failed': False, 'msg': '',
-                                           'facts': FACTS}
+                                           'facts': FACTS, 'vars': {}}
     assert records['down.example.com']['unreachable'] and records['down.example.com']['facts'] is None
     assert records['broken.example.com']['failed'] and 'no inventory' in records['broken.example.com']['msg']
     assert not [n for n in os.listdir(spool) if n.startswith('.tmp-')], 'temporary files left behind'
@@ -126,3 +126,30 @@ def test_a_spool_root_that_is_a_link_is_refused(tmp_path):
     with pytest.raises(run_spool.SpoolError):
         run_spool.create(base=str(tmp_path))
     assert os.listdir(str(elsewhere)) == []
+
+
+def test_host_variables_are_recorded_templated_and_a_bad_template_is_kept_as_an_error(spool):
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar
+    try:
+        from ansible.template import trust_as_template
+    except ImportError:  # ansible-core < 2.19 templates every string
+        def trust_as_template(value):
+            return value
+    task_vars = {'site_codes': ['us', 'us-federal'], 'banned_av_jurisdictions': trust_as_template('{{ site_codes }}'),
+                 'banned_av_scan_root': '/not/recorded'}
+    templar = Templar(loader=DataLoader(), variables=task_vars)
+    host_vars = run_spool.host_variables(task_vars, templar)
+    assert host_vars == {'banned_av_jurisdictions': ['us', 'us-federal']}
+    run_spool.write(spool, 'h', facts=FACTS, host_vars=host_vars)
+    assert run_spool.read_one(spool, 'h')['vars'] == host_vars
+    task_vars['banned_av_jurisdictions'] = trust_as_template('{{ no_such_variable }}')
+    value = run_spool.host_variables(task_vars, Templar(loader=DataLoader(), variables=task_vars))['banned_av_jurisdictions']
+    assert value.startswith('cannot be templated:') and 'no_such_variable' in value
+    assert run_spool.host_variables({}, templar) == {}
+
+
+def test_a_record_with_bad_vars_is_a_failed_detection(spool):
+    with open(run_spool.record_path(spool, 'h'), 'w') as handle:
+        handle.write('{"host": "h", "unreachable": false, "failed": false, "msg": "", "facts": null, "vars": [1]}')
+    assert run_spool.read_one(spool, 'h')['failed']
