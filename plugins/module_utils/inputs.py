@@ -8,8 +8,8 @@ the variable the user set.  ``check()`` validates types (strict booleans), choic
 range of ``banned_av_as_of``, the report directory (it exists or is created, is a directory and
 writable), the ClamAV signature files, and the policies, waivers and catalogue, and returns the
 values every later task of the playbook uses, defaults applied.  Host variables
-(``banned_av_scan_root``, ``banned_av_become``, ``banned_av_windows_fact_path``) can differ from
-host to host: they are checked where each host uses them, not here.
+(``HOST_VARIABLES``) can differ from host to host: they are checked where each host uses them,
+not here.
 """
 
 from __future__ import absolute_import, division, print_function

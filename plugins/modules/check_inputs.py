@@ -30,8 +30,8 @@ description:
     none is left.
   - Creates the run spool where M(fleetsec.banned_av.av_facts) records each host's result for
     M(fleetsec.banned_av.compliance_report), and removes the spools that runs killed earlier left behind.
-  - Host variables (C(banned_av_scan_root), C(banned_av_become), C(banned_av_windows_fact_path)) are checked where
-    each host uses them.
+  - Host variables (C(banned_av_scan_root), C(banned_av_become), C(banned_av_windows_fact_path),
+    C(banned_av_jurisdictions)) are checked where each host uses them.
 options:
   playbook:
     description: The playbook whose inputs are checked.
