@@ -664,44 +664,32 @@ def synth_records(size, seed_dir=FIXTURES):
     return hosts, catalog
 
 
-DETECT_VAR = '__banned_av_detect'  # what playbooks/audit.yml registers
-
-
-def detect_result(host):
-    """The registered av_facts result the strategy stores for one synthetic host (a deep copy,
-    as ``module_response_deepcopy`` makes: every host's data its own objects)."""
+def detect_record(host):
+    """What av_facts records in the run spool for one synthetic host (plugin_utils/run_spool.py)."""
     state = host['state']
-    if state['unreachable']:
-        return {'unreachable': True, 'changed': False, 'msg': state['msg']}
-    if state['failed']:
-        return {'failed': True, 'changed': False, 'msg': state['msg']}
-    return json.loads(json.dumps({'changed': False, 'ansible_facts': {'banned_av': host['facts']}}))
+    return {'facts': None if state['unreachable'] or state['failed'] else host['facts'],
+            'unreachable': state['unreachable'], 'failed': state['failed'], 'msg': state['msg']}
 
 
-def fleet_results(size):
-    """A real InventoryManager/VariableManager/HostVars holding what the audit play leaves
-    behind for ``size`` synthetic hosts: the inventory with its groups, and each host's
-    registered detection result.  Returns ``(hostvars, names, catalog)``."""
+def fleet_spool(size, workdir):
+    """The run spool av_facts leaves behind for ``size`` synthetic hosts (one record per host, written
+    as av_facts writes it), and the ``groups`` variable of their inventory.  Returns
+    ``(spool, groups, names, catalog)``."""
     import_collection()
-    from ansible.inventory.manager import InventoryManager
-    from ansible.parsing.dataloader import DataLoader
-    from ansible.vars.hostvars import HostVars
-    from ansible.vars.manager import VariableManager
+    from ansible_collections.fleetsec.banned_av.plugins.plugin_utils import run_spool
     hosts, catalog = synth_records(size)
-    loader = DataLoader()
-    inventory = InventoryManager(loader=loader, sources=[], parse=False)
-    for group in sorted(set(g for h in hosts for g in h['groups'])):
-        inventory.add_group(group)
+    spool = os.path.join(workdir, 'spool-%d' % size)
+    shutil.rmtree(spool, ignore_errors=True)
+    os.makedirs(spool)
+    groups = {'all': []}
     for h in hosts:
-        inventory.add_host(h['name'], group=h['groups'][0])
-        for group in h['groups'][1:]:
-            inventory._inventory.add_child(group, h['name'])
-    manager = VariableManager(loader=loader, inventory=inventory)
-    for h in hosts:
-        manager.set_nonpersistent_facts(h['name'], {DETECT_VAR: detect_result(h)})
+        run_spool.write(spool, h['name'], **detect_record(h))
+        groups['all'].append(h['name'])
+        for group in h['groups']:
+            groups.setdefault(group, []).append(h['name'])
     names = [h['name'] for h in hosts]
     del hosts
-    return HostVars(inventory=inventory, variable_manager=manager, loader=loader), names, catalog
+    return spool, groups, names, catalog
 
 
 def bench_context(catalog):
@@ -736,10 +724,10 @@ def report_once(size, reps, outdir, traced=False, variants=()):
     """Time (and, with ``traced``, tracemalloc) the action plugin's work for one size, in this process.
 
     What is timed is ``compliance_report.generate()``, everything the action does after checking
-    its arguments and loading policies and catalogue: read every host's results from a real
-    VariableManager (``HostResults``), evaluate each host, build the document, render and
-    atomically write the six formats, and the task result's host lists.  A second, instrumented
-    pass splits it into reading + evaluating and writing.
+    its arguments and loading policies and catalogue: read every host's result from the run spool
+    (``HostResults``), evaluate each host, build the document, render and atomically write the six
+    formats, and the task result's host lists.  A second, instrumented pass splits it into
+    reading + evaluating and writing.
     """
     import_collection()
     from ansible_collections.fleetsec.banned_av.plugins.action import compliance_report as cr
@@ -747,13 +735,13 @@ def report_once(size, reps, outdir, traced=False, variants=()):
     from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import writer
     import gc
     import resource
-    hostvars, names, catalog = fleet_results(size)
+    spool, groups, names, catalog = fleet_spool(size, os.path.dirname(os.path.abspath(outdir)))
     policies, waivers, as_of, run = bench_context(catalog)
     args = {'hosts': names, 'report_dir': outdir, 'formats': list(cr.FORMATS), 'merge': [],
-            'fail_on': list(policy_mod.DEFAULT_FAIL_ON), 'detect_result_var': DETECT_VAR, 'render_processes': None}
+            'fail_on': list(policy_mod.FAILING), 'spool': spool, 'remediation_hosts': [], 'render_processes': None}
     args.update(variant_args(variants))
     processes = args['render_processes'] or writer.auto_processes(size, args['formats'])
-    task_vars = {'hostvars': hostvars}
+    task_vars = {'hostvars': {}, 'groups': groups}
     gc.collect()
     baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     if traced:
@@ -774,13 +762,12 @@ def report_once(size, reps, outdir, traced=False, variants=()):
         if traced:
             break
         # the same work in its two parts
-        with cr.gc_paused():
-            t0 = time.perf_counter()
-            report = cr.hosts_report(names, cr.HostResults(hostvars, DETECT_VAR), policies, waivers, as_of,
-                                     copy.deepcopy(run))
-            t1 = time.perf_counter()
-            cr.write_reports(report, outdir, args['formats'], catalog_entries=catalog.entries, processes=processes)
-            t2 = time.perf_counter()
+        t0 = time.perf_counter()
+        report = cr.hosts_report(names, cr.HostResults(spool, {}, groups), policies, waivers, as_of,
+                                 copy.deepcopy(run))
+        t1 = time.perf_counter()
+        cr.write_reports(report, outdir, args['formats'], catalog_entries=catalog.entries, processes=processes)
+        t2 = time.perf_counter()
         phases['evaluate'].append(t1 - t0)
         phases['write'].append(t2 - t1)
         del report
@@ -794,37 +781,25 @@ def report_once(size, reps, outdir, traced=False, variants=()):
     if traced:
         out['traced_peak_mb'] = round((tracemalloc.get_traced_memory()[1] - base) / 1048576.0, 1)
         tracemalloc.stop()
+    shutil.rmtree(spool, ignore_errors=True)
     return out
 
 
-def hostvars_once(size, workdir):
-    """CPU cost of reading every host's results, at ``size`` hosts, the two ways the action can.
-
-    ``hostvars``: the fallback, ``hostvars[name]`` (all of the host's variables computed) and
-    ``plain()`` of what is read; ``fact_cache``: ``HostResults`` reading the VariableManager's
-    caches, what the action does with ansible-core's ``HostVars``.  CPU seconds (process time).
-    """
+def spool_once(size, workdir):
+    """Cost of the run spool at ``size`` hosts: writing every host's record (what av_facts adds to
+    each host's detection, spread over the run) and reading them all (part of the report)."""
     import_collection()
-    from ansible_collections.fleetsec.banned_av.plugins.action import compliance_report as cr
-    hostvars, names, _catalog = fleet_results(size)
-
-    class PublicOnly(object):  # only the Mapping interface: HostResults takes the hostvars[] path
-        def __contains__(self, name):
-            return name in hostvars
-
-        def __getitem__(self, name):
-            return hostvars[name]
-
-    out = {'hosts': size}
-    for key, source in (('hostvars', PublicOnly()), ('fact_cache', hostvars)):
-        reader = cr.HostResults(source, DETECT_VAR)
-        assert reader.fast == (key == 'fact_cache')
-        start = time.process_time()
-        for name in names:
-            reader.read(name)
-        out['%s_cpu_s' % key] = round(time.process_time() - start, 3)
-        out['%s_ms_per_host' % key] = round(out['%s_cpu_s' % key] / size * 1000, 4)
-    return out
+    from ansible_collections.fleetsec.banned_av.plugins.plugin_utils import run_spool
+    start = time.perf_counter()
+    spool, _groups, names, _catalog = fleet_spool(size, workdir)
+    write_s = time.perf_counter() - start
+    start, cpu = time.perf_counter(), time.process_time()
+    records = run_spool.read(spool, names)
+    read_s, read_cpu = time.perf_counter() - start, time.process_time() - cpu
+    assert len(records) == size
+    shutil.rmtree(spool, ignore_errors=True)
+    return {'hosts': size, 'setup_and_write_s': round(write_s, 3), 'read_s': round(read_s, 3),
+            'read_cpu_s': round(read_cpu, 3), 'read_ms_per_host': round(read_s / size * 1000, 4)}
 
 
 def _children_cpu():
@@ -834,40 +809,39 @@ def _children_cpu():
 
 
 def render_breakdown(size, outdir):
-    """CPU seconds per format renderer, each as writer.write_reports calls it (gc paused, as there;
-    without writing the files)."""
+    """CPU seconds per format renderer, each as writer.write_reports calls it (without writing the files)."""
     import_collection()
     from ansible_collections.fleetsec.banned_av.plugins.action import compliance_report as cr
     from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report
-    hostvars, names, catalog = fleet_results(size)
+    spool, groups, names, catalog = fleet_spool(size, os.path.dirname(os.path.abspath(outdir)))
     policies, waivers, as_of, run = bench_context(catalog)
     out = {}
-    with cr.gc_paused():
+    s = time.process_time()
+    report = cr.hosts_report(names, cr.HostResults(spool, {}, groups), policies, waivers, as_of, run)
+    out['read + evaluate + build'] = time.process_time() - s
+    s = time.process_time()
+    prepared = json_report.prepare(report)
+    report['sha256'] = prepared.sha
+    out['json: encode + checksum'] = time.process_time() - s
+    s = time.process_time()
+    prepared.data()
+    out['json: file layout'] = time.process_time() - s
+    for fmt, (_fname, module) in cr.FORMATS.items():
+        if fmt == 'json':
+            continue
         s = time.process_time()
-        report = cr.hosts_report(names, cr.HostResults(hostvars, DETECT_VAR), policies, waivers, as_of, run)
-        out['read + evaluate + build'] = time.process_time() - s
-        s = time.process_time()
-        prepared = json_report.prepare(report)
-        report['sha256'] = prepared.sha
-        out['json: encode + checksum'] = time.process_time() - s
-        s = time.process_time()
-        prepared.data()
-        out['json: file layout'] = time.process_time() - s
-        for fmt, (_fname, module) in cr.FORMATS.items():
-            if fmt == 'json':
-                continue
-            s = time.process_time()
-            if fmt == 'sarif':
-                module.render(report, catalog_entries=catalog.entries)
-            elif fmt == 'html':  # as writer.write_reports calls it: with the JSON file's text
-                module.render(report, report_json=prepared.text())
-            else:
-                module.render(report)
-            out[fmt] = time.process_time() - s
+        if fmt == 'sarif':
+            module.render(report, catalog_entries=catalog.entries)
+        elif fmt == 'html':  # as writer.write_reports calls it: with the JSON file's text
+            module.render(report, report_json=prepared.text())
+        else:
+            module.render(report)
+        out[fmt] = time.process_time() - s
+    shutil.rmtree(spool, ignore_errors=True)
     return dict((k, round(v, 4)) for k, v in out.items())
 
 
-def report_bench(sizes, reps, workdir, breakdown=True, variants=(), hostvars_max=10000):
+def report_bench(sizes, reps, workdir, breakdown=True, variants=()):
     results = []
     vargs = ['--variants', ','.join(variants)] if variants else []
     for size in sizes:
@@ -884,11 +858,10 @@ def report_bench(sizes, reps, workdir, breakdown=True, variants=(), hostvars_max
             'maxrss %.0f MB (%.0f MB before), traced peak %.0f MB' % (
                 size, entry['phases_s']['total']['median'], entry['phases_s']['evaluate']['median'],
                 entry['phases_s']['write']['median'], entry['maxrss_mb'], entry['baseline_rss_mb'], entry['traced_peak_mb']))
-        if size <= hostvars_max and not variants:
-            log('report: %d hosts: reading results through hostvars[] and from the fact caches' % size)
-            entry['hostvars'] = run_child(['hostvars-one', '--size', str(size), '--out', workdir])
-            log('report: %d hosts: hostvars[] %.3f ms/host CPU, fact caches (what the action does) %.4f ms/host' % (
-                size, entry['hostvars']['hostvars_ms_per_host'], entry['hostvars']['fact_cache_ms_per_host']))
+        if not variants:
+            entry['spool'] = run_child(['spool-one', '--size', str(size), '--out', workdir])
+            log('report: %d hosts: run spool written in %.1f s, read in %.2f s (%.4f ms/host)' % (
+                size, entry['spool']['setup_and_write_s'], entry['spool']['read_s'], entry['spool']['read_ms_per_host']))
         shutil.rmtree(outdir, ignore_errors=True)
         results.append(entry)
     return {'sizes': results, 'linearity': linearity(results), 'variants': list(variants)}
@@ -981,7 +954,7 @@ def table(result):
     report = result.get('report')
     if report:
         lines.append('')
-        lines.append('compliance_report on synthetic results (read from a VariableManager + evaluate + write 6 formats, '
+        lines.append('compliance_report on synthetic results (read from the run spool + evaluate + write 6 formats, '
                      'fresh process per size)%s'
                      % (': variants ' + '+'.join(report['variants']) if report.get('variants') else ''))
         lines.append('  %8s %9s %9s %9s %9s %11s %11s %12s' % ('hosts', 'min s', 'median s', 'max s', 'CPU s', 'ms/host',
@@ -992,12 +965,10 @@ def table(result):
                 entry['hosts'], total['min'], total['median'], total['max'], entry['phases_s']['cpu']['median'],
                 entry['per_host_ms'], entry['maxrss_mb'], entry['traced_peak_mb']))
         for entry in report['sizes']:
-            hv = entry.get('hostvars')
-            if hv:
-                values = (hv['hosts'], hv['hostvars_cpu_s'], hv['hostvars_ms_per_host'], hv['fact_cache_cpu_s'],
-                          hv['fact_cache_ms_per_host'])
-                lines.append('  %d hosts: reading results via hostvars[] %.2f s CPU (%.3f ms/host); '
-                             'from the fact caches, as the action does, %.2f s (%.4f ms/host)' % values)
+            sp = entry.get('spool')
+            if sp:
+                lines.append('  %d hosts: reading the run spool %.2f s (%.4f ms/host, %.2f s CPU), part of the total above' % (
+                    sp['hosts'], sp['read_s'], sp['read_ms_per_host'], sp['read_cpu_s']))
         lin = report.get('linearity')
         if lin:
             lines.append('  log-log slope %.2f (1.0 = linear), per-host time largest/smallest %.2f' % (
@@ -1142,9 +1113,9 @@ def main(argv=None):
     one.add_argument('--traced', action='store_true')
     one.add_argument('--breakdown', action='store_true')
     one.add_argument('--variants', default='')
-    hvp = sub.add_parser('hostvars-one')
-    hvp.add_argument('--size', type=int, required=True)
-    hvp.add_argument('--out', required=True)
+    spp = sub.add_parser('spool-one')
+    spp.add_argument('--size', type=int, required=True)
+    spp.add_argument('--out', required=True)
     clean = sub.add_parser('cleanup', help='remove bench containers')
     clean.add_argument('--run-id', default=None)
     pl = sub.add_parser('plot', help='redraw the plot from a results JSON')
@@ -1158,8 +1129,8 @@ def main(argv=None):
             variants = [v for v in args.variants.split(',') if v]
             print(json.dumps(report_once(args.size, args.reps, args.out, traced=args.traced, variants=variants)))
         return 0
-    if args.cmd == 'hostvars-one':
-        print(json.dumps(hostvars_once(args.size, args.out)))
+    if args.cmd == 'spool-one':
+        print(json.dumps(spool_once(args.size, args.out)))
         return 0
     if args.cmd == 'cleanup':
         cleanup(args.run_id)

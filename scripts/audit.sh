@@ -5,15 +5,17 @@
 #   scripts/audit.sh INVENTORY [ARGS...]      audit an inventory (file, directory or "h1,h2,")
 #   scripts/audit.sh -- [ARGS...]             audit this machine, with extra ansible-playbook ARGS
 #
-# ARGS go to ansible-playbook unchanged (e.g. --limit web, -e banned_av_policy=..., -v).
-# Reports are written to ${BANNED_AV_REPORT_DIR:-./banned_av_reports} (the playbook variable
-# banned_av_report_dir); banned_av_report.md from there is printed at the end.
+# ARGS go to ansible-playbook unchanged (e.g. --limit web, -e banned_av_policy_files=..., -v).
+# Reports are written to banned_av_report_dir: the one given in ARGS in any form (-e key=value,
+# -e '{"banned_av_report_dir": ...}', -e @file, inventory variables), else $BANNED_AV_REPORT_DIR,
+# else ./banned_av_reports.  The summary (banned_av_report.md) is printed at the end from the
+# directory the playbook actually wrote to, which the run itself reports (its set_stats artifacts,
+# recorded by the fleetsec.banned_av.run_artifacts callback).
 #
 # The first run sets up a Python virtualenv and the collections (scripts/bootstrap.sh
 # --light: no podman, no test image); later runs start at once.
 set -euo pipefail
 
-INVOKED_FROM="$(pwd -P)"
 SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 # shellcheck source=scripts/env.sh
 . "${SCRIPTS}/env.sh"
@@ -38,36 +40,36 @@ else
     target_args=(-i "localhost," -c local -e "ansible_python_interpreter=${BANNED_AV_VENV}/bin/python")
 fi
 
-REPORT_DIR="${BANNED_AV_REPORT_DIR:-${INVOKED_FROM}/banned_av_reports}"
-# An explicit `-e banned_av_report_dir=DIR` among the arguments wins; follow it for the summary.
-prev=""
-for arg in "$@"; do
-    case "${prev}:${arg}" in
-        -e:banned_av_report_dir=* | --extra-vars:banned_av_report_dir=*) REPORT_DIR="${arg#banned_av_report_dir=}" ;;
-    esac
-    case "${arg}" in
-        --extra-vars=banned_av_report_dir=*) REPORT_DIR="${arg#--extra-vars=banned_av_report_dir=}" ;;
-    esac
-    prev="${arg}"
-done
-case "${REPORT_DIR}" in /*) ;; *) REPORT_DIR="${INVOKED_FROM}/${REPORT_DIR}" ;; esac
-mkdir -p "${REPORT_DIR}"
+# $BANNED_AV_REPORT_DIR goes first: any banned_av_report_dir in ARGS comes later and wins.
+default_dir=()
+if [ -n "${BANNED_AV_REPORT_DIR:-}" ]; then
+    default_dir=(-e "$("${BANNED_AV_VENV}/bin/python" -c 'import json, sys; print(json.dumps({"banned_av_report_dir": sys.argv[1]}))' "${BANNED_AV_REPORT_DIR}")")
+fi
 
-started="$(mktemp)"
-trap 'rm -f "${started}"' EXIT
+artifacts="$(mktemp)"
+trap 'rm -f "${artifacts}"' EXIT
 
 rc=0
-# Our -e comes last so the playbook gets the same absolute directory we print from.
-ansible-playbook fleetsec.banned_av.audit "${target_args[@]}" "$@" \
-    -e "banned_av_report_dir=${REPORT_DIR}" || rc=$?
+ANSIBLE_CALLBACKS_ENABLED="fleetsec.banned_av.run_artifacts${ANSIBLE_CALLBACKS_ENABLED:+,${ANSIBLE_CALLBACKS_ENABLED}}" \
+    BANNED_AV_ARTIFACTS_FILE="${artifacts}" \
+    ansible-playbook fleetsec.banned_av.audit "${target_args[@]}" "${default_dir[@]}" "$@" || rc=$?
 
-report="${REPORT_DIR}/banned_av_report.md"
-if [ -f "${report}" ] && [ "${report}" -nt "${started}" ]; then
+# The Markdown summary this run wrote, from the run's own artifacts.
+report="$("${BANNED_AV_VENV}/bin/python" - "${artifacts}" <<'PY'
+import json, sys
+try:
+    with open(sys.argv[1]) as handle:
+        print(((json.load(handle) or {}).get('banned_av_reports') or {}).get('markdown') or '')
+except ValueError:
+    print('')
+PY
+)"
+if [ -n "${report}" ] && [ -f "${report}" ]; then
     printf '\n'
     cat "${report}"
-    printf '\n(reports in %s)\n' "${REPORT_DIR}"
+    printf '\n(reports in %s)\n' "$(dirname "${report}")"
 else
-    echo "audit: this run wrote no summary report at ${report}" >&2
+    echo "audit: this run wrote no summary report (banned_av_report.md): see the output above" >&2
     [ "${rc}" = 0 ] && rc=1
 fi
 exit "${rc}"

@@ -14,11 +14,14 @@ __metaclass__ = type
 
 import datetime
 
+from ansible.errors import AnsibleConnectionFailure
+from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import matcher
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_live
+from ansible_collections.fleetsec.banned_av.plugins.plugin_utils import run_spool
 
 POSIX_COLLECTOR = 'fleetsec.banned_av.av_collect_posix'
 WINDOWS_COLLECTOR = 'fleetsec.banned_av.av_collect_win'
@@ -31,6 +34,7 @@ ARGUMENT_SPEC = dict(
     catalog_files=dict(type='list', elements='str', default=[]),
     catalog_entries=dict(type='list', elements='dict', default=[]),
     timeout=dict(type='int', default=DEFAULT_TIMEOUT),
+    spool=dict(type='path'),
 )
 
 
@@ -114,7 +118,27 @@ class ActionModule(ActionBase):
     _requires_connection = True
 
     def run(self, tmp=None, task_vars=None):
+        """Detect; with ``spool``, also record the outcome (facts, or unreachable / failed and why)
+        in the run spool that compliance_report reads (plugin_utils/run_spool.py)."""
         task_vars = task_vars or {}
+        spool = self._task.args.get('spool')
+        if not spool:
+            return self._detect(tmp, task_vars)
+        host = task_vars.get('inventory_hostname')
+        host_vars = run_spool.host_variables(task_vars, self._templar)
+        try:
+            result = self._detect(tmp, task_vars)
+        except AnsibleConnectionFailure as exc:
+            run_spool.write(spool, host, unreachable=True, msg=to_native(exc), host_vars=host_vars)
+            raise
+        except BaseException as exc:  # a task timeout is a BaseException
+            run_spool.write(spool, host, failed=True, msg='detection did not finish: %s' % (to_native(exc) or type(exc).__name__),
+                            host_vars=host_vars)
+            raise
+        run_spool.write_result(spool, host, result, host_vars=host_vars)
+        return result
+
+    def _detect(self, tmp, task_vars):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
 

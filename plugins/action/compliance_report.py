@@ -7,9 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import contextlib
 import datetime
-import gc
 import getpass
 import json
 import os
@@ -23,6 +21,7 @@ from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as policy_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.plain import plain
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report, writer
+from ansible_collections.fleetsec.banned_av.plugins.plugin_utils import run_spool
 
 REPORT_SCHEMA = 'fleetsec.banned_av/report/v1'
 FORMATS = writer.FORMATS
@@ -38,10 +37,10 @@ ARGUMENT_SPEC = dict(
     catalog_files=dict(type='list', elements='str', default=[]),
     catalog_entries=dict(type='list', elements='dict', default=[]),
     merge=dict(type='list', elements='path', default=[]),
-    fail_on=dict(type='list', elements='str', default=list(policy_mod.DEFAULT_FAIL_ON), choices=list(policy_mod.STATUSES)),
+    fail_on=dict(type='list', elements='str', default=list(policy_mod.FAILING), choices=list(policy_mod.STATUSES)),
     play=dict(type='str', default='audit'),
-    validate_only=dict(type='bool', default=False),
-    detect_result_var=dict(type='str'),
+    spool=dict(type='path'),
+    remediation_hosts=dict(type='list', elements='str', default=[]),
     render_processes=dict(type='int'),
 )
 
@@ -62,99 +61,61 @@ def collection_version():
     return None
 
 
-@contextlib.contextmanager
-def gc_paused():
-    """No cyclic garbage collection while a report is built.
-
-    A 100,000-host report allocates tens of millions of objects that all stay alive until the
-    files are written; every generation-2 collection walks all of them again, which took a
-    third of the time (37 s -> 25 s, docs/performance.md).  The report's data holds no
-    reference cycles; reference counting frees it as usual.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+def plural(count, word):
+    return '%d %s%s' % (count, word, '' if count == 1 else 's')
 
 
-def state_from_result(result):
-    """A host's reachability from its registered detection result (``register:`` of av_facts)."""
-    if not result:
-        return {}
-    return {'unreachable': bool(result.get('unreachable')), 'failed': bool(result.get('failed')),
-            'msg': to_native(result.get('msg') or '')}
+def host_groups(groups):
+    """``{host: [group, ...]}`` from the ``groups`` magic variable (``all`` left out)."""
+    out = {}
+    for group in sorted(groups or {}):
+        if group == 'all':
+            continue
+        for host in groups[group]:
+            out.setdefault(host, []).append(group)
+    return out
 
 
 class HostResults(object):
-    """Reads each host's detection results, state, remediation record and groups.
+    """Each host's detection result of this run, its groups, jurisdictions and remediation record.
 
-    A host's results are what this run's tasks returned: ``ansible_facts.banned_av`` (from
-    av_facts), the registered detection result named by ``detect_result_var`` (its reachability,
-    and its facts when present), and the ``banned_av_host_state`` / ``banned_av_remediation``
-    variables the playbooks set with ``set_fact``.
-
-    ``hostvars[name]`` computes *all* of a host's variables (inventory, group_vars, facts, magic
-    variables) to return any one of them: about 1.2 ms per host, two minutes at 100,000 hosts,
-    and its lazy templating containers must then be deep-copied into plain types.  Task results
-    live in the VariableManager's two fact caches, which hold exactly what the strategy stored
-    (plain JSON types, as av_facts returned them), so they are read from there, without a copy,
-    when the ``hostvars`` object exposes them; any other mapping (older or newer ansible-core,
-    tests) is read through ``hostvars[name]``.  Both paths give the same records
-    (tests/unit/plugins/action/test_compliance_report.py).  ``policy.evaluate_host`` does not
-    modify what it reads.
+    Detection results come from the run spool that ``av_facts`` wrote (``spool``; see
+    ``plugin_utils/run_spool.py``), one host's record at a time (read when the host is
+    evaluated, so that only the report is in memory, not every host's facts besides it), with the
+    host's ``banned_av_jurisdictions`` as av_facts saw it; groups come from the ``groups`` magic
+    variable.  A host's variables are read through ``hostvars`` (public, but it computes all of a
+    host's variables) only where the report needs one of them: the ``banned_av_remediation``
+    record of the hosts that went through the remediate role (``remediation_hosts``), and
+    ``banned_av_scan_root`` and ``banned_av_jurisdictions`` of a host without a detection result.
     """
 
-    def __init__(self, hostvars, detect_result_var=None):
+    def __init__(self, spool, hostvars, groups, remediation_hosts=()):
+        self.spool = spool
         self.hostvars = hostvars
-        self.detect_result_var = detect_result_var
-        manager = getattr(hostvars, '_variable_manager', None)
-        inventory = getattr(hostvars, '_inventory', None)
-        self._facts = getattr(manager, '_fact_cache', None)
-        self._set_facts = getattr(manager, '_nonpersistent_fact_cache', None)
-        self._inventory = inventory
-        self.fast = (self._facts is not None and self._set_facts is not None
-                     and callable(getattr(inventory, 'get_host', None)))
+        self.groups = host_groups(groups)
+        self.remediation_hosts = set(remediation_hosts or ())
 
-    def _cached_facts(self, name):
-        try:
-            return (self._facts.get(name) or {}).get('banned_av')
-        except KeyError:  # file-based fact caches raise for a host they never saw
+    def _var(self, name, variable):
+        if name not in self.hostvars:
             return None
+        value = self.hostvars[name].get(variable)
+        return plain(value) if value is not None else None
 
     def read(self, name):
-        """``(facts, groups, state, remediation)`` as plain JSON data, for ``policy.evaluate_host``."""
-        if self.fast:
-            host = self._inventory.get_host(name)
-            if host is None:
-                return None, [], {}, None
-            get = (self._set_facts.get(name) or {}).get
-            groups = sorted(str(g.name) for g in host.get_groups() if g.name != 'all')
+        """One host's data for ``policy.evaluate_host`` (plain JSON types): ``facts``, ``groups``,
+        ``state``, ``remediation``, ``jurisdictions``, and ``scan_root`` for a host without a
+        detection result."""
+        record = run_spool.read_one(self.spool, name) if self.spool else None
+        out = {'groups': self.groups.get(name, []), 'remediation': None, 'scan_root': None}
+        if name in self.remediation_hosts:
+            out['remediation'] = self._var(name, 'banned_av_remediation')
+        if record is None:
+            out.update(facts=None, state={}, scan_root=self._var(name, 'banned_av_scan_root'),
+                       jurisdictions=self._var(name, 'banned_av_jurisdictions'))
         else:
-            if name not in self.hostvars:
-                return None, [], {}, None
-            hv = self.hostvars[name]
-            get = hv.get
-            groups = hv.get('group_names') or []
-        detected = get(self.detect_result_var) if self.detect_result_var else None
-        if detected and (detected.get('ansible_facts') or {}).get('banned_av') is not None:
-            facts = detected['ansible_facts']['banned_av']  # this run's result wins over a cached fact
-        elif self.fast:
-            facts = self._cached_facts(name)  # read only when needed: a file-based cache reads a file
-        else:
-            facts = (hv.get('ansible_facts') or {}).get('banned_av')
-        if not (self.fast and (facts is None or facts.__class__ is dict)):
-            facts = plain(facts)
-        if not self.fast:
-            groups = plain(groups)
-        # set_fact values (state, remediation) may be templated, tagged data: small, copied
-        state = get('banned_av_host_state')
-        state = plain(state) if state else state_from_result(detected)
-        remediation = get('banned_av_remediation')
-        remediation = plain(remediation) if remediation else None
-        return facts, groups, state, remediation
+            out.update(facts=record['facts'], jurisdictions=(record.get('vars') or {}).get('banned_av_jurisdictions'),
+                       state={'unreachable': record['unreachable'], 'failed': record['failed'], 'msg': record['msg']})
+        return out
 
 
 def build_report(host_records, run, policies):
@@ -195,11 +156,6 @@ class ActionModule(ActionBase):
         except (policy_mod.PolicyError, catalog_mod.CatalogError) as exc:
             raise AnsibleActionFail(to_native(exc))
 
-        if args['validate_only']:
-            result.update(changed=False, msg='policies, waivers and catalogue are valid (%d policies, %d waivers, catalogue %s)' % (
-                len(policies), len(waivers), catalog.version))
-            return result
-
         now = datetime.datetime.now(tz=datetime.timezone.utc).replace(microsecond=0)
         run = {
             'generated_at': now.isoformat().replace('+00:00', 'Z'),
@@ -222,25 +178,26 @@ class ActionModule(ActionBase):
 def generate(args, task_vars, run, as_of, policies, waivers, catalog_entries):
     """Build the report (from the hosts' results, or by merging slices), write every format, and
     return the task result's fields.  Everything the action does after validating its input."""
-    with gc_paused():
-        if args['merge']:
-            report = merged_report(args['merge'], run)
-        else:
-            names = args['hosts'] if args['hosts'] is not None else task_vars.get('ansible_play_hosts_all', [])
-            reader = HostResults(task_vars.get('hostvars', {}), args['detect_result_var'])
-            report = hosts_report(names, reader, policies, waivers, as_of, run)
-        report_dir = os.path.abspath(args['report_dir'])
-        processes = args.get('render_processes')
-        if processes is None:
-            processes = writer.auto_processes(len(report['hosts']), args['formats'])
-        try:
-            paths = write_reports(report, report_dir, args['formats'], catalog_entries=catalog_entries, processes=processes)
-        except writer.ReportWriteError as exc:
-            raise AnsibleActionFail('writing the reports failed, no report was replaced: %s' % to_native(exc))
-        summary = report['summary']
-        by_status = dict((s, []) for s in policy_mod.STATUSES)
-        for host in report['hosts']:
-            by_status.setdefault(host['status'], []).append(host['name'])
+    if args['merge']:
+        report = merged_report(args['merge'], run)
+    else:
+        names = args['hosts'] if args['hosts'] is not None else task_vars.get('ansible_play_hosts_all', [])
+        reader = HostResults(args.get('spool'), task_vars.get('hostvars') or {}, task_vars.get('groups') or {},
+                             args.get('remediation_hosts'))
+        report = hosts_report(names, reader, policies, waivers, as_of, run)
+    report_dir = os.path.abspath(args['report_dir'])
+    processes = args.get('render_processes')
+    if processes is None:
+        processes = writer.auto_processes(len(report['hosts']), args['formats'])
+    try:
+        paths = write_reports(report, report_dir, args['formats'], catalog_entries=catalog_entries, processes=processes)
+    except writer.ReportWriteError as exc:
+        raise AnsibleActionFail('writing the reports failed, no report was replaced: %s' % to_native(exc))
+    summary = report['summary']
+    by_status = dict((s, []) for s in policy_mod.STATUSES)
+    for host in report['hosts']:
+        by_status.setdefault(host['status'], []).append(host['name'])
+    failing = sorted(name for status in args['fail_on'] for name in by_status.get(status, []))
     return dict(
         changed=False,
         reports=paths,
@@ -249,9 +206,11 @@ def generate(args, task_vars, run, as_of, policies, waivers, catalog_entries):
         generated_at=report['generated_at'],
         as_of=report['run']['as_of'],
         report_dir=report_dir,
-        failing_hosts=sorted(name for status in args['fail_on'] for name in by_status.get(status, [])),
+        fail_on=list(args['fail_on']),
+        failing_hosts=failing,
         hosts_by_status=dict((s, sorted(by_status[s])) for s in policy_mod.STATUSES),
-        msg='%d hosts: %s' % (summary['hosts'], ', '.join('%s %d' % (s, n) for s, n in summary['by_status'].items() if n)),
+        msg='%s: %s' % (plural(summary['hosts'], 'host'),
+                        ', '.join('%s %d' % (s, n) for s, n in summary['by_status'].items() if n) or 'none'),
     )
 
 
@@ -269,12 +228,33 @@ def merged_report(paths, run):
 
 
 def hosts_report(names, reader, policies, waivers, as_of, run):
-    """Evaluate every host named (``reader``: a ``HostResults``) and build the report document."""
+    """Evaluate every host named (``reader``: a ``HostResults``) and build the report document.
+
+    One host's data cannot stop the report: an error while reading or evaluating a host makes
+    that host ``unknown`` with the reason, and every other host is still evaluated."""
     records = []
     for name in names:
-        facts, groups, state, remediation = reader.read(name)
-        records.append(policy_mod.evaluate_host(name, facts, policies, waivers, as_of, groups, state, remediation))
+        try:
+            record = evaluate(name, reader, policies, waivers, as_of, run['play'])
+        except Exception as exc:  # anything a damaged record or a host variable can raise
+            record = policy_mod.evaluate_host(name, None, policies, waivers, as_of, state={
+                'failed': True, 'msg': 'the report could not evaluate this host: %s: %s' % (type(exc).__name__, to_native(exc))})
+        records.append(record)
     return build_report(records, run, policies)
+
+
+def evaluate(name, reader, policies, waivers, as_of, play):
+    host = reader.read(name)
+    record = policy_mod.evaluate_host(name, host['facts'], policies, waivers, as_of, host['groups'], host['state'],
+                                      host['remediation'], jurisdictions=host['jurisdictions'])
+    if host['facts'] is None and not host['state'] and host['scan_root'] not in (None, '', '/'):
+        where = 'offline image (banned_av_scan_root: %s)' % host['scan_root']
+        if play.startswith('enforce'):
+            record['reasons'] = ['%s: not remediable here; enforce neither detects nor changes images, '
+                                 'check it with the audit playbook (fleetsec.banned_av.audit)' % where]
+        else:
+            record['reasons'] = ['%s: not detected in this run' % where]
+    return record
 
 
 def _read_report(path):

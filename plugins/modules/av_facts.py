@@ -43,19 +43,6 @@ options:
         that needs the C(regipy) Python library on the scanning host.
     type: str
     default: /
-  catalog_files:
-    description:
-      - Catalogue files (on the controller) read after the built-in catalogue. An entry with the id of an
-        existing entry replaces it; C(disabled=true) removes it. Schema in C(docs/catalog.md).
-    type: list
-    elements: str
-    default: []
-  catalog_entries:
-    description:
-      - Catalogue product entries given inline, applied after O(catalog_files).
-    type: list
-    elements: dict
-    default: []
   timeout:
     description:
       - Seconds the POSIX collector may take on the host (Linux, macOS, offline roots).
@@ -68,7 +55,15 @@ options:
       - Not yet passed to the Windows collector.
     type: int
     default: 120
+  spool:
+    description:
+      - A run spool directory on the controller. When set, this host's outcome - its facts, or why the host was
+        unreachable or its detection failed or did not finish - is also recorded there, one file per host, for
+        M(fleetsec.banned_av.compliance_report) to read (its O(fleetsec.banned_av.compliance_report#module:spool)
+        option). The playbooks take it from M(fleetsec.banned_av.check_inputs).
+    type: path
 extends_documentation_fragment:
+  - fleetsec.banned_av.inputs
   - action_common_attributes
   - action_common_attributes.flow
   - action_common_attributes.facts

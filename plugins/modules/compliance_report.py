@@ -15,10 +15,14 @@ module: compliance_report
 short_description: Evaluate banned anti-virus findings against dated policy and waivers, and write fleet reports
 version_added: 1.0.0
 description:
-  - Runs once, on the controller. Reads every host's C(ansible_facts.banned_av) (set by M(fleetsec.banned_av.av_facts)),
-    the host's reachability (C(banned_av_host_state)) and remediation outcome (C(banned_av_remediation)), evaluates each
-    host against the dated policies and the waivers, and writes the fleet reports into O(report_dir).
-  - Every host named in O(hosts) appears in every report. A host without results is C(unknown), never C(compliant).
+  - Runs once, on the controller. Reads every host's detection result of this run from the run spool O(spool) that
+    M(fleetsec.banned_av.av_facts) wrote (its C(ansible_facts.banned_av), or why the host was unreachable or its
+    detection failed), the host's groups, and the remediation record (C(banned_av_remediation)) of the hosts in
+    O(remediation_hosts); evaluates each host against the dated policies and the waivers, and writes the fleet
+    reports into O(report_dir).
+  - Every host named in O(hosts) appears in every report. A host without a result in this run is C(unknown), never
+    C(compliant); so is a host whose result cannot be read or evaluated (the reason says why), and every other host
+    is still reported.
   - Statuses are C(compliant), C(warning) (a banned product present before its enforcement date; days left reported),
     C(noncompliant), C(waived), C(waiver_expired) (counts as noncompliant), C(unknown) (unreachable, failed, unsupported,
     no data, or detection incomplete), and the remediation outcomes C(remediated), C(reboot_pending), C(blocked),
@@ -46,38 +50,19 @@ options:
     elements: str
     choices: [json, csv, html, junit, sarif, markdown]
     default: [json, csv, html, junit, sarif, markdown]
-  as_of:
-    description: The date (C(YYYY-MM-DD)) to judge against instead of today (UTC), for planning and tests.
-    type: str
-  policy_files:
-    description: Policy files (controller paths) read after the built-in policies. A policy with an existing id is merged
-      into it field by field, so a site can change one date. Schema in C(docs/policy.md).
-    type: list
-    elements: str
-    default: []
-  policies:
-    description: Policies or policy overrides given inline, applied last.
-    type: list
-    elements: dict
-    default: []
-  waivers:
+  spool:
     description:
-      - Waivers. Each has C(hosts) and/or C(groups) (shell patterns), optional C(products) (catalogue ids or patterns),
-        C(expires) (C(YYYY-MM-DD)), C(owner), C(ticket) and C(reason); optional C(id) (defaults to the ticket).
-      - A waiver past its expiry turns into a violation (C(waiver_expired)). A waiver with a missing or malformed field
-        fails the task before any report is written, naming the waiver and the field.
-    type: list
-    elements: dict
-    default: []
-  catalog_files:
-    description: Catalogue files, as for M(fleetsec.banned_av.av_facts); used for the SARIF rules.
+      - The run spool, a directory on the controller where M(fleetsec.banned_av.av_facts) recorded each host's
+        detection result of this run (its own O(fleetsec.banned_av.av_facts#module:spool) option). The playbooks
+        take it from M(fleetsec.banned_av.check_inputs).
+      - Without it no host has a detection result, and every host is C(unknown).
+    type: path
+  remediation_hosts:
+    description:
+      - Hosts that went through the C(fleetsec.banned_av.remediate) role in this run; their C(banned_av_remediation)
+        record is read (through C(hostvars)) and reported.
     type: list
     elements: str
-    default: []
-  catalog_entries:
-    description: Inline catalogue entries, as for M(fleetsec.banned_av.av_facts).
-    type: list
-    elements: dict
     default: []
   merge:
     description: JSON reports (controller paths) of AWX job slices to merge into one fleet report. When set, host facts are
@@ -86,27 +71,19 @@ options:
     elements: path
     default: []
   fail_on:
-    description: Statuses listed in the C(failing_hosts) return value, which the audit playbook uses to fail the run.
+    description:
+      - Statuses listed in the C(failing_hosts) return value, which the playbooks use to fail the run
+        (C(banned_av_fail_on)).
+      - The default is every status that needs action, C(unknown) included - a host that could not be checked fails
+        the run unless it is left out here.
     type: list
     elements: str
     default: [noncompliant, waiver_expired, unknown, blocked, degraded]
     choices: [compliant, warning, noncompliant, waived, waiver_expired, unknown, remediated, reboot_pending, blocked, degraded]
   play:
-    description: Name of the play recorded in the run metadata (C(audit), C(enforce), C(merge)).
+    description: Name of the play recorded in the run metadata (C(audit), C(enforce), C(enforce-before), C(merge)).
     type: str
     default: audit
-  validate_only:
-    description: Only validate policies, waivers and catalogue, and write nothing. The playbooks run this first, so bad
-      input fails before any host is contacted.
-    type: bool
-    default: false
-  detect_result_var:
-    description:
-      - Name of the variable the detection task registered (C(register:) of M(fleetsec.banned_av.av_facts)), for
-        example C(detect). A host's reachability (unreachable, failed, the error message) and this run's facts are
-        then read from it, so the play needs no C(set_fact) per host.
-      - C(banned_av_host_state), when a play sets it, still takes precedence.
-    type: str
   render_processes:
     description:
       - How many processes render the report formats. Extra processes are forked from the task's own process on the
@@ -119,6 +96,8 @@ options:
         formats succeeded.
     type: int
 extends_documentation_fragment:
+  - fleetsec.banned_av.inputs
+  - fleetsec.banned_av.inputs.policy
   - action_common_attributes
   - action_common_attributes.flow
 attributes:
@@ -139,14 +118,22 @@ notes:
   - The AWX job id, template name and user are recorded when AWX/Tower provides them (C(awx_job_id), C(tower_job_id)).
 seealso:
   - module: fleetsec.banned_av.av_facts
+  - module: fleetsec.banned_av.check_inputs
 author:
   - fleetsec.banned_av contributors (@fleetsec)
 '''
 
 EXAMPLES = r'''
+- name: Detect, recording each host's result in the run spool
+  fleetsec.banned_av.av_facts:
+    spool: "{{ run.spool }}"  # run: registered from fleetsec.banned_av.check_inputs
+  ignore_unreachable: true
+  ignore_errors: true
+
 - name: Write the reports for every host of the play
   fleetsec.banned_av.compliance_report:
     report_dir: /var/lib/banned_av/reports
+    spool: "{{ run.spool }}"
     waivers:
       - hosts: [lab-*]
         products: [kaspersky.kesl]
@@ -194,6 +181,11 @@ report_dir:
   description: Absolute path of the report directory.
   returned: success
   type: str
+fail_on:
+  description: The statuses that make a host failing (O(fail_on)), for the playbooks' messages.
+  returned: success
+  type: list
+  elements: str
 failing_hosts:
   description: Hosts whose status is in O(fail_on).
   returned: success

@@ -123,16 +123,16 @@ def test_runner_artifacts_carry_set_stats(real_run):
     assert stats, 'no playbook_on_stats event'
     artifacts = stats[-1]['event_data'].get('artifact_data') or {}
     assert artifacts['banned_av_summary']['by_status']['noncompliant'] == 1
-    assert artifacts['banned_av_failing_hosts'] == ['kesl-01']
+    # unknown fails by default: the unreachable host is failing too (issue 12)
+    assert artifacts['banned_av_failing_hosts'] == ['gone-01', 'kesl-01']
     assert len(artifacts['banned_av_report_sha256']) == 64
 
 
 def test_switch_off_keeps_run_green(fleet):
     base, inventory = fleet
     result, report_dir = run_audit(base, inventory, 'nofail', fail_on_violation=False)
-    # the unreachable host still counts as a failed host for ansible itself, so look at the fail task
-    failed_tasks = [e['event_data'].get('task') for e in result.events if e.get('event') == 'runner_on_failed']
-    assert 'Audit | Fail the run when hosts violate the policy' not in failed_tasks
+    # the unreachable host is in the report as unknown; it does not fail the run by itself
+    assert result.rc == 0
     assert load_json(report_dir)['summary']['by_status']['noncompliant'] == 1
 
 

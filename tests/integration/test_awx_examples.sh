@@ -15,6 +15,8 @@
 #             slices of a fake fleet (offline root trees), then the merge wrapper; the fleet report
 #             holds every host once, the merge fails on violations when asked to, and refuses a
 #             missing slice or a host in two slices.
+# 5. report   the report-driven workflow, locally: the enforce wrapper (check mode) with the audit's
+#             banned_av_reports artifact as extra var takes exactly the hosts that audit failed.
 #
 # fleetsec.banned_av resolves to this working tree (not to an installed copy) through a scratch
 # collections directory put first on ANSIBLE_COLLECTIONS_PATH; awx.awx and the other dependencies
@@ -289,9 +291,12 @@ links = [r for r in reqs if r['method'] == 'POST' and r['path'].startswith('job_
 assert len(links) == 4, links
 
 nodes = [r['data'] for r in reqs if r['method'] == 'POST' and r['path'] == 'workflow_job_template_nodes']
-assert sorted(n['identifier'] for n in nodes) == ['merge', 'slices'], nodes
+assert sorted(n['identifier'] for n in nodes) == ['audit', 'enforce-failed', 'merge', 'slices'], nodes
 always = [r for r in reqs if r['path'].endswith('/always_nodes')]
 assert len(always) == 1, 'slices must lead to the merge on "always"'
+failure = [r for r in reqs if r['path'].endswith('/failure_nodes')]
+assert len(failure) == 1, 'the audit must lead to the report-driven enforce on "failure"'
+created('workflow_job_templates', 'Banned AV - audit, then enforce what failed')
 schedule = created('schedules', 'Banned AV - daily audit')
 assert 'FREQ=DAILY' in schedule['rrule'] and schedule['enabled'] is True
 assert created('execution_environments', 'Banned AV EE')['image']
@@ -440,5 +445,33 @@ PYEOF
     }
     echo "ok merge without slice reports fails with a clear message"
 fi
+
+# --- 5. report-driven workflow -------------------------------------------------------------------
+say "audit, then enforce on what failed (enforce wrapper fed the audit's artifact)"
+AUDIT_JSON="${REPORTS}/standalone/job-43/banned_av_report.json"
+ansible-playbook -i "${INV}" "${EX}/wrapper_playbooks/audit.yml" -e "@${FLEET}/vars.json" -e awx_job_id=43 \
+    >"${WORK}/audit-all.log" 2>&1 || true
+[ -f "${AUDIT_JSON}" ] || {
+    cat "${WORK}/audit-all.log"
+    fail "the audit wrapper wrote no JSON report"
+}
+# The enforce wrapper in check mode: the fleet is made of offline roots, which enforce refuses
+# (unknown), so it exits non-zero; what matters is which hosts it took.
+ansible-playbook -i "${INV}" "${EX}/wrapper_playbooks/enforce.yml" --check -e "@${FLEET}/vars.json" \
+    -e awx_workflow_job_id=900 -e awx_job_id=901 \
+    -e "{\"banned_av_reports\": {\"json\": \"${AUDIT_JSON}\"}}" >"${WORK}/enforce-failed.log" 2>&1 || true
+"${PY}" - "${AUDIT_JSON}" "${REPORTS}/workflow-900/job-901/banned_av_report.json" <<'PYEOF'
+import json
+import sys
+
+audit = json.load(open(sys.argv[1]))
+failing = sorted(h['name'] for h in audit['hosts'] if h['status'] in ('noncompliant', 'waiver_expired', 'unknown', 'blocked', 'degraded'))
+assert failing, 'the audit of the fake fleet should have failing hosts'
+enforce = json.load(open(sys.argv[2]))
+taken = sorted(h['name'] for h in enforce['hosts'])
+assert taken == failing, 'enforce took %s, the audit failed %s' % (taken, failing)
+print('enforce took exactly the %d host(s) the audit failed: %s' % (len(taken), ', '.join(taken)))
+PYEOF
+echo "ok the enforce wrapper takes its hosts from the audit's report artifact"
 
 say "AWX examples: all checks passed${SKIPPED[*]:+ (skipped: ${SKIPPED[*]})}"

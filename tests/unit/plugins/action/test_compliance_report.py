@@ -1,9 +1,8 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""compliance_report reads each host's results from a real VariableManager.
-
-The fast path (the VariableManager's fact caches) must give exactly what ``hostvars[name]``
-gives, for every kind of host the audit and enforce playbooks produce.
+"""compliance_report reads each host's detection result of this run from the run spool, its
+groups from the ``groups`` variable, and the few host variables it needs through ``hostvars``
+(a real VariableManager here), never through ansible-core's private caches.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -24,6 +23,8 @@ from ansible.vars.manager import VariableManager
 
 from ansible_collections.fleetsec.banned_av.plugins.action import av_facts
 from ansible_collections.fleetsec.banned_av.plugins.action import compliance_report as cr
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as policy_mod
+from ansible_collections.fleetsec.banned_av.plugins.plugin_utils import run_spool
 from ansible_collections.fleetsec.banned_av.tests.unit.conftest import fixture_text
 
 INVENTORY = """
@@ -41,6 +42,9 @@ all:
         stale.example.com:
         fixed.example.com:
         never.example.com:
+        cached.example.com:
+        image.example.com:
+          banned_av_scan_root: /srv/images/image01
 """
 
 
@@ -61,89 +65,105 @@ def clean_facts(catalog):
 
 @pytest.fixture
 def fleet(tmp_path, catalog):
-    """A real InventoryManager/VariableManager holding what the audit's tasks leave behind."""
+    """What the audit and enforce playbooks leave behind: the run spool that av_facts wrote, and a
+    real InventoryManager/VariableManager (groups, host variables, set_fact results).
+
+    The VariableManager's fact cache also holds stale detection results (a fact-caching
+    controller): the report must never read them."""
     path = tmp_path / 'inventory.yml'
     path.write_text(INVENTORY)
     loader = DataLoader()
     inventory = InventoryManager(loader=loader, sources=[str(path)])
     manager = VariableManager(loader=loader, inventory=inventory)
     kesl, clean = kesl_facts(catalog), clean_facts(catalog)
-
-    def detected(name, facts):  # what av_facts returns: the strategy stores both the facts and the register
-        manager.set_host_facts(name, {'banned_av': facts})
-        manager.set_nonpersistent_facts(name, {'detect': {'changed': False, 'ansible_facts': {'banned_av': facts}}})
-
-    detected('clean.example.com', clean)
-    detected('kesl.example.com', kesl)
-    detected('waived.example.com', kesl)
-    manager.set_nonpersistent_facts('down.example.com', {'detect': {
-        'unreachable': True, 'changed': False, 'msg': 'Failed to connect to the host via ssh: timed out'}})
-    manager.set_nonpersistent_facts('broken.example.com', {'detect': {
-        'failed': True, 'changed': False, 'msg': 'the collector returned no inventory'}})
-    # stale: a fact cache still holds last week's KESL, this run could not reach the host
+    _run_id, spool, _removed = run_spool.create(base=str(tmp_path))
+    run_spool.write(spool, 'clean.example.com', facts=clean)
+    run_spool.write(spool, 'kesl.example.com', facts=kesl)
+    run_spool.write(spool, 'waived.example.com', facts=kesl)
+    run_spool.write(spool, 'down.example.com', unreachable=True, msg='Failed to connect to the host via ssh: timed out')
+    run_spool.write(spool, 'broken.example.com', failed=True, msg='the collector returned no inventory')
+    # stale: a fact cache still holds last week's KESL; this run could not reach the host
     manager.set_host_facts('stale.example.com', {'banned_av': kesl})
-    manager.set_nonpersistent_facts('stale.example.com', {'detect': {'unreachable': True, 'msg': 'No route to host'}})
-    # fixed: cached facts say KESL, this run's result says clean; enforce's set_fact records remediation
+    run_spool.write(spool, 'stale.example.com', unreachable=True, msg='No route to host')
+    # cached: KESL in the fact cache, never detected in this run
+    manager.set_host_facts('cached.example.com', {'banned_av': kesl})
+    # fixed: KESL before, clean after the remediate role detected again; the role's set_fact record
     manager.set_host_facts('fixed.example.com', {'banned_av': kesl})
+    run_spool.write(spool, 'fixed.example.com', facts=clean)
     manager.set_nonpersistent_facts('fixed.example.com', {
-        'detect': {'changed': False, 'ansible_facts': {'banned_av': clean}},
-        'banned_av_remediation': {'outcome': 'remediated', 'removed': ['kaspersky.kesl']}})
+        'banned_av_remediation': {'outcome': 'remediated', 'removed': ['kaspersky.kesl'], 'reasons': []}})
     # never.example.com: in the inventory, no results at all
-    return HostVars(inventory=inventory, variable_manager=manager, loader=loader)
+    hostvars = HostVars(inventory=inventory, variable_manager=manager, loader=loader)
+    return {'hostvars': hostvars, 'groups': inventory.get_groups_dict(), 'spool': spool, 'manager': manager}
 
 
 NAMES = ['clean.example.com', 'kesl.example.com', 'waived.example.com', 'down.example.com', 'broken.example.com',
-         'stale.example.com', 'fixed.example.com', 'never.example.com', 'not-in-inventory.example.com']
+         'stale.example.com', 'cached.example.com', 'fixed.example.com', 'never.example.com']
 
 
-class SlowHostvars(object):
-    """Only the public Mapping interface of HostVars: forces the hostvars[name] path."""
-
-    def __init__(self, hostvars):
-        self._hv = hostvars
-
-    def __contains__(self, name):
-        return name in self._hv
-
-    def __getitem__(self, name):
-        return self._hv[name]
+def reader(fleet, remediation_hosts=('fixed.example.com',)):
+    return cr.HostResults(fleet['spool'], fleet['hostvars'], fleet['groups'], remediation_hosts)
 
 
-def test_fast_path_is_taken_for_real_hostvars(fleet):
-    assert cr.HostResults(fleet, 'detect').fast
-    assert not cr.HostResults(SlowHostvars(fleet), 'detect').fast
-    assert not cr.HostResults({}, 'detect').fast
-
-
-@pytest.mark.parametrize('detect_var', ['detect', None])
-def test_fast_and_hostvars_paths_read_the_same(fleet, detect_var):
-    fast = cr.HostResults(fleet, detect_var)
-    slow = cr.HostResults(SlowHostvars(fleet), detect_var)
-    for name in NAMES:
-        assert fast.read(name) == slow.read(name), name
-
-
-def test_what_each_host_reads(fleet, catalog):
-    reader = cr.HostResults(fleet, 'detect')
-    facts, groups, state, remediation = reader.read('kesl.example.com')
-    assert facts['summary']['installed'] == ['kaspersky.kesl', 'kaspersky.kesl_gui', 'kaspersky.klnagent_linux']
-    assert groups == ['linux'] and state == {'unreachable': False, 'failed': False, 'msg': ''} and remediation is None
-    assert json.loads(json.dumps(facts)) == facts  # plain JSON types
-    assert reader.read('waived.example.com')[1] == ['kesl_waived']
-    assert reader.read('down.example.com')[2] == {
+def test_what_each_host_reads(fleet):
+    results = reader(fleet)
+    kesl = results.read('kesl.example.com')
+    assert kesl['facts']['summary']['installed'] == ['kaspersky.kesl', 'kaspersky.kesl_gui', 'kaspersky.klnagent_linux']
+    assert kesl['groups'] == ['linux'] and kesl['state'] == {'unreachable': False, 'failed': False, 'msg': ''}
+    assert kesl['remediation'] is None and kesl['jurisdictions'] is None and kesl['scan_root'] is None
+    assert json.loads(json.dumps(kesl['facts'])) == kesl['facts']  # plain JSON types
+    assert results.read('waived.example.com')['groups'] == ['kesl_waived']
+    assert results.read('down.example.com')['state'] == {
         'unreachable': True, 'failed': False, 'msg': 'Failed to connect to the host via ssh: timed out'}
-    assert reader.read('broken.example.com')[2]['failed'] is True
-    # this run's result wins over a cached fact
-    facts, _groups, _state, remediation = reader.read('fixed.example.com')
-    assert facts['summary']['installed'] == [] and remediation['outcome'] == 'remediated'
-    assert reader.read('never.example.com') == (None, ['linux'], {}, None)
-    assert reader.read('not-in-inventory.example.com') == (None, [], {}, None)
+    assert results.read('broken.example.com')['state']['failed'] is True
+    fixed = results.read('fixed.example.com')
+    assert fixed['facts']['summary']['installed'] == [] and fixed['remediation']['outcome'] == 'remediated'
+    assert results.read('never.example.com') == {'facts': None, 'groups': ['linux'], 'state': {}, 'remediation': None,
+                                                 'scan_root': None, 'jurisdictions': None}
+    assert results.read('not-in-inventory.example.com')['groups'] == []
+    assert results.read('image.example.com')['scan_root'] == '/srv/images/image01'
 
 
-def test_set_fact_host_state_takes_precedence(fleet):
-    fleet._variable_manager.set_nonpersistent_facts('kesl.example.com', {
-        'banned_av_host_state': {'unreachable': False, 'failed': True, 'msg': 'set by the play'}})
-    assert cr.HostResults(fleet, 'detect').read('kesl.example.com')[2]['msg'] == 'set by the play'
+def test_cached_facts_are_never_read(fleet):
+    """A fact cache may hold a result of an earlier run: only this run's spool counts."""
+    assert reader(fleet).read('cached.example.com')['facts'] is None
+    assert reader(fleet).read('stale.example.com')['facts'] is None
+
+
+def test_remediation_records_only_of_the_remediated_hosts(fleet):
+    assert reader(fleet, remediation_hosts=()).read('fixed.example.com')['remediation'] is None
+
+
+@pytest.mark.usefixtures('no_base_run')
+def test_each_host_is_judged_in_its_jurisdictions(fleet, tmp_path, catalog):
+    """banned_av_jurisdictions as the detection task recorded it (the spool), or from hostvars for a
+    host without a result; a code that does not exist makes that host unknown, naming the variable."""
+    run_spool.write(fleet['spool'], 'kesl.example.com', facts=kesl_facts(catalog),
+                    host_vars={'banned_av_jurisdictions': ['us', 'us-fedral']})
+    run_spool.write(fleet['spool'], 'clean.example.com', facts=clean_facts(catalog),
+                    host_vars={'banned_av_jurisdictions': ['de']})
+    fleet['manager'].set_nonpersistent_facts('never.example.com', {'banned_av_jurisdictions': ['uk']})
+    _result, report = run_report(fleet, tmp_path)
+    kesl = host(report, 'kesl.example.com')
+    assert kesl['status'] == 'unknown' and kesl['findings'] == []
+    assert 'banned_av_jurisdictions' in kesl['reasons'][0] and 'us-fedral' in kesl['reasons'][0]
+    assert host(report, 'clean.example.com')['jurisdictions'] == ['de']
+    assert host(report, 'waived.example.com')['jurisdictions'] == ['us']  # not set: the default
+    assert reader(fleet).read('never.example.com')['jurisdictions'] == ['uk']
+
+
+def test_the_report_reads_no_private_ansible_attribute():
+    """Issue 17: no hostvars._variable_manager, _fact_cache or _inventory anywhere in plugins/."""
+    base = os.path.dirname(os.path.dirname(os.path.abspath(cr.__file__)))  # plugins/
+    private = ('_variable_manager', '_fact_cache', '_nonpersistent_fact_cache', '._inventory', '_hosts_cache')
+    offenders = []
+    for folder, _dirs, files in os.walk(base):
+        for name in files:
+            if name.endswith('.py'):
+                with open(os.path.join(folder, name), encoding='utf-8') as handle:
+                    text = handle.read()
+                offenders.extend('%s: %s' % (name, p) for p in private if p in text)
+    assert offenders == []
 
 
 def make_action(args):
@@ -151,7 +171,9 @@ def make_action(args):
     task.args = args
     task.check_mode = False
     task.async_val = 0
-    return cr.ActionModule(task, mock.MagicMock(), mock.MagicMock(), loader=None, templar=None, shared_loader_obj=None)
+    action = cr.ActionModule(task, mock.MagicMock(), mock.MagicMock(), loader=None, templar=None, shared_loader_obj=None)
+    action._load_name = 'fleetsec.banned_av.compliance_report'  # as the plugin loader sets it (ansible-core 2.16 reads it)
+    return action
 
 
 @pytest.fixture
@@ -160,43 +182,96 @@ def no_base_run():
         yield
 
 
+WAIVER = {'groups': ['kesl_waived'], 'expires': '2027-03-31', 'ticket': 'CHG-1', 'owner': 'ops@example.com',
+          'reason': 'replacement scheduled'}
+
+
+def run_report(fleet, tmp_path, **args):
+    base = {'report_dir': str(tmp_path / 'reports'), 'hosts': NAMES, 'as_of': '2026-11-27', 'formats': ['json', 'csv'],
+            'spool': fleet['spool'], 'waivers': [WAIVER], 'remediation_hosts': ['fixed.example.com']}
+    base.update(args)
+    result = make_action(base).run(task_vars={'hostvars': fleet['hostvars'], 'groups': fleet['groups']})
+    with open(os.path.join(base['report_dir'], 'banned_av_report.json')) as handle:
+        return result, json.load(handle)
+
+
+def host(report, name):
+    return [h for h in report['hosts'] if h['name'] == name][0]
+
+
 @pytest.mark.usefixtures('no_base_run')
-def test_report_from_a_real_variable_manager(fleet, tmp_path):
-    """The whole action: every host appears, an unreachable host is unknown even with cached facts."""
-    action = make_action({'report_dir': str(tmp_path / 'reports'), 'hosts': NAMES[:-1], 'as_of': '2026-11-27',
-                          'formats': ['json', 'csv'], 'detect_result_var': 'detect',
-                          'waivers': [{'groups': ['kesl_waived'], 'expires': '2027-03-31', 'ticket': 'CHG-1',
-                                       'owner': 'ops@example.com', 'reason': 'replacement scheduled'}]})
-    result = action.run(task_vars={'hostvars': fleet})
+def test_report_from_the_run_spool(fleet, tmp_path):
+    """The whole action: every host appears; a host this run did not detect is unknown, whatever a
+    fact cache holds."""
+    result, report = run_report(fleet, tmp_path)
     by_status = dict((s, hosts) for s, hosts in result['hosts_by_status'].items() if hosts)
     assert by_status == {
         'compliant': ['clean.example.com'],
         'noncompliant': ['kesl.example.com'],
         'waived': ['waived.example.com'],
-        'unknown': ['broken.example.com', 'down.example.com', 'never.example.com', 'stale.example.com'],
+        'unknown': ['broken.example.com', 'cached.example.com', 'down.example.com', 'never.example.com',
+                    'stale.example.com'],
         'remediated': ['fixed.example.com'],
     }
-    with open(os.path.join(str(tmp_path / 'reports'), 'banned_av_report.json')) as handle:
-        report = json.load(handle)
-    stale = [h for h in report['hosts'] if h['name'] == 'stale.example.com'][0]
+    stale = host(report, 'stale.example.com')
     assert stale['findings'] == [] and stale['reasons'] == ['unreachable: No route to host']
+    assert host(report, 'cached.example.com')['findings'] == []
+    assert 'no detection data' in host(report, 'never.example.com')['reasons'][0]
 
 
-def test_gc_is_paused_while_the_report_is_built_and_restored_after():
-    import gc
-    assert gc.isenabled()
-    with pytest.raises(RuntimeError):
-        with cr.gc_paused():
-            assert not gc.isenabled()
-            raise RuntimeError('a rendering error')
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with cr.gc_paused():
-            pass
-        assert not gc.isenabled()  # it was off before: left off
-    finally:
-        gc.enable()
+@pytest.mark.usefixtures('no_base_run')
+def test_unknown_fails_by_default_and_the_message_counts_right(fleet, tmp_path):
+    result, _report = run_report(fleet, tmp_path)
+    assert result['fail_on'] == list(policy_mod.FAILING) and 'unknown' in result['fail_on']
+    assert result['failing_hosts'] == ['broken.example.com', 'cached.example.com', 'down.example.com', 'kesl.example.com',
+                                       'never.example.com', 'stale.example.com']
+    assert result['msg'].startswith('9 hosts: compliant 1, noncompliant 1, waived 1, unknown 5, remediated 1')
+    result, _report = run_report(fleet, tmp_path, hosts=['clean.example.com'], fail_on=['noncompliant'])
+    assert result['msg'] == '1 host: compliant 1' and result['fail_on'] == ['noncompliant']
+
+
+@pytest.mark.usefixtures('no_base_run')
+@pytest.mark.parametrize('outcome,failing', [('remediated', False), ('reboot_pending', False), ('blocked', True),
+                                             ('degraded', True)])
+def test_remediation_outcomes_and_the_default_verdict(fleet, tmp_path, outcome, failing):
+    """The enforce rows of the exit-status table: the verdict fails on failing_hosts."""
+    fleet['manager'].set_nonpersistent_facts('fixed.example.com', {'banned_av_remediation': {
+        'outcome': outcome, 'reasons': ['as the role recorded it']}})
+    result, report = run_report(fleet, tmp_path, hosts=['fixed.example.com'], play='enforce')
+    assert host(report, 'fixed.example.com')['status'] == outcome
+    assert result['failing_hosts'] == (['fixed.example.com'] if failing else [])
+
+
+@pytest.mark.usefixtures('no_base_run')
+def test_without_a_spool_every_host_is_unknown(fleet, tmp_path):
+    result, _report = run_report(fleet, tmp_path, spool=None, remediation_hosts=[])
+    assert result['hosts_by_status']['unknown'] == sorted(NAMES)
+
+
+@pytest.mark.usefixtures('no_base_run')
+def test_one_host_cannot_stop_the_report(fleet, tmp_path, catalog):
+    """A record that breaks the evaluation, and a remediation record that is not one: those two
+    hosts are unknown with the reason, every other host is reported as usual."""
+    run_spool.write(fleet['spool'], 'kesl.example.com', facts=dict(kesl_facts(catalog), findings=[42]))
+    fleet['manager'].set_nonpersistent_facts('fixed.example.com', {'banned_av_remediation': '{{ no_such_variable.x }}'})
+    result, report = run_report(fleet, tmp_path)
+    for name in ('kesl.example.com', 'fixed.example.com'):
+        record = host(report, name)
+        assert record['status'] == 'unknown', record
+        assert record['reasons'][0].startswith('detection failed: the report could not evaluate this host: '), record
+    assert result['hosts_by_status']['compliant'] == ['clean.example.com']
+    assert result['hosts_by_status']['waived'] == ['waived.example.com']
+    assert result['summary']['hosts'] == len(NAMES)
+
+
+@pytest.mark.usefixtures('no_base_run')
+@pytest.mark.parametrize('play,needle', [('enforce', 'not remediable here'), ('enforce-before', 'audit playbook'),
+                                         ('audit', 'not detected in this run')])
+def test_an_image_host_without_a_result(fleet, tmp_path, play, needle):
+    _result, report = run_report(fleet, tmp_path, hosts=['image.example.com'], play=play)
+    record = host(report, 'image.example.com')
+    assert record['status'] == 'unknown'
+    assert 'banned_av_scan_root: /srv/images/image01' in record['reasons'][0] and needle in record['reasons'][0]
 
 
 @pytest.mark.usefixtures('no_base_run')
@@ -205,8 +280,7 @@ def test_merge_of_two_slices(tmp_path, fleet):
     slices = []
     for index, hosts in enumerate((NAMES[:3], NAMES[3:5])):
         out = tmp_path / ('slice%d' % index)
-        make_action({'report_dir': str(out), 'hosts': hosts, 'as_of': '2026-11-27', 'formats': ['json'],
-                     'detect_result_var': 'detect'}).run(task_vars={'hostvars': fleet})
+        run_report(fleet, tmp_path, report_dir=str(out), hosts=hosts, formats=['json'])
         slices.append(str(out / 'banned_av_report.json'))
     result = make_action({'report_dir': str(tmp_path / 'merged'), 'merge': slices, 'as_of': '2026-11-27',
                           'formats': ['json', 'markdown']}).run(task_vars={})
@@ -227,11 +301,12 @@ def test_merge_of_two_slices(tmp_path, fleet):
     ({'render_processes': 0}, 'render_processes: must be 1 or more'),
     ({'formats': ['json', 'pdf']}, 'formats'),
     ({'fail_on': ['nonsense']}, 'fail_on'),
+    ({'validate_only': True}, 'validate_only'),
 ])
-def test_bad_report_settings_fail_in_the_upfront_check(tmp_path, args, needle):
-    """The playbooks pass the report settings to the validate_only task, before any host is contacted."""
+def test_bad_report_settings_write_nothing(tmp_path, args, needle):
+    """The playbooks check these earlier (check_inputs); the action refuses them too."""
     from ansible.errors import AnsibleActionFail
-    action = make_action(dict(args, report_dir=str(tmp_path / 'r'), validate_only=True))
+    action = make_action(dict(args, report_dir=str(tmp_path / 'r')))
     try:
         result = action.run(task_vars={})
     except AnsibleActionFail as exc:
