@@ -707,17 +707,12 @@ def bench_context(catalog):
 
 # --------------------------------------------------------------------------- report variants
 # Other settings of the report path, measured on the same data (``bench.py report --variants ...``).
-VARIANTS = {
-    'serial': 'render_processes=1: every format rendered in the task\'s own process (no fork)',
-}
+VARIANTS = {}
 
 
 def variant_args(names):
-    """compliance_report arguments that the variants ``names`` set."""
-    args = {}
-    if 'serial' in names:
-        args['render_processes'] = 1
-    return args
+    """compliance_report arguments that the variants ``names`` set (none defined at present)."""
+    return {}
 
 
 def report_once(size, reps, outdir, traced=False, variants=()):
@@ -732,15 +727,13 @@ def report_once(size, reps, outdir, traced=False, variants=()):
     import_collection()
     from ansible_collections.fleetsec.banned_av.plugins.action import compliance_report as cr
     from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as policy_mod
-    from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import writer
     import gc
     import resource
     spool, groups, names, catalog = fleet_spool(size, os.path.dirname(os.path.abspath(outdir)))
     policies, waivers, as_of, run = bench_context(catalog)
     args = {'hosts': names, 'report_dir': outdir, 'formats': list(cr.FORMATS), 'merge': [],
-            'fail_on': list(policy_mod.FAILING), 'spool': spool, 'remediation_hosts': [], 'render_processes': None}
+            'fail_on': list(policy_mod.FAILING), 'spool': spool, 'remediation_hosts': []}
     args.update(variant_args(variants))
-    processes = args['render_processes'] or writer.auto_processes(size, args['formats'])
     task_vars = {'hostvars': {}, 'groups': groups}
     gc.collect()
     baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -766,16 +759,14 @@ def report_once(size, reps, outdir, traced=False, variants=()):
         report = cr.hosts_report(names, cr.HostResults(spool, {}, groups), policies, waivers, as_of,
                                  copy.deepcopy(run))
         t1 = time.perf_counter()
-        cr.write_reports(report, outdir, args['formats'], catalog_entries=catalog.entries, processes=processes)
+        cr.write_reports(report, outdir, args['formats'], catalog_entries=catalog.entries)
         t2 = time.perf_counter()
         phases['evaluate'].append(t1 - t0)
         phases['write'].append(t2 - t1)
         del report
-    out = {'hosts': size, 'render_processes': processes, 'phases_s': dict((k, stats(v)) for k, v in phases.items() if v),
+    out = {'hosts': size, 'phases_s': dict((k, stats(v)) for k, v in phases.items() if v),
            'baseline_rss_mb': round(baseline_rss, 1),
            'maxrss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
-           # the largest forked rendering process (it shares the parent's pages until it touches them)
-           'children_maxrss_mb': round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0, 1),
            'bytes': dict((fmt, os.path.getsize(path)) for fmt, path in result['reports'].items()),
            'summary': result['summary']['by_status']}
     if traced:
@@ -809,10 +800,12 @@ def _children_cpu():
 
 
 def render_breakdown(size, outdir):
-    """CPU seconds per format renderer, each as writer.write_reports calls it (without writing the files)."""
+    """CPU seconds per format, each written as writer.write_reports writes it, to a null stream
+    (the rendering only, not the disk)."""
     import_collection()
+    import io
     from ansible_collections.fleetsec.banned_av.plugins.action import compliance_report as cr
-    from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report, writer
     spool, groups, names, catalog = fleet_spool(size, os.path.dirname(os.path.abspath(outdir)))
     policies, waivers, as_of, run = bench_context(catalog)
     out = {}
@@ -820,23 +813,15 @@ def render_breakdown(size, outdir):
     report = cr.hosts_report(names, cr.HostResults(spool, {}, groups), policies, waivers, as_of, run)
     out['read + evaluate + build'] = time.process_time() - s
     s = time.process_time()
-    prepared = json_report.prepare(report)
-    report['sha256'] = prepared.sha
-    out['json: encode + checksum'] = time.process_time() - s
-    s = time.process_time()
-    prepared.data()
-    out['json: file layout'] = time.process_time() - s
-    for fmt, (_fname, module) in cr.FORMATS.items():
-        if fmt == 'json':
-            continue
+    report['sha256'] = json_report.digest(report)
+    out['checksum'] = time.process_time() - s
+    for fmt in cr.FORMATS:
+        null = io.TextIOWrapper(open(os.devnull, 'wb'), encoding='utf-8', errors='replace', newline='')
         s = time.process_time()
-        if fmt == 'sarif':
-            module.render(report, catalog_entries=catalog.entries)
-        elif fmt == 'html':  # as writer.write_reports calls it: with the JSON file's text
-            module.render(report, report_json=prepared.text())
-        else:
-            module.render(report)
+        writer.write_format(fmt, report, null, report['sha256'], catalog.entries)
+        null.flush()
         out[fmt] = time.process_time() - s
+        null.close()
     shutil.rmtree(spool, ignore_errors=True)
     return dict((k, round(v, 4)) for k, v in out.items())
 

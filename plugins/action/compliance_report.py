@@ -20,7 +20,8 @@ from ansible.release import __version__ as ANSIBLE_VERSION
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as policy_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.plain import plain
-from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report, writer
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import merge as report_merge
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import writer
 from ansible_collections.fleetsec.banned_av.plugins.plugin_utils import run_spool
 
 REPORT_SCHEMA = 'fleetsec.banned_av/report/v1'
@@ -41,7 +42,6 @@ ARGUMENT_SPEC = dict(
     play=dict(type='str', default='audit'),
     spool=dict(type='path'),
     remediation_hosts=dict(type='list', elements='str', default=[]),
-    render_processes=dict(type='int'),
 )
 
 
@@ -130,9 +130,9 @@ def build_report(host_records, run, policies):
     }
 
 
-def write_reports(report, report_dir, formats, catalog_entries=None, processes=1):
+def write_reports(report, report_dir, formats, catalog_entries=None):
     """``writer.write_reports``: every format written atomically, all or none."""
-    return writer.write_reports(report, report_dir, formats, catalog_entries=catalog_entries, processes=processes)
+    return writer.write_reports(report, report_dir, formats, catalog_entries=catalog_entries)
 
 
 class ActionModule(ActionBase):
@@ -147,8 +147,6 @@ class ActionModule(ActionBase):
         del tmp
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
 
-        if args['render_processes'] is not None and args['render_processes'] < 1:
-            raise AnsibleActionFail('render_processes: must be 1 or more, got %d' % args['render_processes'])
         try:
             as_of, policy_version, policies, waivers = policy_mod.load_context(
                 args['as_of'], args['policy_files'], args['policies'], args['waivers'])
@@ -186,13 +184,7 @@ def generate(args, task_vars, run, as_of, policies, waivers, catalog_entries):
                              args.get('remediation_hosts'))
         report = hosts_report(names, reader, policies, waivers, as_of, run)
     report_dir = os.path.abspath(args['report_dir'])
-    processes = args.get('render_processes')
-    if processes is None:
-        processes = writer.auto_processes(len(report['hosts']), args['formats'])
-    try:
-        paths = write_reports(report, report_dir, args['formats'], catalog_entries=catalog_entries, processes=processes)
-    except writer.ReportWriteError as exc:
-        raise AnsibleActionFail('writing the reports failed, no report was replaced: %s' % to_native(exc))
+    paths = write_reports(report, report_dir, args['formats'], catalog_entries=catalog_entries)
     summary = report['summary']
     by_status = dict((s, []) for s in policy_mod.STATUSES)
     for host in report['hosts']:
@@ -218,7 +210,7 @@ def merged_report(paths, run):
     """One fleet report from the JSON reports of several job slices (``json_report.merge``)."""
     try:
         slices = [_read_report(p) for p in paths]
-        report = json_report.merge(slices, names=paths)
+        report = report_merge.merge(slices, names=paths)
     except ValueError as exc:
         raise AnsibleActionFail('merge: %s' % to_native(exc))
     report['run'].update(dict((k, v) for k, v in run.items() if k not in report['run'] or k == 'generated_at'))

@@ -84,17 +84,6 @@ options:
     description: Name of the play recorded in the run metadata (C(audit), C(enforce), C(enforce-before), C(merge)).
     type: str
     default: audit
-  render_processes:
-    description:
-      - How many processes render the report formats. Extra processes are forked from the task's own process on the
-        controller and share its memory; each may copy up to the size of the report in memory (about 0.5 GB at
-        100,000 hosts).
-      - Default is one per CPU the controller process may use, at most one per format, for reports of 20,000 hosts or
-        more, and 1 (no fork) for smaller ones or where C(os.fork) does not exist. Set 1 on a controller or
-        execution environment with little memory.
-      - Either way every format is written to a temporary file first and the reports are replaced only when all
-        formats succeeded.
-    type: int
 extends_documentation_fragment:
   - fleetsec.banned_av.inputs
   - fleetsec.banned_av.inputs.policy

@@ -298,7 +298,6 @@ def test_merge_of_two_slices(tmp_path, fleet):
 
 @pytest.mark.usefixtures('no_base_run')
 @pytest.mark.parametrize('args,needle', [
-    ({'render_processes': 0}, 'render_processes: must be 1 or more'),
     ({'formats': ['json', 'pdf']}, 'formats'),
     ({'fail_on': ['nonsense']}, 'fail_on'),
     ({'validate_only': True}, 'validate_only'),
