@@ -100,7 +100,7 @@ def text(value):
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return str.__str__(value)  # the characters, also of a str subclass (what JSON writes)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (datetime.date, datetime.datetime)):

@@ -1,26 +1,33 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, fleetsec.banned_av contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The SARIF 2.1.0 report, for security dashboards that read static-analysis results.
+"""The SARIF 2.1.0 report, for code-scanning tools (GitHub code scanning, Azure DevOps) and
+security dashboards.
 
 One ``run`` whose ``tool.driver`` has one *rule* per catalogue product that can be a finding
 (categories ``banned``, ``oem``, ``unapproved_successor``; protection products and disabled
-entries are not rules).  Rule ``id`` is the catalogue id, ``name`` the product name,
-``helpUri`` the first ``http(s)://`` URL in the entry's ``sources``, ``properties``
-``{category, confidence, tags}``.  Without ``catalog_entries`` the rules are derived from the
-findings in the report; a finding whose product is not in ``catalog_entries`` gets a derived
-rule too, so every ``ruleIndex`` points at the rule with the same ``id``.
+entries are not rules), built by ``sarif_rules.rule``: id (the catalogue id), a Pascal-case
+name, short and full description, help (text and Markdown: what the product is, why it is
+reported under which policy, how this collection removes it, its sources) and ``helpUri``.
+A finding whose product is not in ``catalog_entries`` gets a rule derived from the finding, so
+every ``ruleIndex`` points at the rule with the same ``id``.
 
 One *result* per finding per host:
 
 * ``level``: verdict ``violation`` and ``waiver_expired`` -> ``error``, ``warning`` ->
   ``warning``, ``waived`` and ``residue`` -> ``note``; another verdict follows the host
   severity (``critical``/``high`` -> ``error``, else ``warning``).
-* ``locations``: a logical location ``{name: <host>, fullyQualifiedName: "host/<host>",
-  kind: "resource"}``.
+* ``message``: the rule's ``default`` message string (``sarif_rules.MESSAGE``) with the
+  result's arguments (host, product, version, installed or residue, verdict, policy, signatures
+  date, host status), and the sentence they make as ``text``.
+* ``locations``: hosts are not files, but code-scanning services show only results located in
+  a file (a relative path with a line).  Each result is located at ``hosts/<host name>`` (the
+  name percent-encoded), line 1, and also at a logical location ``{name: <host>,
+  fullyQualifiedName: "host/<host>", kind: "resource"}``.
 * ``properties``: host, status, evidence (``common.evidence_item`` of each item), version,
-  signatures_date, policy, verdict.
-* ``partialFingerprints["hostFinding/v1"]``: SHA-256 of host and product id, so a viewer can
+  signatures_date, policy, verdict; in a merged report of slices judged differently also what
+  the host was judged against.
+* ``partialFingerprints["hostFinding/v1"]``: SHA-256 of host and product id, so a consumer can
   follow one finding from run to run.
 * a waived finding carries ``suppressions: [{kind: "external", status: "accepted",
   justification: "<reason> (ticket ..., owner ..., expires ...)"}]``.
@@ -39,10 +46,13 @@ __metaclass__ = type
 import hashlib
 import io
 import json
-import re
+from urllib.parse import quote
 
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import sarif_rules
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.common import (
     evidence_item,
+    judged_by,
+    mixed,
     one_line,
     text,
 )
@@ -54,59 +64,21 @@ TOOL_NAME = "fleetsec.banned_av"
 INFORMATION_URI = "https://example.invalid/fleetsec/banned_av"
 RULE_CATEGORIES = ("banned", "oem", "unapproved_successor")
 
-_URL_RE = re.compile(r"https?://[^\s\"'<>()]+")
 _LEVELS = {"violation": "error", "waiver_expired": "error", "warning": "warning", "info": "note", "waived": "note",
            "residue": "note"}
-_CATEGORY_TEXT = {
-    "banned": "a product banned for US persons",
-    "oem": "a product built on a banned vendor's engine (OEM)",
-    "unapproved_successor": "a product installed in place of a banned one without the owner's consent",
-}
 
 
 def _dumps(value):
     return json.dumps(value, ensure_ascii=False, default=text)
 
 
-def _first_url(sources):
-    for source in sources or ():
-        match = _URL_RE.search(text(source))
-        if match:
-            return match.group(0).rstrip(".,;:")
-    return None
-
-
-def _rule(entry):
-    product = text(entry.get("product") or entry.get("id"))
-    vendor = text(entry.get("vendor"))
-    category = text(entry.get("category")) or "banned"
-    tags = ["security", "antivirus", category]
-    family = entry.get("family") or text(entry.get("id")).split(".")[0]
-    if family and text(family) not in tags:
-        tags.append(text(family))
-    full = "%s%s is %s. It is reported when the catalogue finds it on a host (id %s)." % (
-        product, " (%s)" % vendor if vendor and vendor not in product else "",
-        _CATEGORY_TEXT.get(category, "a catalogued product"), text(entry.get("id")))
-    rule = {
-        "id": text(entry.get("id")),
-        "name": product,
-        "shortDescription": {"text": "%s installed or left behind" % product},
-        "fullDescription": {"text": full},
-        "defaultConfiguration": {"level": "warning" if category == "unapproved_successor" else "error"},
-        "properties": {"category": category, "confidence": text(entry.get("confidence")) or "low", "tags": tags},
-    }
-    url = _first_url(entry.get("sources"))
-    if url:
-        rule["helpUri"] = url
-    return rule
-
-
 class _Rules(object):
     """The rules of the log: the catalogue's, then one per product found that it does not have."""
 
-    def __init__(self, catalog_entries):
+    def __init__(self, catalog_entries, policies):
         self.rules = []
         self.index_of = {}
+        self.policies = policies
         for entry in catalog_entries or ():
             if not isinstance(entry, dict) or entry.get("disabled") or not entry.get("id"):
                 continue
@@ -117,7 +89,7 @@ class _Rules(object):
         rule_id = text(entry.get("id"))
         if rule_id not in self.index_of:
             self.index_of[rule_id] = len(self.rules)
-            self.rules.append(_rule(entry))
+            self.rules.append(sarif_rules.rule(entry, self.policies))
         return rule_id, self.index_of[rule_id]
 
     def for_finding(self, finding):
@@ -126,11 +98,24 @@ class _Rules(object):
         rule_id = text(finding.get("id")) or product or "unidentified"
         return self.add({"id": rule_id, "product": product or rule_id, "vendor": finding.get("vendor"),
                          "category": finding.get("category"), "confidence": finding.get("confidence"),
-                         "family": finding.get("family")})
+                         "family": finding.get("family"), "sources": []})
+
+
+def host_uri(name):
+    """``hosts/<name>``, the name percent-encoded as one path segment.  A name that would make a
+    dot-segment or an empty segment (``..``, ``.``, empty) gets a ``~`` in front, so no host is
+    located outside ``hosts/`` (``~`` in other names is encoded, so this cannot collide)."""
+    segment = quote(name.encode("utf-8", "replace"), safe="").replace("~", "%7E")
+    if not segment.strip("."):
+        segment = "~" + segment
+    return "hosts/" + segment
 
 
 def _location(name):
-    return [{"logicalLocations": [{"name": name, "fullyQualifiedName": "host/" + name, "kind": "resource"}]}]
+    """Where a host's results are: ``hosts/<name>`` line 1, which code-scanning services show as a
+    file path, and the host as a logical location."""
+    return [{"physicalLocation": {"artifactLocation": {"uri": host_uri(name)}, "region": {"startLine": 1}},
+             "logicalLocations": [{"name": name, "fullyQualifiedName": "host/" + name, "kind": "resource"}]}]
 
 
 def _justification(waiver):
@@ -140,18 +125,15 @@ def _justification(waiver):
 
 
 def _message(name, status, finding, product, verdict):
-    version = finding.get("version")
-    message = "%s: %s%s (%s); verdict %s" % (
-        name, product, " " + text(version) if version else "",
-        "installed" if finding.get("installed", True) else "residue only", verdict)
-    if finding.get("policy"):
-        message += " under policy %s" % text(finding.get("policy"))
-    if finding.get("signatures_date"):
-        message += "; signatures from %s" % text(finding.get("signatures_date"))
-    return message + "; host status %s." % status
+    """The result's message: the rule's "default" message string with this finding's arguments,
+    and its text (code-scanning services show the text)."""
+    arguments = [name, product, text(finding.get("version")) or "unknown",
+                 "installed" if finding.get("installed", True) else "residue only", verdict,
+                 text(finding.get("policy")) or "none", text(finding.get("signatures_date")) or "unknown", status]
+    return {"id": "default", "arguments": arguments, "text": sarif_rules.MESSAGE.format(*arguments)}
 
 
-def _result(host, name, status, finding, rules):
+def _result(report, host, name, status, finding, rules):
     product = text(finding.get("product") or finding.get("id"))
     rule_id, rule_index = rules.for_finding(finding)
     verdict = text(finding.get("verdict"))
@@ -160,7 +142,7 @@ def _result(host, name, status, finding, rules):
         "ruleId": rule_id,
         "ruleIndex": rule_index,
         "level": level,
-        "message": {"text": _message(name, status, finding, product, verdict)},
+        "message": _message(name, status, finding, product, verdict),
         "locations": _location(name),
         "partialFingerprints": {
             "hostFinding/v1": hashlib.sha256(("%s\x00%s" % (name, rule_id)).encode("utf-8", "replace")).hexdigest()},
@@ -170,6 +152,8 @@ def _result(host, name, status, finding, rules):
             "evidence": [evidence_item(e) for e in finding.get("evidence") or []],
         },
     }
+    if mixed(report):
+        result["properties"]["judged_by"] = judged_by(report, host)
     if verdict == "waived" or (status == "waived" and host.get("waiver")):
         result["suppressions"] = [{"kind": "external", "status": "accepted",
                                    "justification": _justification(host.get("waiver") or {})}]
@@ -184,7 +168,7 @@ def _results(report, rules):
         status = text(host.get("status"))
         for finding in host.get("findings") or []:
             if isinstance(finding, dict):
-                yield _result(host, name, status, finding, rules)
+                yield _result(report, host, name, status, finding, rules)
 
 
 def _notifications(report):
@@ -215,7 +199,7 @@ def _run(report, rules, notifications):
         "properties": {
             "catalog_version": run.get("catalog_version"), "policy_version": run.get("policy_version"),
             "as_of": run.get("as_of"), "awx_job_id": run.get("awx_job_id"), "summary": report.get("summary"),
-            "report_sha256": report.get("sha256"),
+            "report_sha256": report.get("sha256"), "mixed": mixed(report) or None,
         },
     }
 
@@ -226,7 +210,7 @@ def write(report, out, catalog_entries=None):
     The rules a result adds (a product the catalogue does not have) must be in the run's
     ``rules``, which comes before the results: a first pass over the findings adds them.
     """
-    rules = _Rules(catalog_entries)
+    rules = _Rules(catalog_entries, report.get("policies"))
     for host in report.get("hosts") or []:
         for finding in host.get("findings") or []:
             if isinstance(finding, dict):

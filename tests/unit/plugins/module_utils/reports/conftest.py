@@ -77,6 +77,7 @@ class Factory:
             "schema": SCHEMA, "generated_at": "2026-11-27T23:59:59Z", "run": run,
             "policies": [{"id": "bis-kaspersky-2024", "title": "BIS", "enforcement_date": "2024-09-29", "grace_days": 0,
                           "severity": "critical", "action": "enforce",
+                          "covers": {"categories": ["banned", "oem"], "families": ["kaspersky"]},
                           "sources": ["https://regulations.justia.com/x.html (Final Determination)"]}],
             "summary": summarize(hosts), "hosts": hosts,
         }

@@ -14,7 +14,7 @@ import re
 import pytest
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy
-from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import sarif_report
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import sarif_report, sarif_rules
 
 # Property names the SARIF 2.1.0 schema allows (its objects have additionalProperties: false),
 # for the objects this writer emits.
@@ -54,10 +54,16 @@ ALLOWED = {
                      "associatedRule", "properties"},
     "message": {"text", "markdown", "id", "arguments", "properties"},
     "multiformatMessageString": {"text", "markdown", "properties"},
+    "physicalLocation": {"address", "artifactLocation", "region", "contextRegion", "properties"},
+    "artifactLocation": {"uri", "uriBaseId", "index", "description", "properties"},
+    "region": {"startLine", "startColumn", "endLine", "endColumn", "charOffset", "charLength", "byteOffset",
+               "byteLength", "snippet", "message", "sourceLanguage", "properties"},
     "runAutomationDetails": {"description", "id", "guid", "correlationGuid", "properties"},
 }
 LEVELS = ("none", "note", "warning", "error")
 DATE_TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+# the SARIF Multitool's test for a "friendly name" (SARIF2012)
+PASCAL_RE = re.compile(r"^([A-Z][a-z0-9]+)*$")
 
 
 def _obj(value, kind, required=()):
@@ -74,9 +80,19 @@ def _message(value, kind="message"):
 
 
 def _locations(locations):
-    assert isinstance(locations, list)
+    """Every location is a file path code-scanning services accept (a relative URI under hosts/,
+    no dot-segment, with a start line) and names the host logically."""
+    assert isinstance(locations, list) and locations
     for location in locations:
         _obj(location, "location")
+        physical = location["physicalLocation"]
+        _obj(physical, "physicalLocation")
+        _obj(physical["artifactLocation"], "artifactLocation")
+        uri = physical["artifactLocation"]["uri"]
+        assert uri.startswith("hosts/") and "/" not in uri[len("hosts/"):], uri
+        assert uri[len("hosts/"):] not in ("", ".", "..") and not re.search(r"[\s?#\\]", uri), uri
+        _obj(physical["region"], "region")
+        assert physical["region"]["startLine"] == 1
         for logical in location.get("logicalLocations", []):
             _obj(logical, "logicalLocation")
             for key in ("name", "fullyQualifiedName", "kind"):
@@ -101,14 +117,15 @@ def check_sarif(doc):
         _obj(rule, "reportingDescriptor", ("id",))
         assert isinstance(rule["id"], str) and rule["id"]
         ids.append(rule["id"])
-        for key in ("shortDescription", "fullDescription"):
-            if key in rule:
-                _message(rule[key], "multiformatMessageString")
+        for key in ("shortDescription", "fullDescription", "help"):
+            _message(rule[key], "multiformatMessageString")
+        assert isinstance(rule["help"].get("markdown"), str) and rule["help"]["markdown"]
+        assert PASCAL_RE.match(rule["name"]) and rule["name"], rule["name"]
+        assert re.match(r"^https?://\S+$", rule["helpUri"])
+        assert rule["messageStrings"]["default"]["text"].endswith(".")
         if "defaultConfiguration" in rule:
             _obj(rule["defaultConfiguration"], "reportingConfiguration")
             assert rule["defaultConfiguration"]["level"] in LEVELS
-        if "helpUri" in rule:
-            assert re.match(r"^https?://\S+$", rule["helpUri"])
         tags = rule.get("properties", {}).get("tags", [])
         assert len(tags) == len(set(tags)) and all(isinstance(t, str) for t in tags)
     assert len(ids) == len(set(ids)), "rule ids must be unique"
@@ -127,6 +144,10 @@ def check_sarif(doc):
     for result in run.get("results", []):
         _obj(result, "result", ("message",))
         _message(result["message"])
+        template = rules[result["ruleIndex"]]["messageStrings"][result["message"]["id"]]["text"]
+        arguments = result["message"]["arguments"]
+        assert all(isinstance(a, str) for a in arguments)
+        assert result["message"]["text"] == template.format(*arguments)
         assert isinstance(result["ruleId"], str)
         assert isinstance(result["ruleIndex"], int) and 0 <= result["ruleIndex"] < len(rules)
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"], "ruleIndex must point at the rule with that id"
@@ -151,7 +172,7 @@ CATALOG = [
      "family": "kaspersky", "category": "banned", "confidence": "high",
      "sources": ["footprint §2: https://support.kaspersky.com/KES4Linux/12.2.0/en-US/273064.htm (packages)",
                  "https://example.org/second"]},
-    {"id": "kaspersky.kesl_gui", "vendor": "Kaspersky", "product": "KESL GUI", "category": "banned",
+    {"id": "kaspersky.kesl_gui", "vendor": "Kaspersky", "product": "KESL GUI", "family": "kaspersky", "category": "banned",
      "confidence": "high", "sources": ["vendor documentation, no URL"]},
     {"id": "ultraav.ultraav", "vendor": "Pango", "product": "UltraAV", "category": "unapproved_successor",
      "confidence": "medium", "sources": ["https://helpnetsecurity.com/2024/09/24/kaspersky-ultraav-handover."]},
@@ -166,12 +187,17 @@ def test_structure_with_catalogue_rules(factory):
     rules = run["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == ["kaspersky.kesl", "kaspersky.kesl_gui", "ultraav.ultraav"]
     kesl = rules[0]
-    assert kesl["name"] == "Kaspersky Endpoint Security for Linux"
+    assert kesl["name"] == "KasperskyKesl"
+    assert kesl["shortDescription"]["text"] == "Kaspersky Endpoint Security for Linux found on a host."
     assert kesl["helpUri"] == "https://support.kaspersky.com/KES4Linux/12.2.0/en-US/273064.htm"
     assert kesl["properties"]["category"] == "banned"
-    assert kesl["properties"]["confidence"] == "high"
-    assert "kaspersky" in kesl["properties"]["tags"]
-    assert "helpUri" not in rules[1]
+    assert kesl["properties"]["confidence"] == "high" and kesl["properties"]["precision"] == "high"
+    assert kesl["properties"]["security-severity"] == "9.5"  # the covering policy is critical
+    assert kesl["properties"]["policies"] == ["bis-kaspersky-2024"]
+    assert "kaspersky" in kesl["properties"]["tags"] and "security" in kesl["properties"]["tags"]
+    # no URL in its own sources: the URL of the policy that covers it
+    assert rules[1]["name"] == "KasperskyKeslGui"
+    assert rules[1]["helpUri"] == "https://regulations.justia.com/x.html"
     assert rules[2]["helpUri"] == "https://helpnetsecurity.com/2024/09/24/kaspersky-ultraav-handover"
     assert rules[2]["defaultConfiguration"]["level"] == "warning"
     driver = run["tool"]["driver"]
@@ -189,12 +215,15 @@ def test_one_result_per_finding_per_host(factory):
     first = results[0]
     assert first["locations"][0]["logicalLocations"][0] == {"name": "a", "fullyQualifiedName": "host/a",
                                                             "kind": "resource"}
+    assert first["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": "hosts/a"}, "region": {"startLine": 1}}
     props = first["properties"]
     assert props["status"] == "noncompliant"
     assert props["version"] == "12.1.0.1297"
     assert props["signatures_date"] == "2024-09-05"
     assert props["evidence"] == ["package: kesl 12.1.0.1297 (dpkg: install ok installed)", "unit: kesl.service (active)"]
-    assert "12.1.0.1297" in first["message"]["text"] and first["message"]["text"].startswith("a: ")
+    assert first["message"]["text"] == (
+        "Host 'a' has 'Kaspersky Endpoint Security for Linux' version '12.1.0.1297', state 'installed'; verdict "
+        "'violation' under policy 'bis-kaspersky-2024'; signatures from '2024-09-05'; host status 'noncompliant'.")
     # the same host and product give the same fingerprint, another host another one
     assert first["partialFingerprints"] != results[2]["partialFingerprints"]
 
@@ -212,7 +241,8 @@ def test_finding_missing_from_catalogue_gets_a_rule(factory):
     hosts = [factory.host("a", "noncompliant", findings=[factory.finding(id="site.custom", product="Custom AV")])]
     run = _render(factory.report(hosts), CATALOG)
     rules = run["tool"]["driver"]["rules"]
-    assert rules[-1]["id"] == "site.custom" and rules[-1]["name"] == "Custom AV"
+    assert rules[-1]["id"] == "site.custom" and rules[-1]["name"] == "SiteCustom"
+    assert "Custom AV" in rules[-1]["help"]["text"] and "no removal steps" in rules[-1]["help"]["text"]
     assert run["results"][0]["ruleIndex"] == len(rules) - 1
 
 
@@ -253,7 +283,7 @@ def test_hostile_names_survive(factory):
     data = sarif_report.render(factory.report([host]))
     run = check_sarif(json.loads(data.decode("utf-8")))
     assert run["results"][0]["properties"]["host"] == factory.MARKUP_HOST
-    assert run["tool"]["driver"]["rules"][0]["name"] == factory.FRENCH_PRODUCT
+    assert factory.FRENCH_PRODUCT in run["tool"]["driver"]["rules"][0]["shortDescription"]["text"]
 
 
 def test_builtin_catalogue_gives_one_rule_per_finding_product(factory, catalog):
@@ -263,9 +293,97 @@ def test_builtin_catalogue_gives_one_rule_per_finding_product(factory, catalog):
     assert [r["id"] for r in rules] == expected
     by_id = dict((e["id"], e) for e in catalog.entries)
     for rule in rules:
-        has_url = any(re.search(r"https?://", s) for s in by_id[rule["id"]]["sources"])
-        assert ("helpUri" in rule) == has_url, rule["id"]
+        own = [re.search(r"https?://[^\s\"'<>()]+", s) for s in by_id[rule["id"]]["sources"]]
+        own = [m.group(0).rstrip(".,;:") for m in own if m]
+        if own:
+            assert rule["helpUri"] == own[0], rule["id"]
         assert rule["properties"]["category"] == by_id[rule["id"]]["category"]
+
+
+def test_rule_help_explains_what_why_how_and_sources(factory, catalog):
+    """The help of a rule (text and Markdown) says what the product is, which policy bans it from
+    when, how the collection removes it, and cites its sources and the policy's."""
+    version, policies = policy.load_policies()
+    report = factory.report(policies=policies)
+    rules = dict((r["id"], r) for r in _render(report, catalog.entries)["tool"]["driver"]["rules"])
+    kesl = rules["kaspersky.kesl"]
+    for body in (kesl["help"]["text"], kesl["help"]["markdown"].replace("\\", "")):
+        assert "Kaspersky Endpoint Security for Linux" in body and "a product banned for US persons" in body
+        assert "BIS Final Determination on Kaspersky Lab (89 FR 52434) (bis-kaspersky-2024)" in body
+        assert "enforced from 2024-09-29" in body and "severity critical" in body and "a violation from that date" in body
+        assert "purges the packages kesl" in body and "stops and disables the units kesl.service, kesl-supervisor.service" in body
+        assert "deletes /opt/kaspersky/kesl" in body
+        assert "first makes an approved replacement healthy" in body
+        assert "https://support.kaspersky.com/KES4Linux/12.2.0/en-US/273064.htm" in body
+        assert "https://regulations.justia.com/regulations/fedreg/2024/06/24/2024-13532.html" in body
+    assert "**Why it is reported.**" in kesl["help"]["markdown"] and "**Sources**" in kesl["help"]["markdown"]
+    assert "BIS Final Determination" in kesl["fullDescription"]["text"]
+    windows = rules["kaspersky.kes_windows"]["help"]["text"]
+    assert "msiexec /x" in windows and "uninstall password" in windows
+    ultraav = rules["pango.ultraav"]
+    assert "set to warn" in ultraav["help"]["text"] and ultraav["properties"]["security-severity"] == "8.0"
+    other = rules["kaspersky.other"]["help"]["text"]
+    assert "not removed automatically" in other
+
+
+def test_rule_without_policy_or_sources(factory):
+    entry = {"id": "site.av", "product": "Site AV", "category": "oem", "removal": {"packages": ["siteav"]}}
+    run = _render(factory.report([factory.host("h", "noncompliant", findings=[factory.finding(id="site.av")])],
+                                 policies=[]), [entry])
+    rule = run["tool"]["driver"]["rules"][0]
+    assert "No policy of this report covers it" in rule["help"]["text"] and "fail closed" in rule["help"]["text"]
+    assert rule["helpUri"] == "https://example.invalid/fleetsec/banned_av/docs/catalog.md"
+    assert rule["properties"]["policies"] == []
+
+
+def test_markdown_help_escapes_catalogue_values(factory):
+    entry = {"id": "x.y", "product": "<img src=x> *bold* [link](javascript:1)", "category": "banned",
+             "sources": ["`code` | pipe https://ok.example/doc"]}
+    rule = _render(factory.report([]), [entry])["tool"]["driver"]["rules"][0]
+    markdown_it = pytest.importorskip("markdown_it")
+    tokens = markdown_it.MarkdownIt("commonmark").parse(rule["help"]["markdown"])
+    kinds = set(t.type for t in tokens) | set(c.type for t in tokens for c in t.children or [])
+    assert not kinds & {"html_block", "html_inline", "em_open", "link_open", "code_inline", "image"}, kinds
+    assert "strong_open" in kinds  # the help's own headings
+    text = "".join(c.content for t in tokens for c in t.children or [] if c.type == "text")
+    assert "<img src=x> *bold* [link](javascript:1)" in text
+
+
+@pytest.mark.parametrize("rule_id,name", [
+    ("kaspersky.kesl_gui", "KasperskyKeslGui"), ("pango.ultraav", "PangoUltraav"), ("kaspersky.kav4fs", "KasperskyKav4fs"),
+    ("a.b", "Productab"), ("x.10", "X10"), ("9lives", "Product9lives"), ("", "Product"), ("---", "Product"),
+])
+def test_rule_names_are_pascal_case(rule_id, name):
+    assert sarif_rules.pascal_name(rule_id) == name
+    assert PASCAL_RE.match(name)
+
+
+@pytest.mark.parametrize("host,uri", [
+    ("web01.example.com", "hosts/web01.example.com"), ("..", "hosts/~.."), (".", "hosts/~."), ("", "hosts/~"),
+    ("../../etc/passwd", "hosts/..%2F..%2Fetc%2Fpasswd"), ("~..", "hosts/%7E.."), ("a b?#\\", "hosts/a%20b%3F%23%5C"),
+    (u"h\u00f6st", "hosts/h%C3%B6st"), (u"x\ud800", "hosts/x%3F"),
+])
+def test_a_host_is_located_as_one_path_segment_under_hosts(host, uri):
+    assert sarif_report.host_uri(host) == uri
+
+
+def test_unknown_hosts_are_notifications_located_like_results(factory):
+    run = _render(factory.report([factory.host("gone", "unknown", reasons=["unreachable: timed out"])]))
+    note = run["invocations"][0]["toolExecutionNotifications"][0]
+    assert note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "hosts/gone"
+    assert note["level"] == "error"
+
+
+def test_mixed_slices_are_shown(factory):
+    hosts = [factory.host("a", "noncompliant", slice=1)]
+    report = factory.report(hosts, run={"conflicts": {"as_of": ["2026-11-27", "2026-11-28"]},
+                                        "slices": [{"as_of": "2026-11-27"}, {"as_of": "2026-11-28", "policy_version": "p"}]})
+    run = _render(report)
+    assert run["properties"]["mixed"] == {"as_of": ["2026-11-27", "2026-11-28"]}
+    assert run["results"][0]["properties"]["judged_by"] == {"as_of": "2026-11-28", "policy_version": "p",
+                                                            "catalog_version": None}
+    plain = _render(factory.report())
+    assert plain["properties"]["mixed"] is None and "judged_by" not in plain["results"][0]["properties"]
 
 
 # ---------------------------------------------------------------- hostile values in every field
