@@ -11,6 +11,7 @@ Normally started by ``bench/run.sh`` (which sets up the toolchain first); see
   report   only the compliance_report scaling (no containers needed)
   cleanup  remove the containers of one run (``--run-id``), or of every bench run
   report-one, plot   internal helpers (one report size in its own process; redraw the plot)
+  merge-one          report_merge on slices of a synthetic fleet, one size in this process (timings, peak memory)
 
 What is measured (each over ``--reps`` repetitions, min/median/max wall time):
 
@@ -731,7 +732,7 @@ def report_once(size, reps, outdir, traced=False, variants=()):
     import resource
     spool, groups, names, catalog = fleet_spool(size, os.path.dirname(os.path.abspath(outdir)))
     policies, waivers, as_of, run = bench_context(catalog)
-    args = {'hosts': names, 'report_dir': outdir, 'formats': list(cr.FORMATS), 'merge': [],
+    args = {'hosts': names, 'report_dir': outdir, 'formats': list(cr.FORMATS),
             'fail_on': list(policy_mod.FAILING), 'spool': spool, 'remediation_hosts': []}
     args.update(variant_args(variants))
     task_vars = {'hostvars': {}, 'groups': groups}
@@ -774,6 +775,43 @@ def report_once(size, reps, outdir, traced=False, variants=()):
         tracemalloc.stop()
     shutil.rmtree(spool, ignore_errors=True)
     return out
+
+
+def merge_once(size, outdir, parts=4):
+    """Time report_merge's work on ``parts`` slice reports of a ``size``-host fleet, in this process:
+    read the JSON slices, verify and guard them (schema, checksums, judged alike, every inventory
+    host in exactly one slice) and merge (``merge.merge``), then write the six formats."""
+    import_collection()
+    import gc
+    import resource
+    from ansible_collections.fleetsec.banned_av.plugins.action import compliance_report as cr
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as policy_mod
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import merge, writer
+    spool, groups, names, catalog = fleet_spool(size, os.path.dirname(os.path.abspath(outdir)))
+    policies, waivers, as_of, run = bench_context(catalog)
+    report = cr.hosts_report(names, cr.HostResults(spool, {}, groups), policies, waivers, as_of, run)
+    shutil.rmtree(spool, ignore_errors=True)
+    paths = []
+    for index in range(parts):
+        hosts = report['hosts'][index::parts]
+        part = dict(report, hosts=hosts, summary=policy_mod.summarize(hosts))
+        paths.append(writer.write_reports(part, os.path.join(outdir, 'slice-%d' % index), ['json'])['json'])
+    del report, part, hosts
+    gc.collect()
+    baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    gc.disable()  # as the report_merge action runs (reports.common.gc_paused)
+    t0 = time.perf_counter()
+    slices = [merge.read_slice(path) for path in paths]
+    t1 = time.perf_counter()
+    merged = merge.merge(slices, paths, expected_hosts=names, duplicates='refuse', generated_at=run['generated_at'])
+    t2 = time.perf_counter()
+    del slices
+    writer.write_reports(merged, os.path.join(outdir, 'fleet'), list(writer.FORMATS), catalog_entries=catalog.entries)
+    t3 = time.perf_counter()
+    return {'hosts': size, 'slices': parts, 'read_s': round(t1 - t0, 3), 'verify_guard_merge_s': round(t2 - t1, 3),
+            'write_s': round(t3 - t2, 3), 'total_s': round(t3 - t0, 3), 'merged_hosts': len(merged['hosts']),
+            'baseline_rss_mb': round(baseline_rss, 1),
+            'maxrss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)}
 
 
 def spool_once(size, workdir):
@@ -1101,6 +1139,10 @@ def main(argv=None):
     spp = sub.add_parser('spool-one')
     spp.add_argument('--size', type=int, required=True)
     spp.add_argument('--out', required=True)
+    mrg = sub.add_parser('merge-one', help='report_merge on slices of a synthetic fleet (one size, this process)')
+    mrg.add_argument('--size', type=int, required=True)
+    mrg.add_argument('--slices', type=int, default=4)
+    mrg.add_argument('--out', required=True)
     clean = sub.add_parser('cleanup', help='remove bench containers')
     clean.add_argument('--run-id', default=None)
     pl = sub.add_parser('plot', help='redraw the plot from a results JSON')
@@ -1113,6 +1155,9 @@ def main(argv=None):
         else:
             variants = [v for v in args.variants.split(',') if v]
             print(json.dumps(report_once(args.size, args.reps, args.out, traced=args.traced, variants=variants)))
+        return 0
+    if args.cmd == 'merge-one':
+        print(json.dumps(merge_once(args.size, args.out, args.slices)))
         return 0
     if args.cmd == 'spool-one':
         print(json.dumps(spool_once(args.size, args.out)))

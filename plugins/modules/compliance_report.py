@@ -31,8 +31,7 @@ description:
     C(banned_av_report.json) (schema C(fleetsec.banned_av/report/v1), see C(docs/reports.md), with a SHA-256 of its
     content), C(banned_av_report.csv), C(banned_av_report.html) (self-contained dashboard),
     C(banned_av_report.junit.xml), C(banned_av_report.sarif) (SARIF 2.1.0) and C(banned_av_report.md).
-  - With O(merge) it merges the JSON reports of several AWX job slices into one fleet report instead, with no host
-    lost or counted twice.
+  - M(fleetsec.banned_av.report_merge) merges the JSON reports of several AWX job slices into one fleet report.
 options:
   report_dir:
     description: Directory on the controller for the reports; created when missing. Relative paths are relative to the
@@ -64,12 +63,6 @@ options:
     type: list
     elements: str
     default: []
-  merge:
-    description: JSON reports (controller paths) of AWX job slices to merge into one fleet report. When set, host facts are
-      not read.
-    type: list
-    elements: path
-    default: []
   fail_on:
     description:
       - Statuses listed in the C(failing_hosts) return value, which the playbooks use to fail the run
@@ -81,7 +74,7 @@ options:
     default: [noncompliant, waiver_expired, unknown, blocked, degraded]
     choices: [compliant, warning, noncompliant, waived, waiver_expired, unknown, remediated, reboot_pending, blocked, degraded]
   play:
-    description: Name of the play recorded in the run metadata (C(audit), C(enforce), C(enforce-before), C(merge)).
+    description: Name of the play recorded in the run metadata (C(audit), C(enforce), C(enforce-before)).
     type: str
     default: audit
 extends_documentation_fragment:
@@ -108,6 +101,7 @@ notes:
 seealso:
   - module: fleetsec.banned_av.av_facts
   - module: fleetsec.banned_av.check_inputs
+  - module: fleetsec.banned_av.report_merge
 author:
   - fleetsec.banned_av contributors (@fleetsec)
 '''
@@ -132,16 +126,6 @@ EXAMPLES = r'''
         reason: Lab isolated from the internet until the hardware refresh
   run_once: true
   register: report
-
-- name: Merge the reports of three AWX job slices
-  fleetsec.banned_av.compliance_report:
-    report_dir: /var/lib/banned_av/fleet
-    merge:
-      - /var/lib/banned_av/slice1/banned_av_report.json
-      - /var/lib/banned_av/slice2/banned_av_report.json
-      - /var/lib/banned_av/slice3/banned_av_report.json
-    play: merge
-  run_once: true
 '''
 
 RETURN = r'''

@@ -80,6 +80,23 @@ def counted(number, noun, plural=None):
     return "%s %s" % (format(number, ","), noun if number == 1 else (plural or noun + "s"))
 
 
+def task_result(report, fail_on):
+    """The fields of a report task's result: ``summary``, ``sha256``, ``generated_at``, ``as_of``,
+    ``fail_on``, ``failing_hosts`` (hosts whose status is in ``fail_on``), ``hosts_by_status`` and
+    ``msg``."""
+    by_status = dict((s, []) for s in STATUSES)
+    for host in report["hosts"]:
+        by_status.setdefault(host["status"], []).append(host["name"])
+    summary = report["summary"]
+    return dict(
+        summary=summary, sha256=report["sha256"], generated_at=report["generated_at"], as_of=report["run"].get("as_of"),
+        fail_on=list(fail_on), failing_hosts=sorted(name for status in fail_on for name in by_status.get(status, [])),
+        hosts_by_status=dict((s, sorted(by_status[s])) for s in STATUSES),
+        msg="%s: %s" % (counted(summary["hosts"], "host"),
+                        ", ".join("%s %d" % (s, n) for s, n in summary["by_status"].items() if n) or "none"),
+    )
+
+
 def summarize(hosts):
     """The ``summary`` block of a report, recomputed from its hosts (``policy.summarize``).
 
