@@ -124,3 +124,17 @@ def test_nan_and_unknown_types_are_refused(factory):
         json_report.render(factory.report(hosts=[factory.host(days_left=object())]))
 
 
+
+
+def test_the_checksum_is_that_of_the_canonical_text_for_any_document(factory):
+    """digest() hashes the canonical JSON in parts (a host at a time): the same SHA-256 as hashing
+    the whole canonical text, for any shape of document."""
+    hostile = [factory.host(u"h\u00f6st\ud800", "noncompliant", reasons=["a\nb"], tags=("t", 1), extra={"k": {"x", "y"}}),
+               factory.host("", "compliant", findings=[], waiver={}, remediation={"x": [[], {}]})]
+    docs = [factory.report(), factory.report(hostile), factory.report([]), {}, {"schema": "s"},
+            {"hosts": [], "policies": (), "run": None, "n": 1.5, "b": False},
+            {"hosts": [1, "two", None, [3]], "z": datetime.date(2027, 1, 31), "s": {"b", "a"}},
+            {1: "non-string keys", 2: "sort as numbers", 10: "then become strings"}]
+    for doc in docs:
+        body = dict((k, v) for k, v in doc.items() if k != "sha256")
+        assert json_report.digest(doc) == hashlib.sha256(json_report.canonical(body)).hexdigest(), doc
