@@ -627,7 +627,8 @@ PAGE = """<!DOCTYPE html>
 {{rows}}
 </table>
 </div>
-<nav id="pager" aria-label="Pages" hidden><button type="button" class="btn" id="prev">Previous</button><span id="pageinfo"></span><button type="button" class="btn" id="next">Next</button></nav>
+<nav id="pager" aria-label="Pages" hidden><button type="button" class="btn" id="prev">Previous</button>\
+<span id="pageinfo"></span><button type="button" class="btn" id="next">Next</button></nav>
 </section>
 {{policies}}
 </main>
@@ -866,8 +867,8 @@ def _policies(policies):
                 "<ul>%s</ul>" % "".join("<li>%s</li>" % _linkify(s) for s in sources) if sources else ""))
     if not rows:
         return ""
-    head = "".join('<th scope="col">%s</th>' % c for c in ("ID", "Title", "Enforced from", "Grace days", "Severity",
-                                                            "Action", "Sources"))
+    titles = ("ID", "Title", "Enforced from", "Grace days", "Severity", "Action", "Sources")
+    head = "".join('<th scope="col">%s</th>' % c for c in titles)
     return ('<section aria-labelledby="h-policies"><h2 id="h-policies">Policies</h2>'
             '<div class="tablewrap"><table class="policies"><thead><tr>%s</tr></thead><tbody>%s</tbody></table></div>'
             '</section>' % (head, "".join(rows)))
@@ -921,8 +922,8 @@ def _write_evidence(hosts, selection, out):
     for index, host in enumerate(hosts):
         findings = host.get("findings") or []
         if findings and index not in rendered:
-            out.write('%s"%d":%s' % ("" if first else ",\n", index, json.dumps([_evidence(f) for f in findings],
-                                                                              ensure_ascii=False)))
+            texts = json.dumps([_evidence(f) for f in findings], ensure_ascii=False)
+            out.write('%s"%d":%s' % ("" if first else ",\n", index, texts))
             first = False
     out.write("}")
 

@@ -110,7 +110,6 @@ def test_host_policy_is_that_of_the_most_severe_finding(factory):
     assert common.host_policy(factory.host("x", "compliant")) is None
 
 
-
 def test_one_line_collapses_every_kind_of_line_break_and_control():
     assert common.one_line(u"  a\r\n\tb\x00\x0b\x1f\x7f c\x85d\u2028e\u2029f  ") == u"a b c d e f"
     assert common.one_line(None) == ""

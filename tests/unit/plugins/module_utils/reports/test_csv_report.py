@@ -113,8 +113,6 @@ def test_empty_report_has_only_the_header(factory):
     assert csv_report.render(factory.report([])) == (",".join(csv_report.COLUMNS) + "\r\n").encode("ascii")
 
 
-
-
 # ---------------------------------------------------------------- hostile values in every cell
 
 class _Str(str):
@@ -201,5 +199,5 @@ def test_a_merged_host_shows_its_own_slice(factory):
                                                            {"as_of": "2026-11-28", "policy_version": "p2", "catalog_version": "c"}],
                                  "conflicts": {"as_of": ["2026-11-27", "2026-11-28"]}})
     _header, rows = _read(csv_report.render(report))
-    assert [(r["host"], r["as_of"], r["policy_version"]) for r in rows] == [("a", "2026-11-27", "p1"),
-                                                                             ("b", "2026-11-28", "p2")]
+    assert [(r["host"], r["as_of"], r["policy_version"]) for r in rows] == [
+        ("a", "2026-11-27", "p1"), ("b", "2026-11-28", "p2")]

@@ -124,8 +124,6 @@ def test_nan_and_unknown_types_are_refused(factory):
         json_report.render(factory.report(hosts=[factory.host(days_left=object())]))
 
 
-
-
 def test_the_checksum_is_that_of_the_canonical_text_for_any_document(factory):
     """digest() hashes the canonical JSON in parts (a host at a time): the same SHA-256 as hashing
     the whole canonical text, for any shape of document."""
