@@ -62,6 +62,12 @@ class Factory:
         return out
 
     @staticmethod
+    def signed(report):
+        """A copy of ``report`` with its ``sha256``, as the writer sets it."""
+        from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.json_report import digest
+        return dict(report, sha256=digest(report))
+
+    @staticmethod
     def report(hosts=None, **changes):
         if hosts is None:
             hosts = [Factory.host("web01", "noncompliant"), Factory.host("db02", "compliant"),

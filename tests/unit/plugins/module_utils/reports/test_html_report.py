@@ -76,7 +76,7 @@ def test_hostile_values_are_escaped(factory):
 
 
 def test_embedded_report_is_the_report(factory):
-    report = json_report.finalize(factory.report())
+    report = factory.signed(factory.report())
     embedded = json.loads(_script(html_report.render(report).decode("utf-8"), "report-data"))
     assert embedded == report
     config = json.loads(_script(html_report.render(report).decode("utf-8"), "report-config"))

@@ -51,7 +51,7 @@ def test_the_file_is_the_canonical_document(factory):
         data = json_report.render(report)
         doc = json.loads(data.decode("utf-8"))
         assert doc["sha256"] == json_report.digest(report)
-        assert doc == json.loads(json_report.canonical(json_report.finalize(report)))
+        assert doc == json.loads(json_report.canonical(factory.signed(report)))
         assert data.endswith(b"\n") and json_report.render(doc) == data
 
 

@@ -142,7 +142,7 @@ def test_footer_sha256_and_versions(factory):
     footer = text.rsplit("---", 1)[1]
     assert "Report SHA-256 `%s`" % json_report.digest(report) in footer
     assert "collection 1.0.0, catalogue 2026.11.27, policy 2026.11.27, ansible-core 2.19.4" in footer
-    final = json_report.finalize(report)
+    final = factory.signed(report)
     assert "`%s`" % final["sha256"] in _md(final)
     bogus = dict(report, sha256="`injected` **x**")
     assert "injected" not in _md(bogus)

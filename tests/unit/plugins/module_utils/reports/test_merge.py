@@ -41,6 +41,10 @@ def _slices(factory):
     return [_written(s) for s in (s1, s2, s3)]
 
 
+def _signed(doc):
+    return dict(doc, sha256=json_report.digest(doc))
+
+
 def _merge(slices, **kwargs):
     return merge_mod.merge(slices, NAMES[:len(slices)], **kwargs)
 
@@ -111,9 +115,9 @@ def test_merge_run_metadata_lists_the_slices_and_each_host_its_slice(factory):
     (lambda d: dict(d, sha256="0" * 64), "does not match"),
     (lambda d: dict(d, hosts=d["hosts"][:-1]), "does not match"),                    # a host deleted by hand
     (lambda d: dict(d, hosts=[dict(d["hosts"][0], status="compliant")] + d["hosts"][1:]), "does not match"),
-    (lambda d: json_report.finalize(dict(d, hosts=[{"status": "compliant"}])), "each with a name"),
-    (lambda d: json_report.finalize(dict(d, hosts="web01")), "each with a name"),
-    (lambda d: json_report.finalize(dict(d, run=None)), "no run metadata"),
+    (lambda d: _signed(dict(d, hosts=[{"status": "compliant"}])), "each with a name"),
+    (lambda d: _signed(dict(d, hosts="web01")), "each with a name"),
+    (lambda d: _signed(dict(d, run=None)), "no run metadata"),
 ])
 def test_a_bad_slice_is_refused_naming_its_file(factory, damage, message):
     slices = _slices(factory)

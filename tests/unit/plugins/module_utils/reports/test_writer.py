@@ -88,7 +88,7 @@ def test_every_format_quotes_the_same_checksum(factory, tmp_path):
 def test_the_files_are_what_the_renderers_give(factory, tmp_path):
     report = factory.report()
     paths = writer.write_reports(dict(report), str(tmp_path), ALL, catalog_entries=[])
-    final = json_report.finalize(report)
+    final = factory.signed(report)
     expected = {'json': json_report.render(report), 'csv': csv_report.render(report), 'html': html_report.render(final),
                 'junit': junit_report.render(final), 'sarif': sarif_report.render(final, catalog_entries=[]),
                 'markdown': markdown_report.render(final)}
