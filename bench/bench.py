@@ -728,6 +728,7 @@ def report_once(size, reps, outdir, traced=False, variants=()):
     import_collection()
     from ansible_collections.fleetsec.banned_av.plugins.action import compliance_report as cr
     from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as policy_mod
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import common as report_common
     import gc
     import resource
     spool, groups, names, catalog = fleet_spool(size, os.path.dirname(os.path.abspath(outdir)))
@@ -755,13 +756,14 @@ def report_once(size, reps, outdir, traced=False, variants=()):
         phases['cpu'].append(c1 - c0)
         if traced:
             break
-        # the same work in its two parts
-        t0 = time.perf_counter()
-        report = cr.hosts_report(names, cr.HostResults(spool, {}, groups), policies, waivers, as_of,
-                                 copy.deepcopy(run))
-        t1 = time.perf_counter()
-        cr.write_reports(report, outdir, args['formats'], catalog_entries=catalog.entries)
-        t2 = time.perf_counter()
+        # the same work in its two parts (gc paused, as generate() does)
+        with report_common.gc_paused():
+            t0 = time.perf_counter()
+            report = cr.hosts_report(names, cr.HostResults(spool, {}, groups), policies, waivers, as_of,
+                                     copy.deepcopy(run))
+            t1 = time.perf_counter()
+            cr.write_reports(report, outdir, args['formats'], catalog_entries=catalog.entries)
+            t2 = time.perf_counter()
         phases['evaluate'].append(t1 - t0)
         phases['write'].append(t2 - t1)
         del report
@@ -841,12 +843,14 @@ def render_breakdown(size, outdir):
     """CPU seconds per format, each written as writer.write_reports writes it, to a null stream
     (the rendering only, not the disk)."""
     import_collection()
+    import gc
     import io
     from ansible_collections.fleetsec.banned_av.plugins.action import compliance_report as cr
     from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report, writer
     spool, groups, names, catalog = fleet_spool(size, os.path.dirname(os.path.abspath(outdir)))
     policies, waivers, as_of, run = bench_context(catalog)
     out = {}
+    gc.disable()  # as generate() runs (reports.common.gc_paused)
     s = time.process_time()
     report = cr.hosts_report(names, cr.HostResults(spool, {}, groups), policies, waivers, as_of, run)
     out['read + evaluate + build'] = time.process_time() - s

@@ -174,9 +174,10 @@ def generate(args, task_vars, run, as_of, policies, waivers, catalog_entries):
     names = args['hosts'] if args['hosts'] is not None else task_vars.get('ansible_play_hosts_all', [])
     reader = HostResults(args.get('spool'), task_vars.get('hostvars') or {}, task_vars.get('groups') or {},
                          args.get('remediation_hosts'))
-    report = hosts_report(names, reader, policies, waivers, as_of, run)
     report_dir = os.path.abspath(args['report_dir'])
-    paths = write_reports(report, report_dir, args['formats'], catalog_entries=catalog_entries)
+    with report_common.gc_paused():
+        report = hosts_report(names, reader, policies, waivers, as_of, run)
+        paths = write_reports(report, report_dir, args['formats'], catalog_entries=catalog_entries)
     result = report_common.task_result(report, args['fail_on'])
     result.update(changed=False, reports=paths, report_dir=report_dir)
     return result

@@ -48,17 +48,18 @@ class ActionModule(ActionBase):
         except catalog_mod.CatalogError as exc:
             raise AnsibleActionFail(to_native(exc))
         now = datetime.datetime.now(tz=datetime.timezone.utc).replace(microsecond=0).isoformat().replace('+00:00', 'Z')
-        try:
-            slices = [merge.read_slice(path) for path in args['reports']]
-            report = merge.merge(slices, args['reports'], allow_mixed=args['allow_mixed'],
-                                 expected_hosts=args['expected_hosts'], duplicates=args['duplicate_hosts'],
-                                 generated_at=now)
-        except merge.MergeError as exc:
-            raise AnsibleActionFail('merge refused: %s' % to_native(exc))
-        del slices
-        report['run'].update(generated_at=now, play='merge')
         report_dir = os.path.abspath(args['report_dir'])
-        paths = writer.write_reports(report, report_dir, args['formats'], catalog_entries=catalog.entries)
+        with common.gc_paused():
+            try:
+                slices = [merge.read_slice(path) for path in args['reports']]
+                report = merge.merge(slices, args['reports'], allow_mixed=args['allow_mixed'],
+                                     expected_hosts=args['expected_hosts'], duplicates=args['duplicate_hosts'],
+                                     generated_at=now)
+            except merge.MergeError as exc:
+                raise AnsibleActionFail('merge refused: %s' % to_native(exc))
+            del slices
+            report['run'].update(generated_at=now, play='merge')
+            paths = writer.write_reports(report, report_dir, args['formats'], catalog_entries=catalog.entries)
         result.update(common.task_result(report, args['fail_on']))
         result.update(changed=False, reports=paths, report_dir=report_dir, slices=len(report['run']['slices']),
                       mixed=common.mixed(report))

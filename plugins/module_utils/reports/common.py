@@ -19,7 +19,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import datetime
+import gc
 import io
 import os
 import re
@@ -73,6 +75,25 @@ def is_failing(status):
 
 def needs_action(status):
     return status in NEEDS_ACTION or status not in _STATUS_RANK
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """No cyclic garbage collection while a report is built and written.
+
+    The report's records and rendering add millions of objects to a controller process that
+    already holds every host's results, and each full collection walks all of them again: at
+    100,000 hosts that was 1.7 of the 2.8 CPU seconds of evaluating the hosts
+    (docs/performance.md).  The report's data holds no reference cycles; reference counting
+    frees it as usual.  Collection is restored as it was, also after an error.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def counted(number, noun, plural=None):
@@ -256,6 +277,15 @@ def open_temp(path):
             continue
         return candidate, io.open(fd, "w", encoding="utf-8", errors="replace", newline="")
     raise OSError("cannot create a temporary file next to %s" % path)  # pragma: no cover
+
+
+def sync_file(path):
+    """fsync a file written and closed earlier, so that its content is on disk before it is renamed."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def commit_temp(tmp, path):

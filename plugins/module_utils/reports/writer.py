@@ -9,7 +9,7 @@
    (``common.remove_stale_temps``: only the writer's own temporary files, by name and age).
 2. The report's SHA-256 is computed (``json_report.digest``): every format quotes it.
 3. Each format is written by its module to a temporary file next to its final name
-   (``common.open_temp``), and fsync'ed.
+   (``common.open_temp``); the files are fsync'ed once all are written.
 4. Only when every format succeeded are the temporary files renamed over the reports
    (``os.replace``, atomic) and the directory fsync'ed.  Any error removes the temporary files
    and leaves the previous reports untouched, so a report set is always from one run.
@@ -47,13 +47,13 @@ def write_format(fmt, report, out, sha, catalog_entries):
 
 
 def _stage(fmt, report, path, sha, catalog_entries):
-    """Write one format to a new temporary file next to ``path``; return its path."""
+    """Write one format to a new temporary file next to ``path``; return its path.  The file is
+    fsync'ed later, with the others (``common.sync_file``), so that the kernel writes it back
+    while the next format is rendered."""
     tmp, out = common.open_temp(path)
     try:
         with out:
             write_format(fmt, report, out, sha, catalog_entries)
-            out.flush()
-            os.fsync(out.fileno())
     except BaseException:
         common.discard_temp(tmp)
         raise
@@ -74,6 +74,8 @@ def write_reports(report, report_dir, formats, catalog_entries=None):
     try:
         for fmt in formats:
             staged[fmt] = _stage(fmt, report, paths[fmt], report['sha256'], catalog_entries)
+        for fmt in formats:
+            common.sync_file(staged[fmt])
         for fmt in formats:
             common.commit_temp(staged[fmt], paths[fmt])
             del staged[fmt]

@@ -271,3 +271,20 @@ def test_stale_temps_age_is_measured_from_now(tmp_path):
     _make(tmp_path, name, 100)
     assert common.remove_stale_temps(str(tmp_path), NAMES, max_age=3600) == []
     assert common.remove_stale_temps(str(tmp_path), NAMES, max_age=3600, now=time.time() + 3600) == [name]
+
+
+def test_gc_is_paused_and_restored_as_it_was():
+    import gc
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        with common.gc_paused():
+            assert not gc.isenabled()
+            raise RuntimeError("a rendering error")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with common.gc_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: left off
+    finally:
+        gc.enable()
