@@ -78,18 +78,18 @@ def _finding_cells(finding):
 
 def rows(report):
     """Yield the data rows (lists of guarded cells, in ``COLUMNS`` order)."""
+    empty = [""] * FINDING_COLUMNS
     for host in report.get("hosts") or []:
         waiver = host.get("waiver") or {}
         judged = judged_by(report, host)
-        head = [host.get("name"), host.get("status"), host.get("severity")]
-        tail = [waiver.get("ticket"), waiver.get("expires"),
-                SEPARATOR.join(text(r) for r in host.get("reasons") or []),
-                SEPARATOR.join(host_messages(host, "warnings")),
-                judged["as_of"], judged["policy_version"], judged["catalog_version"]]
-        findings = host.get("findings") or []
-        for finding in findings or [None]:
-            cells = _finding_cells(finding) if finding else [None] * FINDING_COLUMNS
-            yield [guard(cell) for cell in head + cells + tail]
+        # the host's cells, the same on each of its rows
+        head = [guard(cell) for cell in (host.get("name"), host.get("status"), host.get("severity"))]
+        tail = [guard(cell) for cell in (waiver.get("ticket"), waiver.get("expires"),
+                                         SEPARATOR.join(text(r) for r in host.get("reasons") or []),
+                                         SEPARATOR.join(host_messages(host, "warnings")),
+                                         judged["as_of"], judged["policy_version"], judged["catalog_version"])]
+        for finding in host.get("findings") or [None]:
+            yield head + ([guard(cell) for cell in _finding_cells(finding)] if finding else empty) + tail
 
 
 def write(report, out):

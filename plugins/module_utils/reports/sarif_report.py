@@ -133,7 +133,7 @@ def _message(name, status, finding, product, verdict):
     return {"id": "default", "arguments": arguments, "text": sarif_rules.MESSAGE.format(*arguments)}
 
 
-def _result(report, host, name, status, finding, rules):
+def _result(report, host, name, status, location, finding, rules):
     product = text(finding.get("product") or finding.get("id"))
     rule_id, rule_index = rules.for_finding(finding)
     verdict = text(finding.get("verdict"))
@@ -143,7 +143,7 @@ def _result(report, host, name, status, finding, rules):
         "ruleIndex": rule_index,
         "level": level,
         "message": _message(name, status, finding, product, verdict),
-        "locations": _location(name),
+        "locations": location,
         "partialFingerprints": {
             "hostFinding/v1": hashlib.sha256(("%s\x00%s" % (name, rule_id)).encode("utf-8", "replace")).hexdigest()},
         "properties": {
@@ -166,9 +166,11 @@ def _results(report, rules):
     for host in report.get("hosts") or []:
         name = text(host.get("name"))
         status = text(host.get("status"))
+        location = None
         for finding in host.get("findings") or []:
             if isinstance(finding, dict):
-                yield _result(report, host, name, status, finding, rules)
+                location = location or _location(name)  # the same for every result of the host
+                yield _result(report, host, name, status, location, finding, rules)
 
 
 def _notifications(report):

@@ -288,3 +288,13 @@ def test_gc_is_paused_and_restored_as_it_was():
         assert not gc.isenabled()  # it was off before: left off
     finally:
         gc.enable()
+
+
+def test_one_line_of_every_code_point():
+    """Whatever the input, one_line gives the text with each run of whitespace and control
+    characters made one space, stripped: checked for every code point, alone and in runs."""
+    pattern = re.compile(r"[\s\x00-\x1f\x7f\x85\u2028\u2029]+")
+    chunks = [u"".join(chr(c) for c in range(start, min(start + 61, 0x110000))) for start in range(0, 0x110000, 61)]
+    for chunk in chunks + [u"a  b", u" x ", u"tab\there", u"a\u00a0\u00a0b", u"\u3000", u"", u"  "]:
+        for value in (chunk, chunk + u"  x", u" " + chunk + u" "):
+            assert common.one_line(value) == pattern.sub(" ", value).strip(), repr(value)
