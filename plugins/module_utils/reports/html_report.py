@@ -928,7 +928,18 @@ def _write_evidence(hosts, selection, out):
     out.write("}")
 
 
-def _slots(report, static_limit, page_size, sha):
+def _write_data(report, out, json_file):
+    """The report as JSON, safe inside <script>: the JSON report file's text when it was written
+    (``json_file``), else the report encoded here."""
+    if json_file is None:
+        json_report.write(report, _ScriptSafe(out))
+        return
+    with io.open(json_file, encoding="utf-8") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), ""):
+            out.write(_script_safe(chunk))
+
+
+def _slots(report, static_limit, page_size, sha, json_file=None):
     """The value of each slot of ``PAGE``: markup, or a function that writes it to a stream."""
     hosts = report.get("hosts") or []
     run = report.get("run") or {}
@@ -956,17 +967,18 @@ def _slots(report, static_limit, page_size, sha):
                                                                      esc(label)) for key, label in COLUMNS),
         "rows": lambda out: _write_rows(hosts, selection, out),
         "footer_version": " " + version if version else "", "sha": esc(sha), "schema": esc(report.get("schema")),
-        "data": lambda out: json_report.write(report, _ScriptSafe(out), sha=sha),
+        "data": lambda out: _write_data(report, out, json_file),
         "evidence": lambda out: _write_evidence(hosts, selection, _ScriptSafe(out)),
         "config": _script_safe(json.dumps(config, ensure_ascii=False, separators=(",", ":"))),
     }
 
 
-def write(report, out, static_limit=STATIC_LIMIT, page_size=PAGE_SIZE, sha=None):
+def write(report, out, static_limit=STATIC_LIMIT, page_size=PAGE_SIZE, sha=None, json_file=None):
     """Write the dashboard to the text stream ``out``.  ``sha``: the report's SHA-256, when the
-    caller computed it (``json_report.digest``)."""
+    caller computed it; ``json_file``: the JSON report file of ``report``, whose text the page
+    embeds (``writer.write_reports``)."""
     sha = sha or json_report.digest(report)
-    slots = _slots(report, static_limit, page_size, sha)
+    slots = _slots(report, static_limit, page_size, sha, json_file)
     pos = 0
     for match in _SLOT_RE.finditer(PAGE):
         out.write(PAGE[pos:match.start()])

@@ -69,23 +69,38 @@ def canonical(doc):
     return encode(doc).encode("utf-8", "replace")
 
 
-def _canonical_parts(doc):
-    """The canonical JSON of the object ``doc`` in parts: each element of a top-level list (every
-    host) encoded on its own, so that a large report is hashed without its whole text in memory
-    at once (about 170 MB at 100,000 hosts, docs/performance.md).  Joined, the parts are
-    ``encode(doc)``: the same keys in the same order, the same separators."""
-    yield "{"
-    for number, key in enumerate(sorted(doc)):
+def _parts(doc, keys):
+    """``(encoded key, encoded value, encoded items)`` for each of ``keys`` of the object ``doc``:
+    a non-empty top-level list (every host) as its items, encoded one at a time (``encoded value``
+    None), anything else as one value (``encoded items`` None)."""
+    for key in keys:
         value = doc[key]
-        yield "%s%s:" % ("," if number else "", encode(key))
-        if isinstance(value, (list, tuple)):
-            yield "["
-            for index, item in enumerate(value):
-                yield ("," if index else "") + encode(item)
-            yield "]"
+        if isinstance(value, (list, tuple)) and value:
+            yield encode(key), None, (encode(item) for item in value)
         else:
-            yield encode(value)
-    yield "}"
+            yield encode(key), encode(value), None
+
+
+class _Hash(object):
+    """SHA-256 of the canonical JSON of an object, fed one key (and one list item) at a time: the
+    same bytes as ``canonical(doc)``, without the whole text in memory (about 170 MB at 100,000
+    hosts, docs/performance.md)."""
+
+    def __init__(self):
+        self.sha = hashlib.sha256()
+        self.keys = 0
+        self.sha.update(b"{")
+
+    def update(self, text):
+        self.sha.update(text.encode("utf-8", "replace"))
+
+    def key(self, key_text):
+        self.update("%s%s:" % ("," if self.keys else "", key_text))
+        self.keys += 1
+
+    def hexdigest(self):
+        self.sha.update(b"}")
+        return self.sha.hexdigest()
 
 
 def digest(doc):
@@ -93,10 +108,17 @@ def digest(doc):
     body = dict((k, v) for k, v in doc.items() if k != SHA_KEY)
     if not all(isinstance(k, str) for k in body):  # json.dumps sorts and converts such keys its own way
         return hashlib.sha256(canonical(body)).hexdigest()
-    sha = hashlib.sha256()
-    for part in _canonical_parts(body):
-        sha.update(part.encode("utf-8", "replace"))
-    return sha.hexdigest()
+    hashed = _Hash()
+    for key_text, value_text, items in _parts(body, sorted(body)):
+        hashed.key(key_text)
+        if items is None:
+            hashed.update(value_text)
+        else:
+            hashed.update("[")
+            for index, item in enumerate(items):
+                hashed.update(("," if index else "") + item)
+            hashed.update("]")
+    return hashed.hexdigest()
 
 
 def verify(doc):
@@ -113,34 +135,59 @@ def verify(doc):
     return hmac.compare_digest(actual, expected.lower())
 
 
-def write_layout(doc, out):
-    """Write ``doc`` to the text stream ``out`` in the file's layout (see "The file" above)."""
-    keys = sorted(doc)
-    if not keys:
-        out.write("{}\n")
-        return
+def _write_key(out, key_text, value_text, items, hashed=None, last=False):
+    """One top-level key in the file's layout (and, with ``hashed``, in the checksum)."""
+    out.write("  %s:" % key_text)
+    if hashed is not None:
+        hashed.key(key_text)
+    if items is None:
+        out.write(value_text)
+        if hashed is not None:
+            hashed.update(value_text)
+    else:
+        out.write("[\n")
+        if hashed is not None:
+            hashed.update("[")
+        previous = None
+        for item in items:
+            if previous is not None:
+                out.write("    %s,\n" % previous)
+                if hashed is not None:
+                    hashed.update(",")
+            if hashed is not None:
+                hashed.update(item)
+            previous = item
+        out.write("    %s\n  ]" % previous)
+        if hashed is not None:
+            hashed.update("]")
+    out.write("\n" if last else ",\n")
+
+
+def write(report, out):
+    """Write the JSON report of ``report`` to the text stream ``out`` (see "The file" above) and
+    return its ``sha256``.
+
+    Each value is encoded once, for the file and for the checksum: the keys before ``sha256`` in
+    sorted order (``hosts`` among them) are hashed as they are written; those after it
+    (``summary``) are encoded and hashed before the ``sha256`` line is written.
+    """
+    body = dict((k, v) for k, v in report.items() if k != SHA_KEY)
+    keys = sorted(body)
+    hashed = _Hash()
     out.write("{\n")
-    for number, key in enumerate(keys):
-        value = doc[key]
-        out.write("  %s:" % encode(key))
-        if isinstance(value, (list, tuple)) and value:
-            out.write("[\n")
-            last = len(value) - 1
-            for index, item in enumerate(value):
-                out.write("    %s%s\n" % (encode(item), "," if index < last else ""))
-            out.write("  ]")
-        else:
-            out.write(encode(value))
-        out.write(",\n" if number < len(keys) - 1 else "\n")
+    for parts in _parts(body, [k for k in keys if k < SHA_KEY]):
+        _write_key(out, *parts, hashed=hashed)
+    after = []
+    for key_text, value_text, items in _parts(body, [k for k in keys if k > SHA_KEY]):
+        after.append((key_text, value_text, None if items is None else list(items)))
+        hashed.key(key_text)
+        hashed.update(value_text if items is None else "[%s]" % ",".join(after[-1][2]))
+    sha = hashed.hexdigest()
+    _write_key(out, encode(SHA_KEY), encode(sha), None, last=not after)
+    for number, parts in enumerate(after):
+        _write_key(out, *parts, last=number == len(after) - 1)
     out.write("}\n")
-
-
-def write(report, out, sha=None):
-    """Write the JSON report of ``report`` to ``out``, with ``sha`` as its ``sha256`` (the caller
-    computed it with ``digest(report)``) or, without ``sha``, the digest computed here."""
-    doc = dict((k, v) for k, v in report.items() if k != SHA_KEY)
-    doc[SHA_KEY] = sha or digest(doc)
-    write_layout(doc, out)
+    return sha
 
 
 def render(report):

@@ -7,9 +7,12 @@
 
 1. Temporary files that a killed run left in ``report_dir`` are removed
    (``common.remove_stale_temps``: only the writer's own temporary files, by name and age).
-2. The report's SHA-256 is computed (``json_report.digest``): every format quotes it.
-3. Each format is written by its module to a temporary file next to its final name
-   (``common.open_temp``); the files are fsync'ed once all are written.
+2. The JSON report is written first, to a temporary file next to its final name
+   (``common.open_temp``), and its SHA-256 computed from the same text (``json_report.write``;
+   without the JSON format, ``json_report.digest``): every format quotes it, and the HTML
+   dashboard embeds the JSON file's text.
+3. Each other format is written by its module to a temporary file next to its final name; the
+   files are fsync'ed once all are written.
 4. Only when every format succeeded are the temporary files renamed over the reports
    (``os.replace``, atomic) and the directory fsync'ed.  Any error removes the temporary files
    and leaves the previous reports untouched, so a report set is always from one run.
@@ -34,30 +37,17 @@ FORMATS = {
 }
 
 
-def write_format(fmt, report, out, sha, catalog_entries):
-    """Write one format of ``report`` (whose SHA-256 is ``sha``) to the text stream ``out``."""
+def write_format(fmt, report, out, sha, catalog_entries, json_file=None):
+    """Write one format of ``report`` (whose SHA-256 is ``sha``) to the text stream ``out``.
+    ``json_file``: the JSON report already written, which the HTML dashboard embeds."""
     if fmt == 'json':
-        json_report.write(report, out, sha=sha)
+        json_report.write(report, out)
     elif fmt == 'html':
-        html_report.write(report, out, sha=sha)
+        html_report.write(report, out, sha=sha, json_file=json_file)
     elif fmt == 'sarif':
         sarif_report.write(report, out, catalog_entries=catalog_entries)
     else:
         {'csv': csv_report, 'junit': junit_report, 'markdown': markdown_report}[fmt].write(report, out)
-
-
-def _stage(fmt, report, path, sha, catalog_entries):
-    """Write one format to a new temporary file next to ``path``; return its path.  The file is
-    fsync'ed later, with the others (``common.sync_file``), so that the kernel writes it back
-    while the next format is rendered."""
-    tmp, out = common.open_temp(path)
-    try:
-        with out:
-            write_format(fmt, report, out, sha, catalog_entries)
-    except BaseException:
-        common.discard_temp(tmp)
-        raise
-    return tmp
 
 
 def write_reports(report, report_dir, formats, catalog_entries=None):
@@ -68,12 +58,22 @@ def write_reports(report, report_dir, formats, catalog_entries=None):
     if not os.path.isdir(report_dir):
         os.makedirs(report_dir)
     common.remove_stale_temps(report_dir, FORMATS.values())
-    report['sha256'] = json_report.digest(report)
     paths = dict((fmt, os.path.join(report_dir, FORMATS[fmt])) for fmt in formats)
     staged = {}
     try:
+        # the JSON first: it is hashed as it is written, and the dashboard embeds its text
+        if 'json' in formats:
+            staged['json'], out = common.open_temp(paths['json'])
+            with out:
+                report['sha256'] = json_report.write(report, out)
+        else:
+            report['sha256'] = json_report.digest(report)
         for fmt in formats:
-            staged[fmt] = _stage(fmt, report, paths[fmt], report['sha256'], catalog_entries)
+            if fmt != 'json':
+                staged[fmt], out = common.open_temp(paths[fmt])
+                with out:
+                    write_format(fmt, report, out, report['sha256'], catalog_entries, staged.get('json'))
+        # fsync'ed only now: the kernel wrote the first files back while the others were rendered
         for fmt in formats:
             common.sync_file(staged[fmt])
         for fmt in formats:

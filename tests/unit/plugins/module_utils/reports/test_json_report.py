@@ -55,14 +55,16 @@ def test_the_file_is_the_canonical_document(factory):
         assert data.endswith(b"\n") and json_report.render(doc) == data
 
 
-def test_a_given_checksum_is_written_and_a_stale_one_is_not_trusted(factory):
-    report = factory.report()
-    sha = json_report.digest(report)
-    out = io.StringIO()
-    json_report.write(report, out, sha=sha)
-    assert json.loads(out.getvalue())["sha256"] == sha
-    stale = dict(report, sha256="0" * 64)
-    assert json.loads(json_report.render(stale).decode("utf-8"))["sha256"] == sha  # recomputed, not copied
+def test_write_returns_the_checksum_it_wrote_and_never_trusts_a_stale_one(factory):
+    hosts = [factory.host(u"h\u00f6st\ud800", "noncompliant"), factory.host("b", "compliant", findings=[])]
+    for report in (factory.report(), factory.report(hosts), factory.report([]), {}, {"zzz": [1, 2], "aaa": []},
+                   {"summary": None, "sha256": "0" * 64}):
+        out = io.StringIO()
+        sha = json_report.write(report, out)
+        assert sha == json_report.digest(report)
+        doc = json.loads(out.getvalue())
+        assert doc["sha256"] == sha and json_report.verify(doc)
+        assert out.getvalue().encode("utf-8", "replace") == json_report.render(report)
 
 
 def test_sha256_follows_the_documented_recipe(factory):
