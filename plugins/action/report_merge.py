@@ -15,14 +15,14 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
-from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as policy_mod
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import vocabulary
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import common, merge, writer
 
 ARGUMENT_SPEC = dict(
     reports=dict(type='list', elements='path', required=True),
     report_dir=dict(type='path', required=True),
     formats=dict(type='list', elements='str', default=list(writer.FORMATS), choices=list(writer.FORMATS)),
-    fail_on=dict(type='list', elements='str', default=list(policy_mod.DEFAULT_FAIL_ON), choices=list(policy_mod.STATUSES)),
+    fail_on=dict(type='list', elements='str', default=list(vocabulary.DEFAULT_FAIL_ON), choices=list(vocabulary.STATUSES)),
     allow_mixed=dict(type='bool', default=False),
     expected_hosts=dict(type='list', elements='str'),
     duplicate_hosts=dict(type='str', default='merge', choices=list(merge.DUPLICATES)),

@@ -48,7 +48,7 @@ options:
     description: Statuses listed in the C(failing_hosts) return value.
     type: list
     elements: str
-    default: [noncompliant, waiver_expired, blocked, degraded]
+    default: [noncompliant, waiver_expired, unknown, blocked, degraded]
     choices: [compliant, warning, noncompliant, waived, waiver_expired, unknown, remediated, reboot_pending, blocked, degraded]
   allow_mixed:
     description:
