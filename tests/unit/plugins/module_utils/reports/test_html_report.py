@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import common, html_report, json_report
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import common, html_report
 from ansible_collections.fleetsec.banned_av.tests.support.html_dom import parse
 
 
