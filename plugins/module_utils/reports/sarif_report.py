@@ -79,9 +79,11 @@ class _Rules(object):
         self.rules = []
         self.index_of = {}
         self.policies = policies
+        self.entries = {}
         for entry in catalog_entries or ():
             if not isinstance(entry, dict) or entry.get("disabled") or not entry.get("id"):
                 continue
+            self.entries[text(entry["id"])] = entry
             if entry.get("category", "banned") in RULE_CATEGORIES:
                 self.add(entry)
 
@@ -93,12 +95,18 @@ class _Rules(object):
         return rule_id, self.index_of[rule_id]
 
     def for_finding(self, finding):
-        """``(rule id, rule index)`` of a finding's product, added from the finding if missing."""
+        """``(rule id, rule index)`` of a finding's product, added if missing: from the finding, on
+        the catalogue entry it was found through (``catalog_id``: an unlisted product of a
+        catch-all entry), so that the rule has that entry's sources and removal."""
         product = text(finding.get("product") or finding.get("id"))
         rule_id = text(finding.get("id")) or product or "unidentified"
-        return self.add({"id": rule_id, "product": product or rule_id, "vendor": finding.get("vendor"),
-                         "category": finding.get("category"), "confidence": finding.get("confidence"),
-                         "family": finding.get("family"), "sources": []})
+        if rule_id in self.index_of:
+            return rule_id, self.index_of[rule_id]
+        entry = dict(self.entries.get(text(finding.get("catalog_id"))) or {"sources": []})
+        entry.update((key, finding.get(key)) for key in ("vendor", "category", "confidence", "family", "catalog_id")
+                     if finding.get(key) is not None)
+        entry.update(id=rule_id, product=product or rule_id)
+        return self.add(entry)
 
 
 def host_uri(name):

@@ -94,8 +94,9 @@ def pascal_name(rule_id):
 
 def covering_policies(policies, entry):
     """The report's policies that cover a catalogue entry, most severe first: by the entry's
-    category, family and id, as ``policy.py`` matches a finding (``covers``); malformed policies
-    (a hand-edited or foreign report) are ignored."""
+    category, family and id (or, for an unlisted product, the id of its catch-all entry,
+    ``catalog_id``), as ``policy.py`` matches a finding (``covers``); malformed policies (a
+    hand-edited or foreign report) are ignored."""
     found = []
     for policy in policies or ():
         covers = policy.get("covers") if isinstance(policy, dict) else None
@@ -105,7 +106,8 @@ def covering_policies(policies, entry):
             continue
         if covers.get("families") and entry.get("family") not in covers["families"]:
             continue
-        if covers.get("products") and entry.get("id") not in covers["products"]:
+        if covers.get("products") and not (entry.get("id") in covers["products"]
+                                           or entry.get("catalog_id") in covers["products"]):
             continue
         found.append(policy)
     return sorted(found, key=lambda p: vocabulary.SEVERITY_RANK.get(p.get("severity"), len(vocabulary.SEVERITIES)))

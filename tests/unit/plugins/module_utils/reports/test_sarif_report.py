@@ -500,3 +500,26 @@ def test_random_hostile_reports(catalog):
         report = _hostile_report(rng, STATUSES_AND_UNKNOWN)
         report["generated_at"] = "2026-11-27T23:59:59Z"
         _check_hostile(report, rng.choice([None, CATALOG, HOSTILE_CATALOG, catalog.entries]))
+
+
+def test_an_unlisted_product_gets_the_rule_of_its_catch_all_entry(factory):
+    """A product named only by a vendor's markers (id "<catch-all>:<slug>", catalog_id the catch-all
+    entry) gets its own rule, with the catch-all's sources and removal, and the policies that
+    cover the catch-all by product id cover it too (policy.py, covers.products)."""
+    catch_all = {"id": "kaspersky.other", "product": "Kaspersky software (not identified more precisely)",
+                 "vendor": "Kaspersky", "family": "kaspersky", "category": "banned", "confidence": "medium",
+                 "sources": ["https://example.org/kaspersky-markers"],
+                 "removal": {"method": "manual", "notes": "review the evidence"}}
+    policy = {"id": "site-kaspersky", "title": "Site ban", "enforcement_date": "2024-09-29", "severity": "high",
+              "action": "enforce", "covers": {"categories": ["banned"], "products": ["kaspersky.other"]},
+              "sources": ["https://example.org/site-policy"]}
+    finding = factory.finding(id="kaspersky.other:kuma", catalog_id="kaspersky.other", product="KUMA", family="kaspersky",
+                              confidence="medium", unlisted=True)
+    run = _render(factory.report([factory.host("h", "noncompliant", findings=[finding])], policies=[policy]), [catch_all])
+    rules = dict((r["id"], r) for r in run["tool"]["driver"]["rules"])
+    rule = rules["kaspersky.other:kuma"]
+    assert run["results"][0]["ruleId"] == "kaspersky.other:kuma"
+    assert rule["name"] == "KasperskyOtherKuma" and rule["shortDescription"]["text"] == "KUMA found on a host."
+    assert rule["helpUri"] == "https://example.org/kaspersky-markers"
+    assert "not removed automatically" in rule["help"]["text"] and "Site ban (site-kaspersky)" in rule["help"]["text"]
+    assert rule["properties"]["policies"] == ["site-kaspersky"]
