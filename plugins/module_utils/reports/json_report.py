@@ -121,6 +121,13 @@ def digest(doc):
     return hashed.hexdigest()
 
 
+def finalize(report):
+    """A shallow copy of ``report`` with its ``sha256`` set (the input is not modified)."""
+    out = dict((k, v) for k, v in report.items() if k != SHA_KEY)
+    out[SHA_KEY] = digest(out)
+    return out
+
+
 def verify(doc):
     """True when ``doc`` (a parsed report) carries a ``sha256`` that matches its content."""
     if not isinstance(doc, dict):

@@ -85,6 +85,16 @@ def test_render_does_not_modify_the_input(factory):
     assert "sha256" not in report
 
 
+def test_finalize_signs_a_copy_that_render_would_write(factory):
+    for report in (factory.report(), factory.report([]), {}, {"summary": None, "sha256": "0" * 64}):
+        before = copy.deepcopy(report)
+        signed = json_report.finalize(report)
+        assert report == before
+        assert json_report.verify(signed)
+        assert signed["sha256"] == json_report.digest(report)
+        assert signed == _parse(json_report.render(report))
+
+
 def test_non_ascii_is_written_as_utf8(factory):
     report = factory.report([factory.host(factory.HOSTILE_HOST, "compliant")])
     data = json_report.render(report)
