@@ -11,6 +11,7 @@ Normally started by ``bench/run.sh`` (which sets up the toolchain first); see
   report   only the compliance_report scaling (no containers needed)
   cleanup  remove the containers of one run (``--run-id``), or of every bench run
   report-one, plot   internal helpers (one report size in its own process; redraw the plot)
+  merge-one          report_merge on slices of a synthetic fleet, one size in this process (timings, peak memory)
 
 What is measured (each over ``--reps`` repetitions, min/median/max wall time):
 
@@ -707,17 +708,12 @@ def bench_context(catalog):
 
 # --------------------------------------------------------------------------- report variants
 # Other settings of the report path, measured on the same data (``bench.py report --variants ...``).
-VARIANTS = {
-    'serial': 'render_processes=1: every format rendered in the task\'s own process (no fork)',
-}
+VARIANTS = {}
 
 
 def variant_args(names):
-    """compliance_report arguments that the variants ``names`` set."""
-    args = {}
-    if 'serial' in names:
-        args['render_processes'] = 1
-    return args
+    """compliance_report arguments that the variants ``names`` set (none defined at present)."""
+    return {}
 
 
 def report_once(size, reps, outdir, traced=False, variants=()):
@@ -732,15 +728,14 @@ def report_once(size, reps, outdir, traced=False, variants=()):
     import_collection()
     from ansible_collections.fleetsec.banned_av.plugins.action import compliance_report as cr
     from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as policy_mod
-    from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import writer
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import common as report_common
     import gc
     import resource
     spool, groups, names, catalog = fleet_spool(size, os.path.dirname(os.path.abspath(outdir)))
     policies, waivers, as_of, run = bench_context(catalog)
-    args = {'hosts': names, 'report_dir': outdir, 'formats': list(cr.FORMATS), 'merge': [],
-            'fail_on': list(policy_mod.FAILING), 'spool': spool, 'remediation_hosts': [], 'render_processes': None}
+    args = {'hosts': names, 'report_dir': outdir, 'formats': list(cr.FORMATS),
+            'fail_on': list(policy_mod.FAILING), 'spool': spool, 'remediation_hosts': []}
     args.update(variant_args(variants))
-    processes = args['render_processes'] or writer.auto_processes(size, args['formats'])
     task_vars = {'hostvars': {}, 'groups': groups}
     gc.collect()
     baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -761,21 +756,20 @@ def report_once(size, reps, outdir, traced=False, variants=()):
         phases['cpu'].append(c1 - c0)
         if traced:
             break
-        # the same work in its two parts
-        t0 = time.perf_counter()
-        report = cr.hosts_report(names, cr.HostResults(spool, {}, groups), policies, waivers, as_of,
-                                 copy.deepcopy(run))
-        t1 = time.perf_counter()
-        cr.write_reports(report, outdir, args['formats'], catalog_entries=catalog.entries, processes=processes)
-        t2 = time.perf_counter()
+        # the same work in its two parts (gc paused, as generate() does)
+        with report_common.gc_paused():
+            t0 = time.perf_counter()
+            report = cr.hosts_report(names, cr.HostResults(spool, {}, groups), policies, waivers, as_of,
+                                     copy.deepcopy(run))
+            t1 = time.perf_counter()
+            cr.write_reports(report, outdir, args['formats'], catalog_entries=catalog.entries)
+            t2 = time.perf_counter()
         phases['evaluate'].append(t1 - t0)
         phases['write'].append(t2 - t1)
         del report
-    out = {'hosts': size, 'render_processes': processes, 'phases_s': dict((k, stats(v)) for k, v in phases.items() if v),
+    out = {'hosts': size, 'phases_s': dict((k, stats(v)) for k, v in phases.items() if v),
            'baseline_rss_mb': round(baseline_rss, 1),
            'maxrss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
-           # the largest forked rendering process (it shares the parent's pages until it touches them)
-           'children_maxrss_mb': round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0, 1),
            'bytes': dict((fmt, os.path.getsize(path)) for fmt, path in result['reports'].items()),
            'summary': result['summary']['by_status']}
     if traced:
@@ -783,6 +777,43 @@ def report_once(size, reps, outdir, traced=False, variants=()):
         tracemalloc.stop()
     shutil.rmtree(spool, ignore_errors=True)
     return out
+
+
+def merge_once(size, outdir, parts=4):
+    """Time report_merge's work on ``parts`` slice reports of a ``size``-host fleet, in this process:
+    read the JSON slices, verify and guard them (schema, checksums, judged alike, every inventory
+    host in exactly one slice) and merge (``merge.merge``), then write the six formats."""
+    import_collection()
+    import gc
+    import resource
+    from ansible_collections.fleetsec.banned_av.plugins.action import compliance_report as cr
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as policy_mod
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import merge, writer
+    spool, groups, names, catalog = fleet_spool(size, os.path.dirname(os.path.abspath(outdir)))
+    policies, waivers, as_of, run = bench_context(catalog)
+    report = cr.hosts_report(names, cr.HostResults(spool, {}, groups), policies, waivers, as_of, run)
+    shutil.rmtree(spool, ignore_errors=True)
+    paths = []
+    for index in range(parts):
+        hosts = report['hosts'][index::parts]
+        part = dict(report, hosts=hosts, summary=policy_mod.summarize(hosts))
+        paths.append(writer.write_reports(part, os.path.join(outdir, 'slice-%d' % index), ['json'])['json'])
+    del report, part, hosts
+    gc.collect()
+    baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    gc.disable()  # as the report_merge action runs (reports.common.gc_paused)
+    t0 = time.perf_counter()
+    slices = [merge.read_slice(path) for path in paths]
+    t1 = time.perf_counter()
+    merged = merge.merge(slices, paths, expected_hosts=names, duplicates='refuse', generated_at=run['generated_at'])
+    t2 = time.perf_counter()
+    del slices
+    writer.write_reports(merged, os.path.join(outdir, 'fleet'), list(writer.FORMATS), catalog_entries=catalog.entries)
+    t3 = time.perf_counter()
+    return {'hosts': size, 'slices': parts, 'read_s': round(t1 - t0, 3), 'verify_guard_merge_s': round(t2 - t1, 3),
+            'write_s': round(t3 - t2, 3), 'total_s': round(t3 - t0, 3), 'merged_hosts': len(merged['hosts']),
+            'baseline_rss_mb': round(baseline_rss, 1),
+            'maxrss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)}
 
 
 def spool_once(size, workdir):
@@ -809,34 +840,35 @@ def _children_cpu():
 
 
 def render_breakdown(size, outdir):
-    """CPU seconds per format renderer, each as writer.write_reports calls it (without writing the files)."""
+    """CPU seconds per format, each written as writer.write_reports writes it (the JSON to a file,
+    which the dashboard embeds; the others to a null stream: the rendering only, not the disk)."""
     import_collection()
+    import gc
+    import io
     from ansible_collections.fleetsec.banned_av.plugins.action import compliance_report as cr
-    from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report, writer
     spool, groups, names, catalog = fleet_spool(size, os.path.dirname(os.path.abspath(outdir)))
     policies, waivers, as_of, run = bench_context(catalog)
     out = {}
+    gc.disable()  # as generate() runs (reports.common.gc_paused)
     s = time.process_time()
     report = cr.hosts_report(names, cr.HostResults(spool, {}, groups), policies, waivers, as_of, run)
     out['read + evaluate + build'] = time.process_time() - s
-    s = time.process_time()
-    prepared = json_report.prepare(report)
-    report['sha256'] = prepared.sha
-    out['json: encode + checksum'] = time.process_time() - s
-    s = time.process_time()
-    prepared.data()
-    out['json: file layout'] = time.process_time() - s
-    for fmt, (_fname, module) in cr.FORMATS.items():
-        if fmt == 'json':
-            continue
+    json_file = os.path.join(outdir, 'breakdown.json')
+    if not os.path.isdir(outdir):
+        os.makedirs(outdir)
+    for fmt in ['json'] + [f for f in cr.FORMATS if f != 'json']:  # as write_reports: the JSON first
+        target = open(json_file if fmt == 'json' else os.devnull, 'wb')
+        stream = io.TextIOWrapper(target, encoding='utf-8', errors='replace', newline='')
         s = time.process_time()
-        if fmt == 'sarif':
-            module.render(report, catalog_entries=catalog.entries)
-        elif fmt == 'html':  # as writer.write_reports calls it: with the JSON file's text
-            module.render(report, report_json=prepared.text())
+        if fmt == 'json':
+            report['sha256'] = json_report.write(report, stream)
         else:
-            module.render(report)
+            writer.write_format(fmt, report, stream, report['sha256'], catalog.entries, json_file)
+        stream.flush()
         out[fmt] = time.process_time() - s
+        stream.close()
+    os.unlink(json_file)
     shutil.rmtree(spool, ignore_errors=True)
     return dict((k, round(v, 4)) for k, v in out.items())
 
@@ -1116,6 +1148,10 @@ def main(argv=None):
     spp = sub.add_parser('spool-one')
     spp.add_argument('--size', type=int, required=True)
     spp.add_argument('--out', required=True)
+    mrg = sub.add_parser('merge-one', help='report_merge on slices of a synthetic fleet (one size, this process)')
+    mrg.add_argument('--size', type=int, required=True)
+    mrg.add_argument('--slices', type=int, default=4)
+    mrg.add_argument('--out', required=True)
     clean = sub.add_parser('cleanup', help='remove bench containers')
     clean.add_argument('--run-id', default=None)
     pl = sub.add_parser('plot', help='redraw the plot from a results JSON')
@@ -1128,6 +1164,9 @@ def main(argv=None):
         else:
             variants = [v for v in args.variants.split(',') if v]
             print(json.dumps(report_once(args.size, args.reps, args.out, traced=args.traced, variants=variants)))
+        return 0
+    if args.cmd == 'merge-one':
+        print(json.dumps(merge_once(args.size, args.out, args.slices)))
         return 0
     if args.cmd == 'spool-one':
         print(json.dumps(spool_once(args.size, args.out)))

@@ -429,6 +429,31 @@ EOF
     DID+=(image)
 }
 
+# --- 7. SARIF Multitool (tests) ---------------------------------------------------------------
+# Microsoft's SARIF validator, run on the SARIF report by tests/integration/test_report_consumers.py.
+# From the npm registry into $BANNED_AV_CACHE/npm (the package ships its own binary); skipped,
+# with a message, when npm is missing or the registry cannot be reached (the test is then skipped).
+SARIF_MULTITOOL_VERSION=5.7.0
+sarif_multitool_step() {
+    local prefix="${BANNED_AV_CACHE}/npm" pkg=@microsoft/sarif-multitool-linux
+    local dir="${BANNED_AV_CACHE}/npm/node_modules/@microsoft/sarif-multitool-linux"
+    if ! command -v npm >/dev/null 2>&1; then
+        say "sarif-multitool: npm not found, not installed (its integration test is skipped)"
+        return 0
+    fi
+    if [ -x "${dir}/Sarif.Multitool" ] && grep -q "\"version\": \"${SARIF_MULTITOOL_VERSION}\"" "${dir}/package.json" 2>/dev/null; then
+        return 0
+    fi
+    mkdir -p "${prefix}"
+    if ! run npm npm install --prefix "${prefix}" --no-save --no-package-lock --no-audit --no-fund \
+        "${pkg}@${SARIF_MULTITOOL_VERSION}"; then
+        say "sarif-multitool: npm install failed, not installed (its integration test is skipped)"
+        return 0
+    fi
+    chmod u+x "${dir}/Sarif.Multitool" # the package's postinstall, which npm may not run
+    DID+=(sarif-multitool)
+}
+
 # ---------------------------------------------------------------------------------------------
 # One bootstrap at a time (parallel test runs share the cache).
 exec 9>"${BANNED_AV_CACHE}/.bootstrap.lock"
@@ -447,6 +472,7 @@ sync_collection
 dep_collections_step
 get_pip_step
 podman_conf_step
+[ "${LIGHT}" = 1 ] || sarif_multitool_step
 if [ "${DO_IMAGE}" = 1 ]; then
     image_step
 fi

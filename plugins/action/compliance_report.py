@@ -20,7 +20,8 @@ from ansible.release import __version__ as ANSIBLE_VERSION
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as policy_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.plain import plain
-from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report, writer
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import common as report_common
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import writer
 from ansible_collections.fleetsec.banned_av.plugins.plugin_utils import run_spool
 
 REPORT_SCHEMA = 'fleetsec.banned_av/report/v1'
@@ -36,12 +37,10 @@ ARGUMENT_SPEC = dict(
     waivers=dict(type='list', elements='dict', default=[]),
     catalog_files=dict(type='list', elements='str', default=[]),
     catalog_entries=dict(type='list', elements='dict', default=[]),
-    merge=dict(type='list', elements='path', default=[]),
     fail_on=dict(type='list', elements='str', default=list(policy_mod.FAILING), choices=list(policy_mod.STATUSES)),
     play=dict(type='str', default='audit'),
     spool=dict(type='path'),
     remediation_hosts=dict(type='list', elements='str', default=[]),
-    render_processes=dict(type='int'),
 )
 
 
@@ -59,10 +58,6 @@ def collection_version():
             if line.startswith('version:'):
                 return line.split(':', 1)[1].strip().strip('"\'')
     return None
-
-
-def plural(count, word):
-    return '%d %s%s' % (count, word, '' if count == 1 else 's')
 
 
 def host_groups(groups):
@@ -130,9 +125,9 @@ def build_report(host_records, run, policies):
     }
 
 
-def write_reports(report, report_dir, formats, catalog_entries=None, processes=1):
+def write_reports(report, report_dir, formats, catalog_entries=None):
     """``writer.write_reports``: every format written atomically, all or none."""
-    return writer.write_reports(report, report_dir, formats, catalog_entries=catalog_entries, processes=processes)
+    return writer.write_reports(report, report_dir, formats, catalog_entries=catalog_entries)
 
 
 class ActionModule(ActionBase):
@@ -147,8 +142,6 @@ class ActionModule(ActionBase):
         del tmp
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
 
-        if args['render_processes'] is not None and args['render_processes'] < 1:
-            raise AnsibleActionFail('render_processes: must be 1 or more, got %d' % args['render_processes'])
         try:
             as_of, policy_version, policies, waivers = policy_mod.load_context(
                 args['as_of'], args['policy_files'], args['policies'], args['waivers'])
@@ -176,55 +169,18 @@ class ActionModule(ActionBase):
 
 
 def generate(args, task_vars, run, as_of, policies, waivers, catalog_entries):
-    """Build the report (from the hosts' results, or by merging slices), write every format, and
-    return the task result's fields.  Everything the action does after validating its input."""
-    if args['merge']:
-        report = merged_report(args['merge'], run)
-    else:
-        names = args['hosts'] if args['hosts'] is not None else task_vars.get('ansible_play_hosts_all', [])
-        reader = HostResults(args.get('spool'), task_vars.get('hostvars') or {}, task_vars.get('groups') or {},
-                             args.get('remediation_hosts'))
-        report = hosts_report(names, reader, policies, waivers, as_of, run)
+    """Build the report from the hosts' results, write every format, and return the task
+    result's fields.  Everything the action does after validating its input."""
+    names = args['hosts'] if args['hosts'] is not None else task_vars.get('ansible_play_hosts_all', [])
+    reader = HostResults(args.get('spool'), task_vars.get('hostvars') or {}, task_vars.get('groups') or {},
+                         args.get('remediation_hosts'))
     report_dir = os.path.abspath(args['report_dir'])
-    processes = args.get('render_processes')
-    if processes is None:
-        processes = writer.auto_processes(len(report['hosts']), args['formats'])
-    try:
-        paths = write_reports(report, report_dir, args['formats'], catalog_entries=catalog_entries, processes=processes)
-    except writer.ReportWriteError as exc:
-        raise AnsibleActionFail('writing the reports failed, no report was replaced: %s' % to_native(exc))
-    summary = report['summary']
-    by_status = dict((s, []) for s in policy_mod.STATUSES)
-    for host in report['hosts']:
-        by_status.setdefault(host['status'], []).append(host['name'])
-    failing = sorted(name for status in args['fail_on'] for name in by_status.get(status, []))
-    return dict(
-        changed=False,
-        reports=paths,
-        summary=summary,
-        sha256=report['sha256'],
-        generated_at=report['generated_at'],
-        as_of=report['run']['as_of'],
-        report_dir=report_dir,
-        fail_on=list(args['fail_on']),
-        failing_hosts=failing,
-        hosts_by_status=dict((s, sorted(by_status[s])) for s in policy_mod.STATUSES),
-        msg='%s: %s' % (plural(summary['hosts'], 'host'),
-                        ', '.join('%s %d' % (s, n) for s, n in summary['by_status'].items() if n) or 'none'),
-    )
-
-
-def merged_report(paths, run):
-    """One fleet report from the JSON reports of several job slices (``json_report.merge``)."""
-    try:
-        slices = [_read_report(p) for p in paths]
-        report = json_report.merge(slices, names=paths)
-    except ValueError as exc:
-        raise AnsibleActionFail('merge: %s' % to_native(exc))
-    report['run'].update(dict((k, v) for k, v in run.items() if k not in report['run'] or k == 'generated_at'))
-    report['run']['play'] = 'merge'
-    report['generated_at'] = run['generated_at']
-    return report
+    with report_common.gc_paused():
+        report = hosts_report(names, reader, policies, waivers, as_of, run)
+        paths = write_reports(report, report_dir, args['formats'], catalog_entries=catalog_entries)
+    result = report_common.task_result(report, args['fail_on'])
+    result.update(changed=False, reports=paths, report_dir=report_dir)
+    return result
 
 
 def hosts_report(names, reader, policies, waivers, as_of, run):
@@ -255,14 +211,6 @@ def evaluate(name, reader, policies, waivers, as_of, play):
         else:
             record['reasons'] = ['%s: not detected in this run' % where]
     return record
-
-
-def _read_report(path):
-    try:
-        with open(path, 'rb') as handle:
-            return json.loads(handle.read().decode('utf-8'))
-    except (IOError, OSError, ValueError) as exc:
-        raise ValueError('cannot read report %s: %s' % (path, exc))
 
 
 def _str_or_none(value):

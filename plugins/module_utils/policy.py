@@ -479,7 +479,7 @@ def evaluate_host(name, facts, policies, waivers, as_of, host_groups=(), state=N
     host_groups = list(host_groups or ())
     record = {'name': name, 'status': 'unknown', 'severity': None, 'reasons': [], 'findings': [], 'protection': [],
               'waiver': None, 'remediation': remediation, 'platform': None, 'collected_at': None, 'days_left': None,
-              'errors': [], 'jurisdictions': [], 'policies': []}
+              'errors': [], 'warnings': [], 'jurisdictions': [], 'policies': []}
     try:
         codes = validate_jurisdictions(jurisdictions, policies)
     except PolicyError as exc:
@@ -495,7 +495,8 @@ def evaluate_host(name, facts, policies, waivers, as_of, host_groups=(), state=N
         return _not_judged(record, 'no detection data for this host (not reached by the play, or the audit did not run on it)')
 
     record.update(platform=facts.get('platform'), collected_at=facts.get('collected_at'),
-                  protection=facts.get('protection') or [], errors=facts.get('errors') or [])
+                  protection=facts.get('protection') or [], errors=facts.get('errors') or [],
+                  warnings=facts.get('warnings') or [])
     severities = []
     days_left = []
     for raw in facts.get('findings') or []:

@@ -55,6 +55,9 @@ FAILING_VERDICTS = ('violation', 'waiver_expired')
 #: verdicts a waiver can cover (a product named for information needs no waiver)
 WAIVABLE_VERDICTS = ('violation', 'warning')
 
+#: verdicts of a finding under a waiver: still waived, or the waiver has expired
+WAIVER_VERDICTS = ('waived', 'waiver_expired')
+
 #: a host's status from the verdicts of its findings: the first verdict present decides;
 #: none of them (only information, residue, or nothing found) is ``compliant``
 STATUS_BY_VERDICT = (('violation', 'noncompliant'), ('waiver_expired', 'waiver_expired'), ('warning', 'warning'),

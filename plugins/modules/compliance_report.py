@@ -31,8 +31,7 @@ description:
     C(banned_av_report.json) (schema C(fleetsec.banned_av/report/v1), see C(docs/reports.md), with a SHA-256 of its
     content), C(banned_av_report.csv), C(banned_av_report.html) (self-contained dashboard),
     C(banned_av_report.junit.xml), C(banned_av_report.sarif) (SARIF 2.1.0) and C(banned_av_report.md).
-  - With O(merge) it merges the JSON reports of several AWX job slices into one fleet report instead, with no host
-    lost or counted twice.
+  - M(fleetsec.banned_av.report_merge) merges the JSON reports of several AWX job slices into one fleet report.
 options:
   report_dir:
     description: Directory on the controller for the reports; created when missing. Relative paths are relative to the
@@ -64,12 +63,6 @@ options:
     type: list
     elements: str
     default: []
-  merge:
-    description: JSON reports (controller paths) of AWX job slices to merge into one fleet report. When set, host facts are
-      not read.
-    type: list
-    elements: path
-    default: []
   fail_on:
     description:
       - Statuses listed in the C(failing_hosts) return value, which the playbooks use to fail the run
@@ -81,20 +74,9 @@ options:
     default: [noncompliant, waiver_expired, unknown, blocked, degraded]
     choices: [compliant, warning, noncompliant, waived, waiver_expired, unknown, remediated, reboot_pending, blocked, degraded]
   play:
-    description: Name of the play recorded in the run metadata (C(audit), C(enforce), C(enforce-before), C(merge)).
+    description: Name of the play recorded in the run metadata (C(audit), C(enforce), C(enforce-before)).
     type: str
     default: audit
-  render_processes:
-    description:
-      - How many processes render the report formats. Extra processes are forked from the task's own process on the
-        controller and share its memory; each may copy up to the size of the report in memory (about 0.5 GB at
-        100,000 hosts).
-      - Default is one per CPU the controller process may use, at most one per format, for reports of 20,000 hosts or
-        more, and 1 (no fork) for smaller ones or where C(os.fork) does not exist. Set 1 on a controller or
-        execution environment with little memory.
-      - Either way every format is written to a temporary file first and the reports are replaced only when all
-        formats succeeded.
-    type: int
 extends_documentation_fragment:
   - fleetsec.banned_av.inputs
   - fleetsec.banned_av.inputs.policy
@@ -119,6 +101,7 @@ notes:
 seealso:
   - module: fleetsec.banned_av.av_facts
   - module: fleetsec.banned_av.check_inputs
+  - module: fleetsec.banned_av.report_merge
 author:
   - fleetsec.banned_av contributors (@fleetsec)
 '''
@@ -143,16 +126,6 @@ EXAMPLES = r'''
         reason: Lab isolated from the internet until the hardware refresh
   run_once: true
   register: report
-
-- name: Merge the reports of three AWX job slices
-  fleetsec.banned_av.compliance_report:
-    report_dir: /var/lib/banned_av/fleet
-    merge:
-      - /var/lib/banned_av/slice1/banned_av_report.json
-      - /var/lib/banned_av/slice2/banned_av_report.json
-      - /var/lib/banned_av/slice3/banned_av_report.json
-    play: merge
-  run_once: true
 '''
 
 RETURN = r'''

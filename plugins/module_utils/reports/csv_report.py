@@ -5,16 +5,17 @@
 
 Format
 ------
-* RFC 4180: comma separated, ``\\r\\n`` line ends, a field is quoted (``"``, doubled inside)
-  only when it holds a comma, a quote or a line break (``csv.QUOTE_MINIMAL``).  Values keep
-  their line breaks, inside quotes.  ``render`` builds the lines itself, byte for byte what the
-  csv module's excel dialect writes, without its per-cell cost.
+* RFC 4180, written by the ``csv`` module (``excel`` dialect): comma separated, ``\\r\\n`` line
+  ends, a field is quoted (``"``, doubled inside) only when it holds a comma, a quote or a line
+  break.  Values keep their line breaks, inside quotes.
 * UTF-8 **without** a byte-order mark.  Excel opens a BOM-less file in the local code page:
   import it with *Data > From Text/CSV* and choose *65001: Unicode (UTF-8)* so that names such
   as ``Agent d'administration de Kaspersky Security Center`` or ``höst-ü`` survive.
 * One header row, then one row per (host, finding); a host without findings has one row
-  whose finding columns are empty.  ``reasons`` joins the host's reasons with `` | ``;
-  ``evidence`` is ``common.evidence_summary`` of the finding.
+  whose finding columns are empty.  ``reasons`` joins the host's reasons and ``warnings`` its
+  warnings (``source: message``) with `` | ``; ``evidence`` is ``common.evidence_summary`` of the
+  finding; ``as_of``, ``policy_version`` and ``catalog_version`` say what the host was judged
+  against (in a merged report: its slice's).
 
 Formula (CSV) injection guard
 -----------------------------
@@ -31,23 +32,27 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import csv
+import io
+
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.common import (
     evidence_summary,
+    host_messages,
+    judged_by,
     text,
 )
 
 COLUMNS = (
     "host", "status", "severity", "policy", "finding_id", "vendor", "product", "category", "version",
-    "signatures_date", "verdict", "evidence", "waiver_ticket", "waiver_expires", "reasons",
+    "signatures_date", "verdict", "evidence", "waiver_ticket", "waiver_expires", "reasons", "warnings",
+    "as_of", "policy_version", "catalog_version",
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # a value that already starts with ' gets one more, so that unguard() is exact and a
 # spreadsheet (which hides one leading ') shows the original value
 _GUARDED = FORMULA_PREFIXES + ("'",)
-_GUARDED_FIRST = frozenset(_GUARDED)
-_NO_FINDING = [""] * 9
-_NO_FINDING_TEXT = "," * (len(_NO_FINDING) - 1)
-REASON_SEPARATOR = " | "
+FINDING_COLUMNS = 9
+SEPARATOR = " | "
 
 
 def guard(value):
@@ -65,104 +70,37 @@ def unguard(value):
     return value
 
 
-def _cell(value):
-    """``guard(value)``, with a fast path for None and for a str that needs no guard."""
-    if value is None:
-        return ""
-    if value.__class__ is str and value[:1] not in _GUARDED_FIRST and "\x00" not in value:
-        return value
-    return guard(value)
-
-
-def _reasons(host):
-    """``REASON_SEPARATOR`` joining ``text()`` of each of the host's reasons, guarded."""
-    reasons = host.get("reasons") or []
-    if reasons.__class__ is list:
-        try:
-            joined = REASON_SEPARATOR.join(reasons)  # all str: text() would change nothing
-        except TypeError:
-            joined = REASON_SEPARATOR.join([text(r) for r in reasons])
-    else:
-        joined = REASON_SEPARATOR.join(text(r) for r in reasons)
-    return _cell(joined)
-
-
-def _host_cells(host):
-    """The guarded (head, tail) cells of a host's rows."""
-    waiver = host.get("waiver") or {}
-    head = [_cell(host.get("name")), _cell(host.get("status")), _cell(host.get("severity"))]
-    tail = [_cell(waiver.get("ticket")), _cell(waiver.get("expires")), _reasons(host)]
-    return head, tail
-
-
 def _finding_cells(finding):
-    """The nine guarded finding cells of a row."""
-    get = finding.get
-    return [
-        _cell(get("policy")),
-        _cell(get("id")),
-        _cell(get("vendor")),
-        _cell(get("product")),
-        _cell(get("category")),
-        _cell(get("version")),
-        _cell(get("signatures_date")),
-        _cell(get("verdict")),
-        _cell(evidence_summary(finding)),
-    ]
+    return [finding.get("policy"), finding.get("id"), finding.get("vendor"), finding.get("product"),
+            finding.get("category"), finding.get("version"), finding.get("signatures_date"),
+            finding.get("verdict"), evidence_summary(finding)]
 
 
 def rows(report):
     """Yield the data rows (lists of guarded cells, in ``COLUMNS`` order)."""
+    empty = [""] * FINDING_COLUMNS
     for host in report.get("hosts") or []:
-        head, tail = _host_cells(host)
-        findings = host.get("findings") or []
-        if not findings:
-            yield head + _NO_FINDING + tail
-            continue
-        for finding in findings:
-            yield head + _finding_cells(finding) + tail
+        waiver = host.get("waiver") or {}
+        judged = judged_by(report, host)
+        # the host's cells, the same on each of its rows
+        head = [guard(cell) for cell in (host.get("name"), host.get("status"), host.get("severity"))]
+        tail = [guard(cell) for cell in (waiver.get("ticket"), waiver.get("expires"),
+                                         SEPARATOR.join(text(r) for r in host.get("reasons") or []),
+                                         SEPARATOR.join(host_messages(host, "warnings")),
+                                         judged["as_of"], judged["policy_version"], judged["catalog_version"])]
+        for finding in host.get("findings") or [None]:
+            yield head + ([guard(cell) for cell in _finding_cells(finding)] if finding else empty) + tail
 
 
-def _quote(cell):
-    """A guarded cell as the csv module writes it (``csv.QUOTE_MINIMAL``, excel dialect).
-
-    The csv writer quotes a field when it holds the delimiter, the quote character or a
-    character of the line terminator, and doubles the quotes inside.  Each field is quoted on
-    its own (the one exception, a row of one empty field, never happens: rows have
-    ``len(COLUMNS)`` fields).
-    """
-    if "," in cell or '"' in cell or "\n" in cell or "\r" in cell:
-        return '"' + cell.replace('"', '""') + '"'
-    return cell
-
-
-def _join(cells):
-    """``cells`` (guarded) as one CSV line fragment, separated by commas."""
-    line = ",".join(cells)
-    if line.count(",") == len(cells) - 1 and '"' not in line and "\n" not in line and "\r" not in line:
-        return line
-    return ",".join([_quote(cell) for cell in cells])
+def write(report, out):
+    """Write the CSV report to the text stream ``out`` (opened with ``newline=''``)."""
+    writer = csv.writer(out, dialect="excel", lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(rows(report))
 
 
 def render(report):
     """The CSV report as UTF-8 bytes (no BOM)."""
-    # The same bytes as csv.writer(dialect="excel", quoting=csv.QUOTE_MINIMAL,
-    # lineterminator="\r\n").writerows(rows(report)) after the header, built without the
-    # csv module: a host's head and tail cells are quoted once for all its rows, and a
-    # fragment whose cells need no quotes is joined as it is (see _quote and _join).
-    lines = [",".join(COLUMNS)]
-    append = lines.append
-    for host in report.get("hosts") or []:
-        head, tail = _host_cells(host)
-        head_text = _join(head) + ","
-        tail_text = "," + _join(tail)
-        findings = host.get("findings") or []
-        if not findings:
-            append(head_text + _NO_FINDING_TEXT + tail_text)
-            continue
-        for finding in findings:
-            cells = _finding_cells(finding)
-            evidence = cells.pop()
-            append(head_text + _join(cells) + "," + _quote(evidence) + tail_text)
-    lines.append("")
-    return "\r\n".join(lines).encode("utf-8", "replace")
+    out = io.StringIO(newline="")
+    write(report, out)
+    return out.getvalue().encode("utf-8", "replace")

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, fleetsec.banned_av contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The HTML dashboard: one self-contained HTML5 page.
+"""The HTML dashboard: one self-contained HTML5 page, from one template (``PAGE``).
 
 Self-contained and safe
 -----------------------
@@ -9,26 +9,31 @@ Self-contained and safe
   ``Content-Security-Policy`` meta tag (``default-src 'none'``) lets the page load nothing
   from anywhere and run only its own inline script and style (allowed by their SHA-256), so
   even a mistake in escaping could not run injected script or leak data to a server.
-* Every value from the fleet is escaped with ``html.escape`` (characters HTML does not allow
-  are removed).  The report is embedded as JSON in ``<script type="application/json"
-  id="report-data">`` with every ``<`` written ``\\u003c`` (so ``</script>`` and ``<!--`` in a
-  host name cannot end the element).  The script builds DOM nodes with ``textContent``,
-  never ``innerHTML``.
+* ``PAGE`` is the page's markup with ``{{slot}}`` markers; every slot is filled with markup
+  built here, in which every value from the fleet is escaped with ``html.escape`` (characters
+  HTML does not allow are removed).  The report is embedded as JSON in ``<script
+  type="application/json" id="report-data">`` with every ``<`` written ``\\u003c`` (so
+  ``</script>`` and ``<!--`` in a host name cannot end the element).  The script builds DOM
+  nodes with ``textContent``, never ``innerHTML``.
+* Evidence is shown as ``common.evidence_item`` (``evidence.describe``) renders it: the server
+  writes that text into the rows it renders, and into ``<script type="application/json"
+  id="report-evidence">`` (``{host index: [[text of each evidence item] for each finding]}``)
+  for the rows the script builds.
 
 Reading without JavaScript
 --------------------------
 Header, status tiles, the host table and a details row per host (reasons, findings with
-their evidence, protection, waiver, remediation) are rendered here, on the server.  The
-script only adds sorting (click a column header; status sorts most severe first), the
-text filter and the status filter, collapsible details and paging.
+their evidence, protection, waiver, remediation, collection errors and detection warnings)
+are rendered here, on the server.  The script only adds sorting (click a column header;
+status sorts most severe first), the text filter and the status filter, collapsible details
+and paging.
 
 Large fleets
 ------------
-Up to ``static_limit`` hosts (2,000) every host is rendered server-side.  Above it, the page
-would grow by several KB per host, so only the first ``static_limit`` hosts, those needing
-action first, are rendered server-side (a ``<noscript>`` note says so) and the script builds
-the other rows from the embedded JSON on demand, ``page_size`` (500) rows per page.  The
-embedded JSON (the whole report) is then most of the page.
+Up to ``static_limit`` hosts (2,000) every host is rendered server-side.  Above it, only the
+first ``static_limit`` hosts, those needing action first, are rendered server-side (a
+``<noscript>`` note says so) and the script builds the other rows from the embedded JSON on
+demand, ``page_size`` (500) rows per page.
 
 URL hash
 --------
@@ -45,6 +50,7 @@ __metaclass__ = type
 import base64
 import hashlib
 import html
+import io
 import json
 import re
 
@@ -56,8 +62,11 @@ from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.common 
     STATUS_LABELS,
     STATUS_ORDER,
     STATUSES,
+    counted,
     evidence_item,
+    host_messages,
     is_failing,
+    mixed,
     needs_action,
     status_rank,
     text,
@@ -78,9 +87,11 @@ COLUMNS = (
     ("collected", "Collected"),
 )
 NUMERIC_COLUMNS = ("findings", "days_left")
+FINDING_COLUMNS = ("Product", "Category", "Version", "Signatures", "Verdict", "Confidence", "Policy", "Evidence")
 
 _HTML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _URL_RE = re.compile(r"https?://[^\s\"'<>]+[^\s\"'<>.,;:)]")
+_SLOT_RE = re.compile(r"\{\{(\w+)\}\}")
 
 CSS = """
 :root{--fg:#1f2328;--muted:#59636e;--bg:#f6f8fa;--card:#fff;--line:#d1d9e0;--soft:#eaeef2;--accent:#0969da}
@@ -178,8 +189,6 @@ table.sub td{padding:6px 8px;border-top:1px solid var(--soft);vertical-align:top
 table.sub td.mono,table.sub td.nw{white-space:nowrap;overflow-wrap:normal}
 ul.ev{list-style:none;padding:0;margin:0}
 ul.ev li{margin:0 0 2px}
-.k{display:inline-block;min-width:4.5em;margin-right:4px;padding:0 5px;border-radius:4px;background:var(--soft);color:#424a53;font-size:11px;
-font-weight:600;text-align:center}
 .vd{font-weight:600;white-space:nowrap}
 .vd-violation,.vd-waiver_expired{color:#cf222e}
 .vd-warning{color:#9a6700}
@@ -219,7 +228,7 @@ JS = r"""
   function $(id) { return d.getElementById(id); }
   var data = JSON.parse($("report-data").textContent);
   var cfg = JSON.parse($("report-config").textContent);
-  var evidenceText = JSON.parse($("report-evidence").textContent);
+  var evidence = JSON.parse($("report-evidence").textContent);
   var hosts = data.hosts || [];
   var table = $("hosts");
   var columns = cfg.columns;
@@ -296,10 +305,11 @@ JS = r"""
     if (tb.hasAttribute("data-i")) { nodes[tb.getAttribute("data-i")] = tb; enhance(tb); }
   });
 
-  function finding(f, lines) {
-    // each evidence item's text comes from the server (evidence.describe), never built here
+  function plural(n, noun) { return fmt(n) + " " + (n === 1 ? noun : noun + "s"); }
+  // evidence is shown as the text the server wrote for it (report-evidence), never rebuilt here
+  function finding(f, texts) {
     var ev = el("ul", "ev");
-    (lines || []).forEach(function (t) { ev.appendChild(el("li", null, [str(t)])); });
+    texts.forEach(function (t) { ev.appendChild(el("li", null, [t])); });
     var sub = [el("code", null, [str(f.id)])];
     if (f.vendor) { sub.push(" \u00b7 " + str(f.vendor)); }
     if (f.installed === false) { sub.push(" "); sub.push(el("span", "tag", ["residue only"])); }
@@ -311,7 +321,7 @@ JS = r"""
       el("td", null, [el("span", "vd vd-" + str(f.verdict).replace(/[^a-z_]/g, ""), [str(f.verdict)])]),
       el("td", null, [str(f.confidence)]),
       el("td", "nw", [str(f.policy) || "\u2014"]),
-      el("td", null, [(f.evidence || []).length ? ev : el("span", "muted", ["none"])])
+      el("td", null, [texts.length ? ev : el("span", "muted", ["none"])])
     ]);
   }
   function none() { return el("p", "none", ["None"]); }
@@ -323,13 +333,19 @@ JS = r"""
   function ul(items) { return el("ul", null, items.map(function (x) { return el("li", null, [str(x)]); })); }
   function titleCase(k) { k = String(k).replace(/_/g, " "); return k.charAt(0).toUpperCase() + k.slice(1); }
   function block(title, kids, wide) { return el("section", wide ? "blk wide" : "blk", [el("h3", null, [title])].concat(kids)); }
+  function messages(list) {
+    return (list || []).map(function (e) {
+      return e && typeof e === "object" && !Array.isArray(e) ? (e.source ? str(e.source) + ": " : "") + str(e.message) : str(e);
+    });
+  }
   function detail(h, i) {
     var f = h.findings || [], p = h.protection || [], w = h.waiver, r = h.remediation;
+    var texts = evidence[String(i)] || [];
     var reasons = (h.reasons || []).length ? ul(h.reasons) : none();
     var ft = none();
     if (f.length) {
       var head = el("tr", null, cfg.findingColumns.map(function (c) { var th = el("th", null, [c]); th.setAttribute("scope", "col"); return th; }));
-      ft = el("table", "sub", [el("thead", null, [head]), el("tbody", null, f.map(function (x, j) { return finding(x, (evidenceText[i] || [])[j]); }))]);
+      ft = el("table", "sub", [el("thead", null, [head]), el("tbody", null, f.map(function (x, j) { return finding(x, texts[j] || []); }))]);
     }
     var pt = none();
     if (p.length) {
@@ -361,15 +377,14 @@ JS = r"""
         }
       });
     }
-    var errs = (h.errors || []).map(function (e) {
-      return e && typeof e === "object" && !Array.isArray(e) ? str(e.source) + ": " + str(e.message) : str(e);
-    });
+    var errs = messages(h.errors), warns = messages(h.warnings);
     return el("div", "dgrid", [
       block("Reasons", [reasons], false),
       block("Protection", [pt], false),
       block("Waiver", [wt], false),
       block("Remediation", rt, false),
       errs.length ? block("Collection errors", [ul(errs)], true) : null,
+      warns.length ? block("Detection warnings", [ul(warns)], true) : null,
       block("Findings", [ft], true)
     ]);
   }
@@ -414,7 +429,7 @@ JS = r"""
     var det = tb.rows[1], cell = det.cells[0];
     if (open && cell.getAttribute("data-lazy")) {
       cell.removeAttribute("data-lazy");
-      cell.appendChild(detail(hosts[+tb.getAttribute("data-i")], tb.getAttribute("data-i")));
+      cell.appendChild(detail(hosts[+tb.getAttribute("data-i")], +tb.getAttribute("data-i")));
     }
     det.hidden = !open;
     tb.rows[0].cells[0].querySelector(".tog").setAttribute("aria-expanded", open ? "true" : "false");
@@ -509,7 +524,7 @@ JS = r"""
     });
     qBox.value = state.q;
     statusSel.value = state.status;
-    var shown = list.length === recs.length ? fmt(recs.length) + " hosts" : fmt(list.length) + " of " + fmt(recs.length) + " hosts";
+    var shown = list.length === recs.length ? plural(recs.length, "host") : fmt(list.length) + " of " + plural(recs.length, "host");
     $("shown").textContent = pages > 1 ? "Rows " + fmt(start + 1) + "\u2013" + fmt(start + page.length) + " of " + shown
                                        : "Showing " + shown;
     $("pager").hidden = pages <= 1;
@@ -572,6 +587,79 @@ def _csp_hash(source):
 CSP = ("default-src 'none'; script-src %s; style-src %s; img-src data:; base-uri 'none'; form-action 'none'"
        % (_csp_hash(JS), _csp_hash(CSS)))
 
+PAGE = """<!DOCTYPE html>
+<html lang="en" class="no-js">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{{csp}}">
+<meta name="referrer" content="no-referrer">
+<meta name="generator" content="fleetsec.banned_av {{version}}">
+<title>Banned anti-virus compliance report \u2014 {{generated}}</title>
+<style>{{css}}</style>
+</head>
+<body>
+<header class="top">
+<h1>Banned anti-virus compliance report</h1>
+<p class="sub">Generated <time datetime="{{generated}}">{{generated}}</time>{{as_of}}</p>
+<dl class="meta">{{meta}}</dl>
+</header>
+<main>
+<section aria-labelledby="h-summary">
+<h2 id="h-summary" class="sr-only">Summary</h2>
+<p class="verdict {{verdict_class}}" id="verdict">{{verdict}} <span class="small">{{verdict_detail}}</span></p>
+{{mixed}}
+<ul class="tiles" aria-label="Hosts by status">{{tiles}}</ul>
+</section>
+<section aria-labelledby="h-hosts">
+<h2 id="h-hosts">Hosts</h2>
+{{partial}}
+<div class="controls nojs-hide" role="search">
+<div><label for="q">Filter</label><input id="q" type="search" autocomplete="off" placeholder="Host, product, reason, ticket\u2026"></div>
+<div><label for="status">Status</label><select id="status">{{options}}</select></div>
+<div><button type="button" class="btn" id="expand" aria-pressed="false">Expand all</button></div>
+<div id="shown" aria-live="polite"></div>
+</div>
+<div class="tablewrap">
+<table class="hosts" id="hosts">
+<caption class="sr-only">Hosts and their compliance status; select a host name to show its details</caption>
+<thead><tr>{{head}}</tr></thead>
+{{rows}}
+</table>
+</div>
+<nav id="pager" aria-label="Pages" hidden><button type="button" class="btn" id="prev">Previous</button>\
+<span id="pageinfo"></span><button type="button" class="btn" id="next">Next</button></nav>
+</section>
+{{policies}}
+</main>
+<footer>
+<p>fleetsec.banned_av{{footer_version}} \u00b7 report SHA-256 <code>{{sha}}</code> \u00b7 schema {{schema}}</p>
+</footer>
+<script type="application/json" id="report-data">{{data}}</script>
+<script type="application/json" id="report-evidence">{{evidence}}</script>
+<script type="application/json" id="report-config">{{config}}</script>
+<script>{{js}}</script>
+</body>
+</html>
+"""
+_NONE = '<p class="none">None</p>'
+
+
+def _script_safe(json_text):
+    """JSON text with every '<' written \\u003c (outside strings JSON has no '<'), so that it
+    cannot end the <script> element it is embedded in."""
+    return json_text.replace("<", "\\u003c")
+
+
+class _ScriptSafe(object):
+    """A text stream that writes JSON through ``_script_safe``."""
+
+    def __init__(self, out):
+        self.out = out
+
+    def write(self, data):
+        self.out.write(_script_safe(data))
+
 
 def esc(value):
     """Escaped text of any report value."""
@@ -609,31 +697,14 @@ def _products(host):
     return ", ".join(out)
 
 
-def _json_for_script(value):
-    """JSON text that is safe inside a <script> element: every '<' is written \\u003c."""
-    return _script_safe(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=text))
-
-
-def _script_safe(json_text):
-    """JSON text with every '<' written \\u003c (outside strings JSON has no '<')."""
-    return json_text.replace("<", "\\u003c")
-
-
-FINDING_COLUMNS = ("Product", "Category", "Version", "Signatures", "Verdict", "Confidence", "Policy", "Evidence")
-_NONE = '<p class="none">None</p>'
-
-
 def _ul(items):
     return "<ul>%s</ul>" % "".join("<li>%s</li>" % esc(item) for item in items)
 
 
 def _kv(pairs):
-    out = ['<dl class="kv">']
-    for pair in pairs:
-        cls = ' class="%s"' % pair[2] if len(pair) > 2 and pair[2] else ""
-        out.append("<dt>%s</dt><dd%s>%s</dd>" % (esc(pair[0]), cls, esc(pair[1])))
-    out.append("</dl>")
-    return "".join(out)
+    items = "".join("<dt>%s</dt><dd%s>%s</dd>" % (esc(p[0]), ' class="%s"' % p[2] if len(p) > 2 and p[2] else "",
+                                                  esc(p[1])) for p in pairs)
+    return '<dl class="kv">%s</dl>' % items
 
 
 def _title(key):
@@ -641,96 +712,80 @@ def _title(key):
     return key[:1].upper() + key[1:]
 
 
+def _evidence(finding):
+    """The display text of each evidence item of a finding (``common.evidence_item``)."""
+    return [evidence_item(item) for item in finding.get("evidence") or []]
+
+
 def _finding_row(finding):
-    evidence = finding.get("evidence") or []
-    if evidence:
-        items = []
-        for item in evidence:
-            items.append("<li>%s</li>" % esc(evidence_item(item)))
-        ev = '<ul class="ev">%s</ul>' % "".join(items)
-    else:
-        ev = '<span class="muted">none</span>'
+    texts = _evidence(finding)
+    ev = '<ul class="ev">%s</ul>' % "".join("<li>%s</li>" % esc(t) for t in texts) if texts else '<span class="muted">none</span>'
     sub = "<code>%s</code>" % esc(finding.get("id"))
     if finding.get("vendor"):
         sub += " \u00b7 %s" % esc(finding.get("vendor"))
     if finding.get("installed") is False:
         sub += ' <span class="tag">residue only</span>'
     verdict = text(finding.get("verdict"))
-    return "".join((
-        "<tr>",
-        '<td>%s<div class="muted">%s</div></td>' % (esc(finding.get("product") or finding.get("id")), sub),
-        "<td>%s</td>" % esc(finding.get("category")),
-        '<td class="mono">%s</td>' % (esc(finding.get("version")) or "\u2014"),
-        '<td class="mono">%s</td>' % (esc(finding.get("signatures_date")) or "\u2014"),
-        '<td><span class="vd vd-%s">%s</span></td>' % (re.sub("[^a-z_]", "", verdict), esc(verdict)),
-        "<td>%s</td>" % esc(finding.get("confidence")),
-        '<td class="nw">%s</td>' % (esc(finding.get("policy")) or "\u2014"),
-        "<td>%s</td>" % ev,
-        "</tr>",
-    ))
+    return ('<tr><td>%s<div class="muted">%s</div></td><td>%s</td><td class="mono">%s</td><td class="mono">%s</td>'
+            '<td><span class="vd vd-%s">%s</span></td><td>%s</td><td class="nw">%s</td><td>%s</td></tr>' % (
+                esc(finding.get("product") or finding.get("id")), sub, esc(finding.get("category")),
+                esc(finding.get("version")) or "\u2014", esc(finding.get("signatures_date")) or "\u2014",
+                re.sub("[^a-z_]", "", verdict), esc(verdict), esc(finding.get("confidence")),
+                esc(finding.get("policy")) or "\u2014", ev))
+
+
+def _protection(protection):
+    items = []
+    for prod in protection:
+        active = prod.get("active")
+        bits = ["absent" if prod.get("present") is False else "present",
+                "active" if active is True else "inactive" if active is False else "activity unknown",
+                "approved" if prod.get("approved") else "not approved"]
+        items.append('<li><strong>%s</strong> <span class="muted">(%s)</span>: %s</li>' % (
+            esc(prod.get("product") or prod.get("id")), esc(prod.get("id")), esc(", ".join(bits))))
+    return "<ul>%s</ul>" % "".join(items) if items else _NONE
+
+
+def _waiver(waiver):
+    if not waiver:
+        return _NONE
+    expired = bool(waiver.get("expired"))
+    return _kv([("ID", waiver.get("id")), ("Owner", waiver.get("owner")), ("Ticket", waiver.get("ticket")),
+                ("Expires", text(waiver.get("expires")) + (" (expired)" if expired else ""), "expired" if expired else None),
+                ("Reason", waiver.get("reason"))])
+
+
+def _remediation(remediation):
+    if not remediation:
+        return _NONE
+    pairs = [("Outcome", remediation.get("outcome"))]
+    lists = []
+    for key, value in sorted(remediation.items(), key=lambda kv: text(kv[0])):  # the embedded JSON's key order
+        if isinstance(value, list):
+            lists.append("<h4>%s</h4>%s" % (esc(_title(key)), _ul(value) if value else _NONE))
+        elif key != "outcome":
+            pairs.append((_title(key), value))
+    return _kv(pairs) + "".join(lists)
 
 
 def _detail(host):
     """The details of one host (same structure as detail() in the page script)."""
-    reasons = host.get("reasons") or []
     findings = host.get("findings") or []
-    protection = host.get("protection") or []
-    waiver = host.get("waiver")
-    remediation = host.get("remediation")
-
+    reasons = host.get("reasons") or []
+    findings_html = _NONE
     if findings:
-        head = "".join('<th scope="col">%s</th>' % c for c in FINDING_COLUMNS)
         findings_html = '<table class="sub"><thead><tr>%s</tr></thead><tbody>%s</tbody></table>' % (
-            head, "".join(_finding_row(f) for f in findings))
-    else:
-        findings_html = _NONE
-
-    if protection:
-        items = []
-        for prod in protection:
-            active = prod.get("active")
-            bits = ["absent" if prod.get("present") is False else "present",
-                    "active" if active is True else "inactive" if active is False else "activity unknown",
-                    "approved" if prod.get("approved") else "not approved"]
-            items.append('<li><strong>%s</strong> <span class="muted">(%s)</span>: %s</li>' % (
-                esc(prod.get("product") or prod.get("id")), esc(prod.get("id")), esc(", ".join(bits))))
-        protection_html = "<ul>%s</ul>" % "".join(items)
-    else:
-        protection_html = _NONE
-
-    if waiver:
-        expired = bool(waiver.get("expired"))
-        waiver_html = _kv([("ID", waiver.get("id")), ("Owner", waiver.get("owner")), ("Ticket", waiver.get("ticket")),
-                           ("Expires", text(waiver.get("expires")) + (" (expired)" if expired else ""),
-                            "expired" if expired else None),
-                           ("Reason", waiver.get("reason"))])
-    else:
-        waiver_html = _NONE
-
-    if remediation:
-        pairs = [("Outcome", remediation.get("outcome"))]
-        lists = []
-        for key, value in remediation.items():
-            if isinstance(value, list):
-                lists.append("<h4>%s</h4>%s" % (esc(_title(key)), _ul(value) if value else _NONE))
-            elif key != "outcome":
-                pairs.append((_title(key), value))
-        remediation_html = _kv(pairs) + "".join(lists)
-    else:
-        remediation_html = _NONE
-
-    errors = host.get("errors") or []
-    errors_html = ""
-    if errors:
-        errors_html = '<section class="blk wide"><h3>Collection errors</h3>%s</section>' % _ul(
-            "%s: %s" % (text(e.get("source")), text(e.get("message"))) if isinstance(e, dict) else e for e in errors)
+            "".join('<th scope="col">%s</th>' % c for c in FINDING_COLUMNS), "".join(_finding_row(f) for f in findings))
+    wide = "".join('<section class="blk wide"><h3>%s</h3>%s</section>' % (title, _ul(items))
+                   for title, items in (("Collection errors", host_messages(host, "errors")),
+                                        ("Detection warnings", host_messages(host, "warnings"))) if items)
     return "".join((
         '<div class="dgrid">',
         '<section class="blk"><h3>Reasons</h3>%s</section>' % (_ul(reasons) if reasons else _NONE),
-        '<section class="blk"><h3>Protection</h3>%s</section>' % protection_html,
-        '<section class="blk"><h3>Waiver</h3>%s</section>' % waiver_html,
-        '<section class="blk"><h3>Remediation</h3>%s</section>' % remediation_html,
-        errors_html,
+        '<section class="blk"><h3>Protection</h3>%s</section>' % _protection(host.get("protection") or []),
+        '<section class="blk"><h3>Waiver</h3>%s</section>' % _waiver(host.get("waiver")),
+        '<section class="blk"><h3>Remediation</h3>%s</section>' % _remediation(host.get("remediation")),
+        wide,
         '<section class="blk wide"><h3>Findings</h3>%s</section>' % findings_html,
         "</div>",
     ))
@@ -741,14 +796,12 @@ def _host_rows(index, host):
     severity = text(host.get("severity"))
     waiver = host.get("waiver") or None
     days_left = host.get("days_left")
+    waiver_cell = "<td></td>"
     if waiver:
         waiver_cell = '<td%s>%s</td>' % (' class="expired"' if waiver.get("expired") else "",
                                          esc(text(waiver.get("expires")) + (" (expired)" if waiver.get("expired") else "")))
-    else:
-        waiver_cell = "<td></td>"
     return "".join((
-        '<tbody class="host" data-i="%d" data-status="%s">' % (index, esc(status)),
-        '<tr class="row">',
+        '<tbody class="host" data-i="%d" data-status="%s"><tr class="row">' % (index, esc(status)),
         '<td class="c-name"><span class="hn">%s</span></td>' % esc(host.get("name")),
         '<td><span class="pill %s">%s</span></td>' % (_status_class(status), esc(_label(status))),
         '<td class="sev sev-%s">%s</td>' % (re.sub("[^a-z]", "", severity), esc(severity) or "\u2014"),
@@ -758,9 +811,7 @@ def _host_rows(index, host):
         '<td class="num">%s</td>' % (esc(days_left) if isinstance(days_left, int) and not isinstance(days_left, bool) else ""),
         waiver_cell,
         '<td class="muted mono c-time">%s</td>' % esc(host.get("collected_at")),
-        "</tr>",
-        '<tr class="detail" id="d-%d"><td colspan="%d">%s</td></tr>' % (index, len(COLUMNS), _detail(host)),
-        "</tbody>",
+        '</tr><tr class="detail" id="d-%d"><td colspan="%d">%s</td></tr></tbody>' % (index, len(COLUMNS), _detail(host)),
     ))
 
 
@@ -784,183 +835,164 @@ def _static_selection(hosts, static_limit):
     return chosen
 
 
-def _meta(run, report):
-    items = [
-        ("Catalogue", run.get("catalog_version")),
-        ("Policy", run.get("policy_version")),
-        ("As of", run.get("as_of")),
-        ("AWX job", run.get("awx_job_id")),
-        ("Job template", run.get("awx_job_template")),
-        ("Play", run.get("play")),
-        ("Check mode", "yes" if run.get("check_mode") else None),
-        ("User", run.get("user")),
-        ("Collection", run.get("collection_version")),
-        ("ansible-core", run.get("ansible_version")),
-    ]
+def _meta(report):
+    run = report.get("run") or {}
+    items = [("Catalogue", run.get("catalog_version")), ("Policy", run.get("policy_version")), ("As of", run.get("as_of")),
+             ("AWX job", run.get("awx_job_id")), ("Job template", run.get("awx_job_template")), ("Play", run.get("play")),
+             ("Check mode", "yes" if run.get("check_mode") else None), ("User", run.get("user")),
+             ("Collection", run.get("collection_version")), ("ansible-core", run.get("ansible_version"))]
     if run.get("slices"):
         items.append(("Slices", str(len(run["slices"]))))
-    return "".join("<div><dt>%s</dt><dd>%s</dd></div>" % (esc(k), esc(v)) for k, v in items
-                   if v is not None and v != "")
+    return "".join("<div><dt>%s</dt><dd>%s</dd></div>" % (esc(k), esc(v)) for k, v in items if v is not None and v != "")
+
+
+def _mixed(report):
+    conflicts = mixed(report)
+    if not conflicts:
+        return ""
+    items = "".join("<li>%s: %s</li>" % (esc(field), esc(", ".join(text(v) for v in values)))
+                    for field, values in sorted(conflicts.items()))
+    return ('<div class="note" id="mixed"><strong>This report merges slices that were not judged alike</strong>; '
+            'each host was judged by its own slice:<ul>%s</ul></div>' % items)
 
 
 def _policies(policies):
-    if not policies:
-        return ""
     rows = []
-    for policy in policies:
-        if not isinstance(policy, dict):
-            continue
-        sources = policy.get("sources") or []
-        rows.append("<tr><td><code>%s</code></td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
-            esc(policy.get("id")), esc(policy.get("title")), esc(policy.get("enforcement_date")),
-            esc(policy.get("grace_days")), esc(policy.get("severity")), esc(policy.get("action")),
-            "<ul>%s</ul>" % "".join("<li>%s</li>" % _linkify(s) for s in sources) if sources else ""))
-    head = "".join('<th scope="col">%s</th>' % c for c in
-                   ("ID", "Title", "Enforced from", "Grace days", "Severity", "Action", "Sources"))
+    for policy in policies or []:
+        if isinstance(policy, dict):
+            sources = policy.get("sources") or []
+            rows.append("<tr><td><code>%s</code></td>%s<td>%s</td></tr>" % (
+                esc(policy.get("id")), "".join("<td>%s</td>" % esc(policy.get(k)) for k in (
+                    "title", "enforcement_date", "grace_days", "severity", "action")),
+                "<ul>%s</ul>" % "".join("<li>%s</li>" % _linkify(s) for s in sources) if sources else ""))
+    if not rows:
+        return ""
+    titles = ("ID", "Title", "Enforced from", "Grace days", "Severity", "Action", "Sources")
+    head = "".join('<th scope="col">%s</th>' % c for c in titles)
     return ('<section aria-labelledby="h-policies"><h2 id="h-policies">Policies</h2>'
             '<div class="tablewrap"><table class="policies"><thead><tr>%s</tr></thead><tbody>%s</tbody></table></div>'
             '</section>' % (head, "".join(rows)))
 
 
-def render(report, static_limit=STATIC_LIMIT, page_size=PAGE_SIZE, report_json=None):
-    """The dashboard as UTF-8 bytes.
-
-    ``report_json``: the report already encoded as JSON text (the JSON report file's text, see
-    ``writer.write_reports``), embedded as the dashboard's data instead of encoding the report a
-    second time (1.4 s of the dashboard's 2.6 s at 100,000 hosts).  It must be the JSON of
-    ``report``, with its ``sha256``.
-    """
-    hosts = report.get("hosts") or []
-    run = report.get("run") or {}
-    total = len(hosts)
+def _tiles_and_options(hosts):
     by_status = dict((s, 0) for s in STATUSES)
     for host in hosts:
         status = text(host.get("status"))
         by_status[status] = by_status.get(status, 0) + 1
+    statuses = list(STATUS_ORDER) + sorted(s for s in by_status if s not in STATUSES)
     acting = sum(1 for h in hosts if needs_action(h.get("status")))
     failing = sum(1 for h in hosts if is_failing(h.get("status")))
-    generated = text(report.get("generated_at"))
-    sha = text(report.get("sha256"))
-    if not sha:
-        sha = json_report.digest(report)
-
-    if not total:
-        verdict, vclass = "No hosts in this report", "act"
-    elif acting:
-        verdict = "%s of %s host%s need%s action" % (format(acting, ","), format(total, ","), "" if total == 1 else "s",
-                                                     "s" if acting == 1 else "")
-        vclass = "fail" if failing else "act"
-    else:
-        verdict, vclass = "All %s hosts compliant" % format(total, ","), ""
-    detail = "%s failing" % format(failing, ",") if acting else "nothing to do"
-
-    # tiles: every known status, most severe first, plus any unknown one
-    tile_statuses = list(STATUS_ORDER) + sorted(s for s in by_status if s not in STATUSES)
     tiles = []
-    for status in tile_statuses:
-        count = by_status.get(status, 0)
-        classes = ["tile", _status_class(status)]
-        if not count:
-            classes.append("zero")
-        if is_failing(status):
-            classes.append("failing")
-        tiles.append('<li><a class="%s" href="#filter=%s" data-status="%s" aria-label="%s: %d host%s">'
-                     '<span class="n">%s</span><span class="l">%s</span></a></li>' % (
-                         " ".join(classes), esc(status), esc(status), esc(_label(status)), count,
-                         "" if count == 1 else "s", format(count, ","), esc(_label(status))))
-
-    options = ['<option value="">All statuses (%s)</option>' % format(total, ","),
+    options = ['<option value="">All statuses (%s)</option>' % format(len(hosts), ","),
                '<option value="needs_action">Needs action (%s)</option>' % format(acting, ","),
                '<option value="failing">Failing (%s)</option>' % format(failing, ",")]
-    for status in tile_statuses:
-        options.append('<option value="%s">%s (%s)</option>' % (
-            esc(status), esc(_label(status)), format(by_status.get(status, 0), ",")))
+    for status in statuses:
+        count = by_status.get(status, 0)
+        classes = " ".join(["tile", _status_class(status)] + (["zero"] if not count else [])
+                           + (["failing"] if is_failing(status) else []))
+        tiles.append('<li><a class="%s" href="#filter=%s" data-status="%s" aria-label="%s: %s">'
+                     '<span class="n">%s</span><span class="l">%s</span></a></li>' % (
+                         classes, esc(status), esc(status), esc(_label(status)), counted(count, "host"),
+                         format(count, ","), esc(_label(status))))
+        options.append('<option value="%s">%s (%s)</option>' % (esc(status), esc(_label(status)), format(count, ",")))
+    return "".join(tiles), "".join(options), acting, failing
 
-    head = "".join('<th scope="col" data-key="%s"%s>%s</th>' % (key, ' class="num"' if key in NUMERIC_COLUMNS else "", esc(label))
-                   for key, label in COLUMNS)
+
+def _verdict(total, acting, failing):
+    if not total:
+        return "No hosts in this report", "act", "nothing to do \u00b7 0 hosts"
+    if acting:
+        verdict = "%s of %s need%s action" % (format(acting, ","), counted(total, "host"), "s" if acting == 1 else "")
+        return verdict, "fail" if failing else "act", "%s failing \u00b7 %s" % (format(failing, ","), counted(total, "host"))
+    return ("All %s %s compliant" % (counted(total, "host"), "is" if total == 1 else "are"), "",
+            "nothing to do \u00b7 %s" % counted(total, "host"))
+
+
+def _write_rows(hosts, selection, out):
+    for index in selection:
+        out.write(_host_rows(index, hosts[index]))
+
+
+def _write_evidence(hosts, selection, out):
+    """``{host index: [[evidence text, ...] per finding]}`` for the hosts with findings whose rows
+    the page script builds (those not rendered here)."""
+    out.write("{")
+    first = True
+    rendered = set(selection)
+    for index, host in enumerate(hosts):
+        findings = host.get("findings") or []
+        if findings and index not in rendered:
+            texts = json.dumps([_evidence(f) for f in findings], ensure_ascii=False)
+            out.write('%s"%d":%s' % ("" if first else ",\n", index, texts))
+            first = False
+    out.write("}")
+
+
+def _write_data(report, out, json_file):
+    """The report as JSON, safe inside <script>: the JSON report file's text when it was written
+    (``json_file``), else the report encoded here."""
+    if json_file is None:
+        json_report.write(report, _ScriptSafe(out))
+        return
+    with io.open(json_file, encoding="utf-8") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), ""):
+            out.write(_script_safe(chunk))
+
+
+def _slots(report, static_limit, page_size, sha, json_file=None):
+    """The value of each slot of ``PAGE``: markup, or a function that writes it to a stream."""
+    hosts = report.get("hosts") or []
+    run = report.get("run") or {}
+    tiles, options, acting, failing = _tiles_and_options(hosts)
+    verdict, verdict_class, verdict_detail = _verdict(len(hosts), acting, failing)
     selection = _static_selection(hosts, static_limit)
-    partial = len(selection) < total
-    body = "".join(_host_rows(i, hosts[i]) for i in selection)
-
-    config = {
-        "columns": [list(c) for c in COLUMNS],
-        "statusOrder": list(STATUS_ORDER),
-        "unrecognisedRank": status_rank("\x00unrecognised"),
-        "severities": list(SEVERITIES),
-        "failing": sorted(FAILING),
-        "needsAction": sorted(NEEDS_ACTION),
-        "labels": STATUS_LABELS,
-        "pageSize": int(page_size),
-        "findingColumns": list(FINDING_COLUMNS),
-        "partial": partial,
+    partial = ""
+    if len(selection) < len(hosts):
+        partial = ('<noscript><p class="note">This report has %s. Without JavaScript only %s of them are listed, '
+                   'those needing action first. Enable JavaScript to see and filter every host, or use the CSV or '
+                   'JSON report.</p></noscript>' % (counted(len(hosts), "host"), format(len(selection), ",")))
+    config = {"columns": [list(c) for c in COLUMNS], "statusOrder": list(STATUS_ORDER),
+              "unrecognisedRank": status_rank("\x00unrecognised"), "severities": list(SEVERITIES),
+              "failing": sorted(FAILING), "needsAction": sorted(NEEDS_ACTION), "labels": STATUS_LABELS,
+              "pageSize": int(page_size), "findingColumns": list(FINDING_COLUMNS), "partial": len(selection) < len(hosts)}
+    generated = esc(report.get("generated_at"))
+    version = esc(run.get("collection_version"))
+    return {
+        "csp": CSP, "css": CSS, "js": JS, "version": version, "generated": generated,
+        "as_of": " \u00b7 as of %s" % esc(run.get("as_of")) if run.get("as_of") else "",
+        "meta": _meta(report), "verdict_class": verdict_class, "verdict": esc(verdict),
+        "verdict_detail": esc(verdict_detail), "mixed": _mixed(report), "tiles": tiles, "partial": partial,
+        "options": options, "policies": _policies(report.get("policies")),
+        "head": "".join('<th scope="col" data-key="%s"%s>%s</th>' % (key, ' class="num"' if key in NUMERIC_COLUMNS else "",
+                                                                     esc(label)) for key, label in COLUMNS),
+        "rows": lambda out: _write_rows(hosts, selection, out),
+        "footer_version": " " + version if version else "", "sha": esc(sha), "schema": esc(report.get("schema")),
+        "data": lambda out: _write_data(report, out, json_file),
+        "evidence": lambda out: _write_evidence(hosts, selection, _ScriptSafe(out)),
+        "config": _script_safe(json.dumps(config, ensure_ascii=False, separators=(",", ":"))),
     }
-    notice = ""
-    if partial:
-        notice = ('<noscript><p class="note">This report has %s hosts. Without JavaScript only %s of them are listed, '
-                  'those needing action first. Enable JavaScript to see and filter every host, or use the CSV or '
-                  'JSON report.</p></noscript>' % (format(total, ","), format(len(selection), ",")))
 
-    title = "Banned anti-virus compliance report"
-    page = [
-        "<!DOCTYPE html>",
-        '<html lang="en" class="no-js">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        '<meta http-equiv="Content-Security-Policy" content="%s">' % CSP,
-        '<meta name="referrer" content="no-referrer">',
-        '<meta name="generator" content="fleetsec.banned_av %s">' % esc(run.get("collection_version")),
-        "<title>%s \u2014 %s</title>" % (title, esc(generated)),
-        "<style>%s</style>" % CSS,
-        "</head>",
-        "<body>",
-        '<header class="top">',
-        "<h1>%s</h1>" % title,
-        '<p class="sub">Generated <time datetime="%s">%s</time>%s</p>' % (
-            esc(generated), esc(generated), " \u00b7 as of %s" % esc(run.get("as_of")) if run.get("as_of") else ""),
-        '<dl class="meta">%s</dl>' % _meta(run, report),
-        "</header>",
-        "<main>",
-        '<section aria-labelledby="h-summary">',
-        '<h2 id="h-summary" class="sr-only">Summary</h2>',
-        '<p class="verdict %s" id="verdict">%s <span class="small">%s \u00b7 %s host%s</span></p>' % (
-            vclass, esc(verdict), esc(detail), format(total, ","), "" if total == 1 else "s"),
-        '<ul class="tiles" aria-label="Hosts by status">%s</ul>' % "".join(tiles),
-        "</section>",
-        '<section aria-labelledby="h-hosts">',
-        '<h2 id="h-hosts">Hosts</h2>',
-        notice,
-        '<div class="controls nojs-hide" role="search">',
-        '<div><label for="q">Filter</label><input id="q" type="search" autocomplete="off" '
-        'placeholder="Host, product, reason, ticket\u2026"></div>',
-        '<div><label for="status">Status</label><select id="status">%s</select></div>' % "".join(options),
-        '<div><button type="button" class="btn" id="expand" aria-pressed="false">Expand all</button></div>',
-        '<div id="shown" aria-live="polite"></div>',
-        "</div>",
-        '<div class="tablewrap">',
-        '<table class="hosts" id="hosts">',
-        '<caption class="sr-only">Hosts and their compliance status; select a host name to show its details</caption>',
-        "<thead><tr>%s</tr></thead>" % head,
-        body,
-        "</table>",
-        "</div>",
-        '<nav id="pager" aria-label="Pages" hidden><button type="button" class="btn" id="prev">Previous</button>'
-        '<span id="pageinfo"></span><button type="button" class="btn" id="next">Next</button></nav>',
-        "</section>",
-        _policies(report.get("policies")),
-        "</main>",
-        "<footer>",
-        "<p>fleetsec.banned_av%s \u00b7 report SHA-256 <code>%s</code> \u00b7 schema %s</p>" % (
-            " " + esc(run.get("collection_version")) if run.get("collection_version") else "", esc(sha),
-            esc(report.get("schema"))),
-        "</footer>",
-        '<script type="application/json" id="report-data">%s</script>' % (
-            _json_for_script(report) if report_json is None else _script_safe(report_json)),
-        '<script type="application/json" id="report-config">%s</script>' % _json_for_script(config),
-        '<script type="application/json" id="report-evidence">%s</script>' % _json_for_script(_evidence_text(hosts, selection)),
-        "<script>%s</script>" % JS,
-        "</body>",
-        "</html>",
-        "",
-    ]
-    return "\n".join(page).encode("utf-8", "replace")
+
+def write(report, out, static_limit=STATIC_LIMIT, page_size=PAGE_SIZE, sha=None, json_file=None):
+    """Write the dashboard to the text stream ``out``.  ``sha``: the report's SHA-256, when the
+    caller computed it; ``json_file``: the JSON report file of ``report``, whose text the page
+    embeds (``writer.write_reports``)."""
+    sha = sha or json_report.digest(report)
+    slots = _slots(report, static_limit, page_size, sha, json_file)
+    pos = 0
+    for match in _SLOT_RE.finditer(PAGE):
+        out.write(PAGE[pos:match.start()])
+        value = slots[match.group(1)]
+        if callable(value):
+            value(out)
+        else:
+            out.write(value)
+        pos = match.end()
+    out.write(PAGE[pos:])
+
+
+def render(report, static_limit=STATIC_LIMIT, page_size=PAGE_SIZE):
+    """The dashboard as UTF-8 bytes."""
+    out = io.StringIO()
+    write(report, out, static_limit=static_limit, page_size=page_size)
+    return out.getvalue().encode("utf-8", "replace")

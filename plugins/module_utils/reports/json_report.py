@@ -6,18 +6,16 @@
 Shape (``schema: fleetsec.banned_av/report/v1``)::
 
     schema, generated_at, run{...}, policies[...], summary{hosts, by_status, findings,
-    violations}, hosts[{name, status, severity, reasons, findings, protection, waiver,
-    remediation, platform, collected_at, days_left}], sha256
+    violations, failing}, hosts[{name, status, severity, reasons, findings, protection, waiver,
+    remediation, platform, collected_at, days_left, errors, warnings}], sha256
 
 Canonical form and checksum
 ---------------------------
 ``sha256`` is the hex SHA-256 of the *canonical JSON* of the document without its ``sha256``
 key.  Canonical JSON is ``json.dumps(doc, sort_keys=True, ensure_ascii=False,
 separators=(",", ":"), allow_nan=False)`` encoded as UTF-8 (a lone surrogate, which UTF-8
-cannot carry, becomes ``?``): compact, so that json's C encoder writes it (``indent`` makes
-CPython fall back to its pure-Python encoder, five times slower: 7 s of the 100,000-host
-report).  Dates and datetimes are written as ISO 8601 strings, sets as sorted lists.  To
-check a report by hand::
+cannot carry, becomes ``?``).  Dates and datetimes are written as ISO 8601 strings, sets as
+sorted lists.  To check a report by hand::
 
     python3 -c 'import json,sys,hashlib; d=json.load(open(sys.argv[1],encoding="utf-8")); \
 s=d.pop("sha256"); print(s == hashlib.sha256(json.dumps(d, sort_keys=True, \
@@ -34,11 +32,6 @@ of its own, in canonical (compact) JSON; then one newline.  ``grep`` finds a hos
 record, ``diff`` of two runs shows changed hosts line by line, and ``jq`` reads it as usual.
 The layout is fixed (``render`` of the parsed file gives the same bytes), but only the
 canonical JSON defines the checksum.
-
-Merging (AWX job slicing)
--------------------------
-``merge(reports)`` joins the reports of the slices of one sliced job into one fleet report;
-see its docstring.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -48,21 +41,11 @@ __metaclass__ = type
 import datetime
 import hashlib
 import hmac
+import io
 import json
-
-from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.common import (
-    STATUSES,
-    status_rank,
-    summarize,
-)
 
 SCHEMA = "fleetsec.banned_av/report/v1"
 SHA_KEY = "sha256"
-
-# run fields that must agree between slices; a field that differs becomes None and is listed
-# in run.conflicts with every value seen
-_RUN_SHARED = ("ansible_version", "collection_version", "catalog_version", "policy_version", "as_of",
-               "play", "user", "awx_job_template")
 
 
 def _default(value):
@@ -75,24 +58,67 @@ def _default(value):
     raise TypeError("a report cannot hold a %s (%r)" % (type(value).__name__, value))
 
 
-def _encoder():
-    return json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
-                            default=_default)
-
-
-def _utf8(value):
-    return value.encode("utf-8", "replace")
+def encode(value):
+    """Canonical (compact, keys sorted) JSON text of ``value``."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                      default=_default)
 
 
 def canonical(doc):
-    """Canonical JSON bytes of ``doc`` (compact, keys sorted), as hashed."""
-    return _utf8(_encoder().encode(doc))
+    """Canonical JSON bytes of ``doc``, as hashed."""
+    return encode(doc).encode("utf-8", "replace")
+
+
+def _parts(doc, keys):
+    """``(encoded key, encoded value, encoded items)`` for each of ``keys`` of the object ``doc``:
+    a non-empty top-level list (every host) as its items, encoded one at a time (``encoded value``
+    None), anything else as one value (``encoded items`` None)."""
+    for key in keys:
+        value = doc[key]
+        if isinstance(value, (list, tuple)) and value:
+            yield encode(key), None, (encode(item) for item in value)
+        else:
+            yield encode(key), encode(value), None
+
+
+class _Hash(object):
+    """SHA-256 of the canonical JSON of an object, fed one key (and one list item) at a time: the
+    same bytes as ``canonical(doc)``, without the whole text in memory (about 170 MB at 100,000
+    hosts, docs/performance.md)."""
+
+    def __init__(self):
+        self.sha = hashlib.sha256()
+        self.keys = 0
+        self.sha.update(b"{")
+
+    def update(self, text):
+        self.sha.update(text.encode("utf-8", "replace"))
+
+    def key(self, key_text):
+        self.update("%s%s:" % ("," if self.keys else "", key_text))
+        self.keys += 1
+
+    def hexdigest(self):
+        self.sha.update(b"}")
+        return self.sha.hexdigest()
 
 
 def digest(doc):
     """Hex SHA-256 of the canonical JSON of ``doc`` without its ``sha256`` key."""
     body = dict((k, v) for k, v in doc.items() if k != SHA_KEY)
-    return hashlib.sha256(canonical(body)).hexdigest()
+    if not all(isinstance(k, str) for k in body):  # json.dumps sorts and converts such keys its own way
+        return hashlib.sha256(canonical(body)).hexdigest()
+    hashed = _Hash()
+    for key_text, value_text, items in _parts(body, sorted(body)):
+        hashed.key(key_text)
+        if items is None:
+            hashed.update(value_text)
+        else:
+            hashed.update("[")
+            for index, item in enumerate(items):
+                hashed.update(("," if index else "") + item)
+            hashed.update("]")
+    return hashed.hexdigest()
 
 
 def finalize(report):
@@ -100,82 +126,6 @@ def finalize(report):
     out = dict((k, v) for k, v in report.items() if k != SHA_KEY)
     out[SHA_KEY] = digest(out)
     return out
-
-
-def _pieces(doc, encode):
-    """``{key: (encoded key, encoded value, encoded list items or None)}`` of a top-level object."""
-    pieces = {}
-    for key, value in doc.items():
-        items = [encode(v) for v in value] if isinstance(value, (list, tuple)) and value else None
-        pieces[key] = (encode(key), None if items is not None else encode(value), items)
-    return pieces
-
-
-def _canonical_text(pieces):
-    return "{" + ",".join("%s:%s" % (k, "[" + ",".join(items) + "]" if items is not None else v)
-                          for k, v, items in (pieces[key] for key in sorted(pieces))) + "}"
-
-
-def _file_text(pieces):
-    lines = []
-    for key in sorted(pieces):
-        k, v, items = pieces[key]
-        if items is None:
-            lines.append("  %s:%s" % (k, v))
-        else:
-            lines.append("  %s:[\n    %s\n  ]" % (k, ",\n    ".join(items)))
-    return "{\n" + ",\n".join(lines) + "\n}\n" if lines else "{}\n"
-
-
-class Prepared(object):
-    """A report encoded once: its checksum, and its file's text and bytes when asked for."""
-
-    def __init__(self, sha, text):
-        self.sha = sha
-        self._text = text
-        self._value = None
-
-    def text(self):
-        """The JSON file's text (str), laid out as described above (computed once)."""
-        if self._value is None:
-            self._value = self._text()
-        return self._value
-
-    def data(self):
-        """The JSON file's bytes."""
-        return _utf8(self.text())
-
-
-def prepare(report):
-    """``Prepared``: the report's checksum now, its file text when ``text()`` is called.
-
-    Each top-level value (each element of a top-level list) is encoded once with the C
-    encoder; the canonical text that is hashed and the file's layout are both joined from
-    those pieces (JSON text has no raw line break inside a string, so the file's line breaks
-    are all layout).  The other formats need the checksum; the JSON file itself can then be
-    laid out by another process, and the HTML dashboard embeds the same text
-    (``writer.write_reports``).
-    """
-    body = dict((k, v) for k, v in report.items() if k != SHA_KEY)
-    if not all(isinstance(k, str) for k in body):
-        final = finalize(report)
-        return Prepared(final[SHA_KEY], lambda: _encoder().encode(final) + "\n")
-    encode = _encoder().encode
-    pieces = _pieces(body, encode)
-    sha = hashlib.sha256(_utf8(_canonical_text(pieces))).hexdigest()
-    pieces[SHA_KEY] = (encode(SHA_KEY), encode(sha), None)
-    return Prepared(sha, lambda: _file_text(pieces))
-
-
-def render_with_sha(report):
-    """``(render(report), sha256)``, encoding every value only once (see ``prepare``)."""
-    prepared = prepare(report)
-    return prepared.data(), prepared.sha
-
-
-def render(report):
-    """The JSON report file (see "The file" above), with its ``sha256``."""
-    return render_with_sha(report)[0]
 
 
 def verify(doc):
@@ -192,164 +142,63 @@ def verify(doc):
     return hmac.compare_digest(actual, expected.lower())
 
 
-def loads(data, check=True):
-    """Parse a JSON report (bytes or str); with ``check``, raise ValueError on a bad checksum."""
-    if isinstance(data, (bytes, bytearray)):
-        data = bytes(data).decode("utf-8-sig")
-    doc = json.loads(data)
-    if not isinstance(doc, dict):
-        raise ValueError("a report must be a JSON object")
-    if check and not verify(doc):
-        raise ValueError("report sha256 is missing or does not match its content")
-    return doc
-
-
-def _now():
-    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0, tzinfo=None)
-    return now.isoformat() + "Z"
-
-
-def _pick(kept, kept_label, new, new_label):
-    """Choose between two records of the same host; returns the record to keep."""
-    kept_status = kept.get("status")
-    new_status = new.get("status")
-    if kept_status == "unknown" and new_status != "unknown":
-        return new
-    if new_status == "unknown" and kept_status != "unknown":
-        return kept
-    if kept_status == new_status:
-        # the same result twice: keep the newer collection
-        if str(new.get("collected_at") or "") > str(kept.get("collected_at") or ""):
-            return new
-        return kept
-    if status_rank(new_status) < status_rank(kept_status):
-        winner, winner_label, loser, loser_label = new, new_label, kept, kept_label
+def _write_key(out, key_text, value_text, items, hashed=None, last=False):
+    """One top-level key in the file's layout (and, with ``hashed``, in the checksum)."""
+    out.write("  %s:" % key_text)
+    if hashed is not None:
+        hashed.key(key_text)
+    if items is None:
+        out.write(value_text)
+        if hashed is not None:
+            hashed.update(value_text)
     else:
-        winner, winner_label, loser, loser_label = kept, kept_label, new, new_label
-    winner = dict(winner)
-    winner["reasons"] = list(winner.get("reasons") or []) + [
-        "duplicate host: %s reported it as %s and %s as %s; the more severe result is kept"
-        % (winner_label, winner.get("status"), loser_label, loser.get("status"))
-    ]
-    return winner
+        out.write("[\n")
+        if hashed is not None:
+            hashed.update("[")
+        previous = None
+        for item in items:
+            if previous is not None:
+                out.write("    %s,\n" % previous)
+                if hashed is not None:
+                    hashed.update(",")
+            if hashed is not None:
+                hashed.update(item)
+            previous = item
+        out.write("    %s\n  ]" % previous)
+        if hashed is not None:
+            hashed.update("]")
+    out.write("\n" if last else ",\n")
 
 
-def merge(reports, names=None, generated_at=None, verify_checksums=True):
-    """Merge the reports of several AWX job slices into one fleet report.
+def write(report, out):
+    """Write the JSON report of ``report`` to the text stream ``out`` (see "The file" above) and
+    return its ``sha256``.
 
-    * Every report must have the same ``schema``; otherwise ValueError naming the index of the
-      first report that differs (and its name, from ``names``, e.g. its file path).  With
-      ``verify_checksums``, a report that carries a ``sha256`` that does not match its
-      content is refused the same way.
-    * Hosts are the union of all slices, in first-seen order; a host that is in several
-      slices is counted once.  A real result wins over ``unknown``; two different real
-      results keep the most severe (``common.STATUS_ORDER``: failing first) and get a reason
-      naming both slices; the same status twice keeps the later ``collected_at``.
-    * ``summary`` is recomputed; ``policies`` is the union by id (first definition wins).
-    * ``run`` is the first slice's, with ``slices: [{generated_at, awx_job_id, hosts,
-      catalog_version, policy_version, name?}]`` (slices of an already merged report are
-      carried over), ``awx_job_id`` None unless every slice has the same, ``check_mode`` true
-      if any slice ran in check mode, and any other shared field (versions, ``as_of``,
-      ``play``, ``user``, ``awx_job_template``) the slices disagree on set to None and listed
-      with every value seen in ``run.conflicts``.
-    * The result has no ``sha256``: ``render`` adds it.
+    Each value is encoded once, for the file and for the checksum: the keys before ``sha256`` in
+    sorted order (``hosts`` among them) are hashed as they are written; those after it
+    (``summary``) are encoded and hashed before the ``sha256`` line is written.
     """
-    reports = list(reports)
-    if not reports:
-        raise ValueError("merge needs at least one report")
-    if names is not None:
-        names = list(names)
-
-    def label(index):
-        if names is not None and index < len(names):
-            return "report #%d (%s)" % (index, names[index])
-        return "report #%d" % index
-
-    schema = None
-    for index, report in enumerate(reports):
-        if not isinstance(report, dict):
-            raise ValueError("%s is not a report document (got %s)" % (label(index), type(report).__name__))
-        if index == 0:
-            schema = report.get("schema")
-        elif report.get("schema") != schema:
-            raise ValueError("%s has schema %r but report #0 has %r: reports of different schemas cannot be merged"
-                             % (label(index), report.get("schema"), schema))
-        if verify_checksums and report.get(SHA_KEY) is not None and not verify(report):
-            raise ValueError("%s: its sha256 does not match its content (edited or truncated?)" % label(index))
-
-    chosen = {}
-    order = []
-    slices = []
-    policies = []
-    policy_ids = set()
-    shared = dict((field, []) for field in _RUN_SHARED)
-    job_ids = []
-    check_mode = False
-    for index, report in enumerate(reports):
-        run = report.get("run") or {}
-        for field in _RUN_SHARED:
-            value = run.get(field)
-            if value not in shared[field]:
-                shared[field].append(value)
-        check_mode = check_mode or bool(run.get("check_mode"))
-        if run.get("awx_job_id") not in job_ids:
-            job_ids.append(run.get("awx_job_id"))
-        if run.get("slices"):
-            slices.extend(dict(s) for s in run["slices"])
-        else:
-            entry = {
-                "generated_at": report.get("generated_at"),
-                "awx_job_id": run.get("awx_job_id"),
-                "hosts": len(report.get("hosts") or []),
-                "catalog_version": run.get("catalog_version"),
-                "policy_version": run.get("policy_version"),
-            }
-            if names is not None and index < len(names):
-                entry["name"] = names[index]
-            slices.append(entry)
-        for policy in report.get("policies") or []:
-            pid = policy.get("id") if isinstance(policy, dict) else None
-            if pid in policy_ids:
-                continue
-            policy_ids.add(pid)
-            policies.append(policy)
-        for host in report.get("hosts") or []:
-            name = host.get("name")
-            if name not in chosen:
-                chosen[name] = (host, label(index))
-                order.append(name)
-                continue
-            kept, kept_label = chosen[name]
-            winner = _pick(kept, kept_label, host, label(index))
-            chosen[name] = (winner, kept_label if winner is kept else label(index))
-
-    hosts = [chosen[name][0] for name in order]
-    first = reports[0]
-    merged = dict((k, v) for k, v in first.items() if k != SHA_KEY)
-    run = dict(first.get("run") or {})
-    conflicts = {}
-    for field, values in shared.items():
-        if len(values) > 1:
-            run[field] = None
-            conflicts[field] = values
-        elif field in run or values[0] is not None:
-            run[field] = values[0]
-    if conflicts:
-        run["conflicts"] = conflicts
-    # each slice of a sliced job has its own job id: they are listed in run.slices
-    run["awx_job_id"] = job_ids[0] if len(job_ids) == 1 else None
-    run["check_mode"] = check_mode
-    run["slices"] = slices
-    merged.update({
-        "schema": schema,
-        "generated_at": generated_at or _now(),
-        "run": run,
-        "policies": policies,
-        "hosts": hosts,
-        "summary": summarize(hosts),
-    })
-    return merged
+    body = dict((k, v) for k, v in report.items() if k != SHA_KEY)
+    keys = sorted(body)
+    hashed = _Hash()
+    out.write("{\n")
+    for parts in _parts(body, [k for k in keys if k < SHA_KEY]):
+        _write_key(out, *parts, hashed=hashed)
+    after = []
+    for key_text, value_text, items in _parts(body, [k for k in keys if k > SHA_KEY]):
+        after.append((key_text, value_text, None if items is None else list(items)))
+        hashed.key(key_text)
+        hashed.update(value_text if items is None else "[%s]" % ",".join(after[-1][2]))
+    sha = hashed.hexdigest()
+    _write_key(out, encode(SHA_KEY), encode(sha), None, last=not after)
+    for number, parts in enumerate(after):
+        _write_key(out, *parts, last=number == len(after) - 1)
+    out.write("}\n")
+    return sha
 
 
-__all__ = ["SCHEMA", "STATUSES", "canonical", "digest", "finalize", "prepare", "render", "render_with_sha", "verify", "loads",
-           "merge"]
+def render(report):
+    """The JSON report file as UTF-8 bytes, with its ``sha256``."""
+    out = io.StringIO()
+    write(report, out)
+    return out.getvalue().encode("utf-8", "replace")

@@ -4,10 +4,12 @@
 """The Markdown summary, short enough to paste into a ticket or a chat message.
 
 Sections: a heading with the one-line verdict ("3 of 4 hosts need action"), run details, a
-table of host counts by status, a table of the hosts that need action (``common.NEEDS_ACTION``:
-failing statuses, ``warning``, ``reboot_pending``; most severe first, at most ``max_hosts``
-rows), the waivers that expire within ``expiry_days`` (30) days of ``run.as_of``, and a footer
-with the report's SHA-256 and versions.
+warning when a merged report mixes slices judged differently, a table of host counts by status,
+a table of the hosts that need action (``common.NEEDS_ACTION``: failing statuses, ``warning``,
+``reboot_pending``; most severe first), the hosts under a waiver (owner, ticket, expiry and the
+products it covers), the waivers that expire within ``expiry_days`` (30) days of ``run.as_of``,
+the hosts whose detection reported warnings, and a footer with the report's SHA-256 and
+versions.  Each host table shows at most ``max_hosts`` rows and says how many more there are.
 
 Every value that comes from the fleet is escaped for GitHub-flavoured / CommonMark tables:
 line breaks become spaces, ``|`` becomes ``\\|`` and the characters that start emphasis,
@@ -20,14 +22,19 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import io
 import re
 
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import vocabulary
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.common import (
     STATUS_ORDER,
     STATUSES,
-    needs_action,
+    counted,
+    host_messages,
     is_failing,
+    mixed,
+    needs_action,
     one_line,
     parse_date,
     status_rank,
@@ -52,31 +59,37 @@ def _table(header, rows, align=None):
     return lines
 
 
-def _digest(report):
-    sha = report.get("sha256")
-    if isinstance(sha, str) and _SHA_RE.match(sha):
-        return sha
-    return json_report.digest(report)
+def _capped(title, header, rows, total, max_hosts, align=None):
+    """A section: heading with the count, the first ``max_hosts`` rows, and how many more."""
+    out = ["## %s (%d)" % (title, total), ""] + _table(header, rows[:max_hosts], align)
+    if total > max_hosts:
+        out += ["", "...and %d more; see the full report." % (total - max_hosts)]
+    return out + [""]
 
 
-def render(report, max_hosts=50, expiry_days=30):
-    """The Markdown summary as UTF-8 bytes."""
-    hosts = report.get("hosts") or []
+def _products(host, verdicts=None):
+    out = []
+    for finding in host.get("findings") or []:
+        if verdicts is not None and finding.get("verdict") not in verdicts:
+            continue
+        name = text(finding.get("product") or finding.get("id"))
+        if finding.get("version"):
+            name += " " + text(finding.get("version"))
+        if name not in out:
+            out.append(name)
+    return ", ".join(out)
+
+
+def _head(report, hosts, acting):
     run = report.get("run") or {}
-    summary = summarize(hosts)
-    by_status = summary["by_status"]
     total = len(hosts)
-    acting = [h for h in hosts if needs_action(h.get("status"))]
     failing = sum(1 for h in hosts if is_failing(h.get("status")))
-
     if not total:
         verdict = "No hosts in this report"
     elif acting:
-        verdict = "%d of %d host%s need%s action" % (
-            len(acting), total, "" if total == 1 else "s", "s" if len(acting) == 1 else "")
+        verdict = "%d of %s need%s action" % (len(acting), counted(total, "host"), "s" if len(acting) == 1 else "")
     else:
-        verdict = "All %d host%s compliant" % (total, " is" if total == 1 else "s are")
-    out = ["# Banned anti-virus compliance: %s" % verdict, ""]
+        verdict = "All %s %s compliant" % (counted(total, "host"), "is" if total == 1 else "are")
     line = "**%s**" % verdict
     if acting:
         line += " (%d failing)" % failing
@@ -89,77 +102,114 @@ def render(report, max_hosts=50, expiry_days=30):
         line += " (%s)" % escape(run.get("awx_job_template"))
     if run.get("check_mode"):
         line += ", check mode"
-    out += [line + ".", ""]
+    return ["# Banned anti-virus compliance: %s" % verdict, "", line + ".", ""]
 
-    # counts by status, most severe first, only the statuses that occur
-    out += ["## Hosts by status", ""]
-    count_rows = []
+
+def _mixed(report):
+    conflicts = mixed(report)
+    if not conflicts:
+        return []
+    out = ["## Mixed inputs", "",
+           "**This report merges slices that were not judged alike**; each host was judged by its own slice:", ""]
+    out += ["- %s: %s" % (escape(field), ", ".join(escape(v) for v in values)) for field, values in sorted(conflicts.items())]
+    return out + [""]
+
+
+def _counts(hosts):
+    by_status = summarize(hosts)["by_status"]
+    rows = []
     for status in STATUS_ORDER + tuple(sorted(s for s in by_status if s not in STATUSES)):
         if by_status.get(status):
-            mark = " (failing)" if is_failing(status) else ""
-            count_rows.append([escape(status) + mark, str(by_status[status])])
-    count_rows.append(["**total**", "**%d**" % total])
-    out += _table(["Status", "Hosts"], count_rows, ["---", "--:"]) + [""]
+            rows.append([escape(status) + (" (failing)" if is_failing(status) else ""), str(by_status[status])])
+    rows.append(["**total**", "**%d**" % len(hosts)])
+    return ["## Hosts by status", ""] + _table(["Status", "Hosts"], rows, ["---", "--:"]) + [""]
 
-    # hosts needing action, most severe first (bucketed by status: linear time)
-    if acting:
-        out += ["## Hosts needing action (%d)" % len(acting), ""]
-        buckets = {}
-        for host in acting:
-            buckets.setdefault(status_rank(host.get("status")), []).append(host)
-        rows = []
-        for rank in sorted(buckets):
-            for host in buckets[rank]:
-                if len(rows) >= max_hosts:
-                    break
-                products = []
-                for finding in host.get("findings") or []:
-                    name = text(finding.get("product") or finding.get("id"))
-                    if finding.get("version"):
-                        name += " " + text(finding.get("version"))
-                    if name not in products:
-                        products.append(name)
-                rows.append([
-                    escape(host.get("name"), 120),
-                    escape(host.get("status")),
-                    escape(", ".join(products), 200) or "-",
-                    escape("; ".join(one_line(r) for r in host.get("reasons") or []), 300) or "-",
-                ])
-        out += _table(["Host", "Status", "Products", "Reasons"], rows)
-        if len(acting) > len(rows):
-            out.append("")
-            out.append("...and %d more; see the full report." % (len(acting) - len(rows)))
-        out.append("")
 
-    # waivers that expire soon
+def _acting(acting, max_hosts):
+    if not acting:
+        return []
+    buckets = {}  # most severe first, bucketed by status: linear time
+    for host in acting:
+        buckets.setdefault(status_rank(host.get("status")), []).append(host)
+    ordered = [host for rank in sorted(buckets) for host in buckets[rank]][:max_hosts]
+    rows = [[escape(h.get("name"), 120), escape(h.get("status")), escape(_products(h), 200) or "-",
+             escape("; ".join(one_line(r) for r in h.get("reasons") or []), 300) or "-"] for h in ordered]
+    return _capped("Hosts needing action", ["Host", "Status", "Products", "Reasons"], rows, len(acting), max_hosts)
+
+
+def _waived(hosts, max_hosts):
+    """Every host under a waiver, soonest expiry first: who owns the waiver, until when, and which
+    banned products it keeps on the host."""
+    under = [h for h in hosts if isinstance(h.get("waiver"), dict) and h.get("waiver")]
+    if not under:
+        return []
+    under.sort(key=lambda h: text(h["waiver"].get("expires")))
+    rows = []
+    for host in under[:max_hosts]:
+        waiver = host["waiver"]
+        expires = escape(waiver.get("expires")) + (" (expired)" if waiver.get("expired") else "")
+        rows.append([escape(host.get("name"), 120), escape(host.get("status")),
+                     escape(_products(host, vocabulary.WAIVER_VERDICTS), 200) or "-", escape(waiver.get("id")),
+                     escape(waiver.get("owner")), escape(waiver.get("ticket")), expires])
+    return _capped("Waived hosts", ["Host", "Status", "Products", "Waiver", "Owner", "Ticket", "Expires"], rows,
+                   len(under), max_hosts)
+
+
+def _expiring(report, hosts, max_hosts, expiry_days):
+    run = report.get("run") or {}
     as_of = parse_date(run.get("as_of")) or parse_date(report.get("generated_at"))
-    if as_of is not None:
-        limit = as_of + datetime.timedelta(days=expiry_days)
-        by_day = [[] for dummy in range(expiry_days + 1)]  # bucket by days left: linear time
-        for host in hosts:
-            waiver = host.get("waiver") or {}
-            expires = parse_date(waiver.get("expires"))
-            if waiver.get("expired") or expires is None or not as_of <= expires <= limit:
-                continue
+    if as_of is None:
+        return []
+    limit = as_of + datetime.timedelta(days=expiry_days)
+    by_day = [[] for _day in range(expiry_days + 1)]  # bucket by days left: linear time
+    for host in hosts:
+        waiver = host.get("waiver") or {}
+        expires = parse_date(waiver.get("expires"))
+        if not waiver.get("expired") and expires is not None and as_of <= expires <= limit:
             by_day[(expires - as_of).days].append((expires, host, waiver))
-        soon = [item for day in by_day for item in day]
-        out += ["## Waivers expiring within %d days of %s (%d)" % (expiry_days, as_of.isoformat(), len(soon)), ""]
-        if soon:
-            rows = [[escape(host.get("name"), 120), escape(waiver.get("id")), escape(waiver.get("owner")),
-                     escape(waiver.get("ticket")), expires.isoformat(), str((expires - as_of).days)]
-                    for expires, host, waiver in soon[:max_hosts]]
-            out += _table(["Host", "Waiver", "Owner", "Ticket", "Expires", "Days left"], rows,
-                          ["---", "---", "---", "---", "---", "--:"])
-            if len(soon) > max_hosts:
-                out += ["", "...and %d more." % (len(soon) - max_hosts)]
-        else:
-            out.append("None.")
-        out.append("")
+    soon = [item for day in by_day for item in day]
+    title = "Waivers expiring within %d days of %s" % (expiry_days, as_of.isoformat())
+    if not soon:
+        return ["## %s (0)" % title, "", "None.", ""]
+    rows = [[escape(host.get("name"), 120), escape(waiver.get("id")), escape(waiver.get("owner")),
+             escape(waiver.get("ticket")), expires.isoformat(), str((expires - as_of).days)]
+            for expires, host, waiver in soon[:max_hosts]]
+    return _capped(title, ["Host", "Waiver", "Owner", "Ticket", "Expires", "Days left"], rows, len(soon), max_hosts,
+                   ["---", "---", "---", "---", "---", "--:"])
 
-    versions = []
-    for key, label in (("collection_version", "collection"), ("catalog_version", "catalogue"),
-                       ("policy_version", "policy"), ("ansible_version", "ansible-core")):
-        if run.get(key):
-            versions.append("%s %s" % (label, escape(run.get(key))))
-    out += ["---", "", "Report SHA-256 `%s`%s" % (_digest(report), " - " + ", ".join(versions) if versions else "")]
-    return ("\n".join(out) + "\n").encode("utf-8", "replace")
+
+def _warnings(hosts, max_hosts):
+    """Hosts whose detection reported warnings (they do not change a status)."""
+    warned = [(h, host_messages(h, "warnings")) for h in hosts if h.get("warnings")]
+    if not warned:
+        return []
+    rows = [[escape(h.get("name"), 120), escape(h.get("status")), escape("; ".join(w), 300)] for h, w in warned[:max_hosts]]
+    return _capped("Hosts with detection warnings", ["Host", "Status", "Warnings"], rows, len(warned), max_hosts)
+
+
+def _footer(report):
+    run = report.get("run") or {}
+    sha = report.get("sha256")
+    if not (isinstance(sha, str) and _SHA_RE.match(sha)):
+        sha = json_report.digest(report)
+    versions = ["%s %s" % (label, escape(run.get(key))) for key, label in (
+        ("collection_version", "collection"), ("catalog_version", "catalogue"), ("policy_version", "policy"),
+        ("ansible_version", "ansible-core")) if run.get(key)]
+    return ["---", "", "Report SHA-256 `%s`%s" % (sha, " - " + ", ".join(versions) if versions else "")]
+
+
+def write(report, out, max_hosts=50, expiry_days=30):
+    """Write the Markdown summary to the text stream ``out``."""
+    hosts = report.get("hosts") or []
+    acting = [h for h in hosts if needs_action(h.get("status"))]
+    lines = (_head(report, hosts, acting) + _mixed(report) + _counts(hosts) + _acting(acting, max_hosts)
+             + _waived(hosts, max_hosts) + _expiring(report, hosts, max_hosts, expiry_days)
+             + _warnings(hosts, max_hosts) + _footer(report))
+    out.write("\n".join(lines) + "\n")
+
+
+def render(report, max_hosts=50, expiry_days=30):
+    """The Markdown summary as UTF-8 bytes."""
+    out = io.StringIO()
+    write(report, out, max_hosts=max_hosts, expiry_days=expiry_days)
+    return out.getvalue().encode("utf-8", "replace")

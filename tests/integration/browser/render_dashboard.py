@@ -128,7 +128,8 @@ def sample_report():
 
 def render(path, report=None, **kwargs):
     """Write the dashboard of ``report`` (default: the sample) to ``path``; return the report."""
-    report = json_report.finalize(report or sample_report())
+    report = report or sample_report()
+    report = dict(report, sha256=json_report.digest(report))
     data = html_report.render(report, **kwargs)
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):

@@ -275,30 +275,7 @@ def test_an_image_host_without_a_result(fleet, tmp_path, play, needle):
 
 
 @pytest.mark.usefixtures('no_base_run')
-def test_merge_of_two_slices(tmp_path, fleet):
-    """merge reads the slices' JSON reports; every host once, the checksums checked."""
-    slices = []
-    for index, hosts in enumerate((NAMES[:3], NAMES[3:5])):
-        out = tmp_path / ('slice%d' % index)
-        run_report(fleet, tmp_path, report_dir=str(out), hosts=hosts, formats=['json'])
-        slices.append(str(out / 'banned_av_report.json'))
-    result = make_action({'report_dir': str(tmp_path / 'merged'), 'merge': slices, 'as_of': '2026-11-27',
-                          'formats': ['json', 'markdown']}).run(task_vars={})
-    assert result['summary']['hosts'] == 5
-    assert result['hosts_by_status']['unknown'] == ['broken.example.com', 'down.example.com']
-    with open(slices[0], 'rb') as handle:
-        data = handle.read()
-    tampered = tmp_path / 'tampered.json'
-    tampered.write_bytes(data.replace(b'"status":"noncompliant"', b'"status":"compliant"', 1))
-    from ansible.errors import AnsibleActionFail
-    with pytest.raises(AnsibleActionFail, match='merge:.*sha256'):
-        make_action({'report_dir': str(tmp_path / 'bad'), 'merge': [str(tampered), slices[1]],
-                     'formats': ['json']}).run(task_vars={})
-
-
-@pytest.mark.usefixtures('no_base_run')
 @pytest.mark.parametrize('args,needle', [
-    ({'render_processes': 0}, 'render_processes: must be 1 or more'),
     ({'formats': ['json', 'pdf']}, 'formats'),
     ({'fail_on': ['nonsense']}, 'fail_on'),
     ({'validate_only': True}, 'validate_only'),

@@ -481,7 +481,7 @@ def test_unlisted_findings_of_one_host_have_distinct_sarif_rules_and_fingerprint
     roots.kav4lms_linux_root(root)
     facts = facts_of_result(catalog, collect_root(catalog, root))
     record = evaluate(facts)
-    log = sarif_report.build({'hosts': [record], 'run': {}}, catalog.entries)
+    log = json.loads(sarif_report.render({'hosts': [record], 'run': {}}, catalog.entries).decode('utf-8'))
     results = log['runs'][0]['results']
     rules = log['runs'][0]['tool']['driver']['rules']
     assert sorted(r['ruleId'] for r in results) == ['kaspersky.other:kav4lms', 'kaspersky.other:kuma']

@@ -62,6 +62,12 @@ class Factory:
         return out
 
     @staticmethod
+    def signed(report):
+        """A copy of ``report`` with its ``sha256``, as the writer sets it."""
+        from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.json_report import digest
+        return dict(report, sha256=digest(report))
+
+    @staticmethod
     def report(hosts=None, **changes):
         if hosts is None:
             hosts = [Factory.host("web01", "noncompliant"), Factory.host("db02", "compliant"),
@@ -77,6 +83,7 @@ class Factory:
             "schema": SCHEMA, "generated_at": "2026-11-27T23:59:59Z", "run": run,
             "policies": [{"id": "bis-kaspersky-2024", "title": "BIS", "enforcement_date": "2024-09-29", "grace_days": 0,
                           "severity": "critical", "action": "enforce",
+                          "covers": {"categories": ["banned", "oem"], "families": ["kaspersky"]},
                           "sources": ["https://regulations.justia.com/x.html (Final Determination)"]}],
             "summary": summarize(hosts), "hosts": hosts,
         }

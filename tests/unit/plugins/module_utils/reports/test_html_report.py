@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import common, html_report, json_report
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import common, html_report
 from ansible_collections.fleetsec.banned_av.tests.support.html_dom import parse
 
 
@@ -40,7 +40,7 @@ def test_page_is_self_contained_and_locked_down(factory):
     style = root.find("style").text()
     assert "url(" not in style and "@import" not in style
     scripts = list(root.iter("script"))
-    assert [s.attrs.get("type") for s in scripts] == ["application/json", "application/json", "application/json", None]
+    assert [s.attrs.get("type") for s in scripts] == ["application/json"] * 3 + [None]
     # the Content-Security-Policy allows exactly the inline script and style
     csp = root.find("meta", **{"http-equiv": "Content-Security-Policy"}).attrs["content"]
     assert "default-src 'none'" in csp
@@ -76,7 +76,7 @@ def test_hostile_values_are_escaped(factory):
 
 
 def test_embedded_report_is_the_report(factory):
-    report = json_report.finalize(factory.report())
+    report = factory.signed(factory.report())
     embedded = json.loads(_script(html_report.render(report).decode("utf-8"), "report-data"))
     assert embedded == report
     config = json.loads(_script(html_report.render(report).decode("utf-8"), "report-config"))
@@ -137,7 +137,7 @@ def test_details_show_everything_about_a_host(factory):
         assert expected in text, expected
     evidence = [li.text() for li in detail.iter("ul", class_="ev").__next__().iter("li")]
     assert evidence == ["package: kesl 12.1.0.1297 (dpkg: install ok installed)", "unit: kesl.service (active)"]
-    assert [h.text() for h in detail.iter("h4")] == ["Actions", "Before", "After"]
+    assert [h.text() for h in detail.iter("h4")] == ["Actions", "After", "Before"]  # sorted, as in the JSON
 
 
 def test_large_report_renders_hosts_needing_action_first(factory):
@@ -178,3 +178,45 @@ def test_policy_sources_are_linked_safely(factory, url, expected):
     text = html_report.render(report).decode("utf-8")
     assert expected in text
     assert 'href="javascript' not in text
+
+
+def test_evidence_text_for_the_script_is_what_the_server_shows(factory):
+    """Rows the script builds show evidence as the server rendered it (common.evidence_item), by
+    host index and finding; the server's own rows need none."""
+    findings = [factory.finding(evidence=[{"kind": "package", "value": "kesl\n12"}, "bare </script>"]),
+                factory.finding(id="x.y", evidence=[])]
+    hosts = [factory.host("clean", "compliant"), factory.host("<b>", "noncompliant", findings=findings),
+             factory.host("<i>", "noncompliant", findings=findings)]
+    text = html_report.render(factory.report(hosts), static_limit=1).decode("utf-8")  # host 1 rendered here
+    raw = _script(text, "report-evidence")
+    assert "<" not in raw
+    assert json.loads(raw) == {"2": [["package: kesl 12", "bare </script>"], []]}
+    assert json.loads(_script(html_report.render(factory.report(hosts)).decode("utf-8"), "report-evidence")) == {}
+
+
+def test_warnings_and_errors_in_the_details(factory):
+    host = factory.host("w", "compliant", warnings=[{"source": "units", "message": "output capped at 25"}],
+                        errors=[{"source": "rpm", "message": "database locked"}])
+    detail = dom(html_report.render(factory.report([host]))).find("tr", id="d-0")
+    titles = [h.text() for h in detail.iter("h3")]
+    assert "Detection warnings" in titles and "Collection errors" in titles
+    assert "units: output capped at 25" in detail.text() and "rpm: database locked" in detail.text()
+
+
+@pytest.mark.parametrize("count,expected", [(1, "1 host"), (2, "2 hosts")])
+def test_counts_are_pluralised(factory, count, expected):
+    root = dom(html_report.render(factory.report([factory.host("h%d" % i, "compliant") for i in range(count)])))
+    verdict = root.find("p", id="verdict").text()
+    assert verdict.startswith("All %s %s compliant" % (expected, "is" if count == 1 else "are"))
+    assert expected in verdict.split("\u00b7")[-1]
+    tile = root.find("a", class_="tile", data_status="compliant")
+    assert tile.attrs["aria-label"] == "compliant: %s" % expected
+
+
+def test_mixed_slices_are_shown(factory):
+    report = factory.report(run={"conflicts": {"policy_version": ["2026.11.27", "<2027>"]}})
+    root = dom(html_report.render(report))
+    note = root.find("div", id="mixed")
+    assert note is not None and "policy_version: 2026.11.27, <2027>" in note.text()
+    assert root.find("div", id="mixed") is not None
+    assert dom(html_report.render(factory.report())).find("div", id="mixed") is None

@@ -14,7 +14,7 @@ from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import 
 
 
 def _parse(data):
-    assert data.startswith(b"<?xml version='1.0' encoding='utf-8'?>")
+    assert data.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
     return ET.fromstring(data)
 
 
@@ -107,3 +107,36 @@ def test_empty_report(factory):
     root = _parse(junit_report.render(factory.report([])))
     assert root.find("testsuite").get("tests") == "0"
     assert root.find("testsuite").find("testcase") is None
+
+
+def test_warnings_show_in_the_text_and_never_fail_a_host(factory):
+    host = factory.host("w", "compliant", warnings=[{"source": "units", "message": "output capped at 25"}])
+    root = _parse(junit_report.render(factory.report([host])))
+    case = _cases(root)["w"]
+    assert case.find("failure") is None
+    assert "warnings:\n  - units: output capped at 25" in case.find("system-out").text
+    assert root.find("testsuite").get("failures") == "0"
+
+
+def test_hostile_values_everywhere_give_a_well_formed_document(factory):
+    nasty = [u"\x00\x01", u"]]>", u"<!--", u"\ud800", u"\ufffe\uffff", u"a\r\nb", u"&amp;", u'"\'', u"\x85\u2028"]
+    hosts = [factory.host(value, status, reasons=[value], findings=[factory.finding(product=value, version=value,
+                                                                                    evidence=[{"kind": value, "value": value}])],
+                          waiver={"id": value, "owner": value, "ticket": value, "expires": value, "reason": value},
+                          warnings=[{"source": value, "message": value}])
+             for value in nasty for status in ("noncompliant", "waived")]
+    report = factory.report(hosts, generated_at=u"\x00bad", run={"user": u"\x01<u>"})
+    root = _parse(junit_report.render(report))
+    assert len(list(root.iter("testcase"))) == len(hosts)
+    assert root.find("testsuite").get("failures") == str(len(nasty))
+
+
+def test_mixed_slices_are_shown(factory):
+    hosts = [factory.host("a", "compliant", slice=0), factory.host("b", "noncompliant", slice=1)]
+    report = factory.report(hosts, run={"as_of": None, "conflicts": {"as_of": ["2026-11-27", "2026-11-28"]},
+                                        "slices": [{"as_of": "2026-11-27", "policy_version": "p"},
+                                                   {"as_of": "2026-11-28", "policy_version": "p"}]})
+    root = _parse(junit_report.render(report))
+    props = dict((p.get("name"), p.get("value")) for p in root.find("testsuite").find("properties"))
+    assert props["mixed.as_of"] == "2026-11-27, 2026-11-28"
+    assert "judged as of 2026-11-28, policy version p" in _cases(root)["b"].find("failure").text

@@ -142,7 +142,69 @@ def test_footer_sha256_and_versions(factory):
     footer = text.rsplit("---", 1)[1]
     assert "Report SHA-256 `%s`" % json_report.digest(report) in footer
     assert "collection 1.0.0, catalogue 2026.11.27, policy 2026.11.27, ansible-core 2.19.4" in footer
-    final = json_report.finalize(report)
+    final = factory.signed(report)
     assert "`%s`" % final["sha256"] in _md(final)
     bogus = dict(report, sha256="`injected` **x**")
     assert "injected" not in _md(bogus)
+
+
+def _rows(section):
+    return [_cells(line) for line in section.splitlines() if line.startswith("| ") and "---" not in line][1:]
+
+
+def test_waived_hosts_are_listed_with_owner_ticket_expiry_and_products(factory):
+    """An auditor sees which hosts still run banned software under a waiver, whose waiver it is,
+    and until when (the waivers that expire later than 30 days too)."""
+    def waived(name, expires, owner, expired=False, status="waived"):
+        verdict = "waiver_expired" if expired else "waived"
+        return factory.host(name, status, findings=[factory.finding(verdict=verdict),
+                                                    factory.finding(id="kaspersky.klnagent_linux", verdict=verdict,
+                                                                    product="Network Agent", version="15.1")],
+                            waiver={"id": "W-" + name, "owner": owner, "ticket": "SEC-" + name, "expires": expires,
+                                    "reason": "r", "expired": expired})
+    hosts = [waived("late", "2027-06-30", "ana"), waived("soon", "2026-12-01", "b|ob"),
+             waived("gone", "2026-10-01", "cy", expired=True, status="waiver_expired"),
+             factory.host("clean", "compliant"), factory.host("bad", "noncompliant")]
+    text = _md(factory.report(hosts))
+    section = _section(text, "## Waived hosts")
+    assert section.startswith("## Waived hosts (3)")
+    rows = _rows(section)
+    assert [r[0].strip() for r in rows] == ["gone", "soon", "late"]  # soonest expiry first
+    late = [c.strip() for c in rows[2]]
+    assert late == ["late", "waived", "Kaspersky Endpoint Security for Linux 12.1.0.1297, Network Agent 15.1",
+                    "W-late", "ana", "SEC-late", "2027-06-30"]
+    assert rows[1][4].strip() == "b\\|ob"
+    assert rows[0][6].strip() == "2026-10-01 (expired)"
+    assert "## Waived hosts" not in _md(factory.report([factory.host("clean", "compliant")]))
+
+
+def test_waived_hosts_table_is_capped(factory):
+    hosts = [factory.host("w%03d" % i, "waived", waiver={"id": "W", "owner": "o", "ticket": "T", "expires": "2027-01-01",
+                                                         "reason": "r", "expired": False}) for i in range(7)]
+    section = _section(_md(factory.report(hosts), max_hosts=5), "## Waived hosts")
+    assert len(_rows(section)) == 5 and "...and 2 more; see the full report." in section
+
+
+@pytest.mark.parametrize("count,expected", [(1, "1 of 1 host needs action"), (3, "3 of 3 hosts need action")])
+def test_counts_are_pluralised(factory, count, expected):
+    text = _md(factory.report([factory.host("h%d" % i, "noncompliant") for i in range(count)]))
+    assert text.startswith("# Banned anti-virus compliance: %s\n" % expected)
+    assert "All 1 host is compliant" in _md(factory.report([factory.host("a", "compliant")]))
+
+
+def test_hosts_with_detection_warnings(factory):
+    hosts = [factory.host("w", "compliant", warnings=[{"source": "units", "message": "output | capped"}]),
+             factory.host("x", "compliant")]
+    text = _md(factory.report(hosts))
+    section = _section(text, "## Hosts with detection warnings")
+    assert [[c.strip() for c in r] for r in _rows(section)] == [["w", "compliant", "units: output \\| capped"]]
+    assert "## Hosts needing action" not in text  # a warning never makes a host need action
+
+
+def test_mixed_slices_are_shown(factory):
+    report = factory.report(run={"as_of": None, "conflicts": {"as_of": ["2026-11-27", "2026-11-28"],
+                                                              "policy_version": ["a", "b*"]}})
+    section = _section(_md(report), "## Mixed inputs")
+    assert "- as\\_of: 2026-11-27, 2026-11-28" in section
+    assert "- policy\\_version: a, b\\*" in section
+    assert "## Mixed inputs" not in _md(factory.report())

@@ -1,18 +1,24 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, fleetsec.banned_av contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""writer.write_reports: all formats or none, the same bytes in one process or several."""
+"""writer.write_reports: every host in every format, all formats or none, no temporary file left."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import csv
+import io
 import json
 import os
+import re
+import time
+import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report, writer
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import (
+    csv_report, html_report, json_report, junit_report, markdown_report, sarif_report, writer)
 
 ALL = list(writer.FORMATS)
 
@@ -25,140 +31,139 @@ def _files(directory):
     return out
 
 
-def test_plan_balances_by_cost_and_keeps_every_format_once():
-    assert writer.plan(ALL, 1) == [sorted(ALL, key=lambda f: (-writer.COST[f], f))]
-    groups = writer.plan(ALL, 2)
-    assert sorted(f for g in groups for f in g) == sorted(ALL)
-    loads = [sum(writer.COST[f] for f in g) for g in groups]
-    assert max(loads) - min(loads) <= max(writer.COST.values())
-    assert groups[0][0] == sorted(ALL, key=lambda f: (-writer.COST[f], f))[0]  # the most costly format first
-    assert writer.plan(['csv'], 4) == [['csv']]  # never an idle process
-    assert len(writer.plan(ALL, 6)) == 6 and all(len(g) == 1 for g in writer.plan(ALL, 6))
+def _hostile_fleet(factory):
+    """Every status, hostile names, a host with no findings and one with several."""
+    names = [factory.HOSTILE_HOST, factory.MULTILINE_HOST, factory.MARKUP_HOST, u'</script><!--', u'=cmd|"/c calc"!A0',
+             u'\u65e5\u672c-host', u'tab\there', u'a' * 300]
+    statuses = ['noncompliant', 'compliant', 'waived', 'unknown', 'warning', 'waiver_expired', 'remediated', 'blocked',
+                'degraded', 'reboot_pending']
+    hosts = []
+    for index, name in enumerate(names + ['plain-%d' % i for i in range(len(statuses))]):
+        status = statuses[index % len(statuses)]
+        hosts.append(factory.host(name, status, waiver={'id': 'W', 'owner': 'o', 'ticket': 'T', 'expires': '2027-01-01',
+                                                        'reason': 'r', 'expired': False} if status == 'waived' else None))
+    return factory.report(hosts)
 
 
-def test_auto_processes():
-    assert writer.auto_processes(writer.PARALLEL_MIN_HOSTS - 1, ALL, cpus=8) == 1
-    assert writer.auto_processes(100000, ALL, cpus=1) == 1
-    assert writer.auto_processes(100000, ALL, cpus=2) == 2
-    assert writer.auto_processes(100000, ALL, cpus=64) == len(ALL)
-    assert writer.auto_processes(100000, ['json'], cpus=8) == 1
-    assert writer.available_cpus() >= 1
+def test_every_host_is_in_every_format(factory, tmp_path):
+    """Read each file back with a parser for its format: every host of the report is there."""
+    report = _hostile_fleet(factory)
+    names = [h['name'] for h in report['hosts']]
+    paths = writer.write_reports(report, str(tmp_path), ALL)
+    with open(paths['json'], 'rb') as handle:
+        doc = json.loads(handle.read().decode('utf-8'))
+    assert [h['name'] for h in doc['hosts']] == names
+    with open(paths['csv'], 'rb') as handle:
+        rows = list(csv.DictReader(io.StringIO(handle.read().decode('utf-8'), newline='')))
+    assert [csv_report.unguard(r['host']) for r in rows] == [n.replace('\x00', '') for n in names]
+    cases = ET.parse(paths['junit']).getroot().iter('testcase')
+    assert [c.get('name') for c in cases] == names
+    with open(paths['sarif'], 'rb') as handle:
+        run = json.loads(handle.read().decode('utf-8'))['runs'][0]
+    located = set(r['properties']['host'] for r in run['results'])
+    located |= set(n['locations'][0]['logicalLocations'][0]['name']
+                   for n in run['invocations'][0].get('toolExecutionNotifications', []))
+    assert located == set(h['name'] for h in report['hosts'] if h['findings'] or h['status'] == 'unknown')
+    with open(paths['html'], 'rb') as handle:
+        page = handle.read().decode('utf-8')
+    start = page.index('id="report-data">') + len('id="report-data">')
+    assert [h['name'] for h in json.loads(page[start:page.index('</script>', start)])['hosts']] == names
+    assert page.count('<tbody class="host"') == len(names)
+    with open(paths['markdown'], 'rb') as handle:
+        assert '| **total** | **%d** |' % len(names) in handle.read().decode('utf-8')
 
 
-@pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
-@pytest.mark.parametrize('processes', [2, 3, 6])
-def test_forked_rendering_writes_the_same_bytes(factory, tmp_path, processes):
+def test_every_format_quotes_the_same_checksum(factory, tmp_path):
     report = factory.report()
-    serial = dict(report)
-    paths = writer.write_reports(serial, str(tmp_path / 'serial'), ALL, processes=1)
-    parallel = dict(report)
-    assert writer.write_reports(parallel, str(tmp_path / 'parallel'), ALL, processes=processes).keys() == paths.keys()
-    assert serial['sha256'] == parallel['sha256'] == json_report.digest(report)
-    assert _files(str(tmp_path / 'serial')) == _files(str(tmp_path / 'parallel'))
-    assert sorted(_files(str(tmp_path / 'parallel'))) == sorted(writer.FORMATS[f][0] for f in ALL)  # no temporary file left
+    paths = writer.write_reports(report, str(tmp_path), ALL)
+    with open(paths['json'], 'rb') as handle:
+        doc = json.loads(handle.read().decode('utf-8'))
+    assert json_report.verify(doc) and doc['sha256'] == report['sha256'] == json_report.digest(report)
+    for fmt, path in paths.items():
+        if fmt != 'csv':
+            with open(path, 'rb') as handle:
+                assert report['sha256'].encode('ascii') in handle.read(), fmt
 
 
-@pytest.mark.parametrize('processes', [1, 3])
-def test_a_failing_format_replaces_no_report(factory, tmp_path, monkeypatch, processes):
-    if processes > 1 and not hasattr(os, 'fork'):
-        pytest.skip('needs os.fork')
+def test_the_files_are_what_the_renderers_give(factory, tmp_path):
+    report = factory.report()
+    paths = writer.write_reports(dict(report), str(tmp_path), ALL, catalog_entries=[])
+    final = factory.signed(report)
+    expected = {'json': json_report.render(report), 'csv': csv_report.render(report), 'html': html_report.render(final),
+                'junit': junit_report.render(final), 'sarif': sarif_report.render(final, catalog_entries=[]),
+                'markdown': markdown_report.render(final)}
+    for fmt, path in paths.items():
+        with open(path, 'rb') as handle:
+            assert handle.read() == expected[fmt], fmt
+
+
+@pytest.mark.parametrize('broken', ['json', 'html', 'sarif', 'markdown'])
+def test_a_failing_format_replaces_no_report(factory, tmp_path, monkeypatch, broken):
     out = str(tmp_path / 'reports')
     writer.write_reports(factory.report(), out, ALL)
     before = _files(out)
 
-    def broken(report, **_kwargs):
+    def fail(*_args, **_kwargs):
         raise RuntimeError('renderer bug')
 
-    # with several processes, break a format that a forked child renders (children inherit the
-    # patch); json and html are always rendered by this process, after the JSON encoding
-    fmt = 'html' if processes == 1 else 'junit'
-    assert fmt in writer.NEEDS_JSON_TEXT or processes > 1
-    monkeypatch.setattr(writer.FORMATS[fmt][1], 'render', broken)
-    changed = factory.report([factory.host('new-host.example.com', 'noncompliant')])
-    expected = RuntimeError if processes == 1 else writer.ReportWriteError
-    with pytest.raises(expected, match='renderer bug'):
-        writer.write_reports(changed, out, ALL, processes=processes)
-    assert _files(out) == before  # the previous set, whole, and no temporary files
+    module = {'json': json_report, 'html': html_report, 'sarif': sarif_report, 'markdown': markdown_report}[broken]
+    monkeypatch.setattr(module, 'write', fail)
+    with pytest.raises(RuntimeError, match='renderer bug'):
+        writer.write_reports(factory.report([factory.host('new-host.example.com', 'noncompliant')]), out, ALL)
+    assert _files(out) == before  # the previous set, whole, and no temporary file
 
 
-@pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
-def test_an_error_in_this_process_also_removes_the_childrens_files(factory, tmp_path, monkeypatch):
-    """This process fails after the children were told the checksum and staged their files:
-    nothing is left behind."""
+def test_a_failure_while_renaming_replaces_nothing_more_and_leaves_no_temp(factory, tmp_path, monkeypatch):
     out = str(tmp_path / 'reports')
-    module = writer.FORMATS['html'][1]
-    real = module.render
-    parent = os.getpid()
+    writer.write_reports(factory.report(), out, ['json', 'csv'])
+    real = os.replace
 
-    def broken_in_parent(report, **kwargs):
-        if os.getpid() == parent:
-            raise RuntimeError('parent side')
-        return real(report, **kwargs)
+    def replace(src, dst):
+        if dst.endswith('.csv'):
+            raise OSError(28, 'No space left on device')
+        return real(src, dst)
 
-    monkeypatch.setattr(module, 'render', broken_in_parent)
-    with pytest.raises(RuntimeError, match='parent side'):
-        writer.write_reports(factory.report(), out, ALL, processes=3)
-    assert os.listdir(out) == []
+    monkeypatch.setattr(os, 'replace', replace)
+    with pytest.raises(OSError, match='No space left'):
+        writer.write_reports(factory.report([factory.host('x', 'compliant')]), out, ['json', 'csv'])
+    assert sorted(os.listdir(out)) == ['banned_av_report.csv', 'banned_av_report.json']
 
 
-@pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
-def test_children_stop_when_the_json_cannot_be_encoded(factory, tmp_path, monkeypatch):
-    """The children render with a token while this process encodes; if encoding fails they are
-    told to stop, write nothing, and the error is the encoding's."""
+def test_a_disk_error_while_writing_leaves_the_old_set(factory, tmp_path, monkeypatch):
     out = str(tmp_path / 'reports')
     writer.write_reports(factory.report(), out, ALL)
     before = _files(out)
 
-    def broken_prepare(report):
-        raise ValueError('cannot encode')
+    def fsync(_fd):
+        raise OSError(5, 'Input/output error')
 
-    monkeypatch.setattr(writer.json_report, 'prepare', broken_prepare)
-    with pytest.raises(ValueError, match='cannot encode'):
-        writer.write_reports(factory.report(), out, ALL, processes=3)
+    monkeypatch.setattr(os, 'fsync', fsync)
+    with pytest.raises(OSError, match='Input/output'):
+        writer.write_reports(factory.report([factory.host('x', 'compliant')]), out, ALL)
+    monkeypatch.undo()
     assert _files(out) == before
 
 
-@pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs os.fork')
-def test_the_token_is_replaced_everywhere(factory, tmp_path):
-    """No trace of the placeholder: every format that quotes the checksum quotes the real one."""
-    report = factory.report()
-    paths = writer.write_reports(report, str(tmp_path), ALL, processes=4)
-    for fmt, path in paths.items():
-        with open(path, 'rb') as handle:
-            data = handle.read()
-        if fmt != 'csv':
-            assert report['sha256'].encode('ascii') in data, fmt
-    assert json_report.verify(json.loads(open(paths['json'], 'rb').read().decode('utf-8')))
+def test_stale_temps_of_a_killed_run_go_and_other_files_stay(factory, tmp_path):
+    out = tmp_path / 'reports'
+    out.mkdir()
+    old = time.time() - 2 * 3600
+    keep = {'notes.txt': b'mine', '.banned_av_report.json.9.0badc0de.tmp.keep': b'not ours'}
+    for name, data in keep.items():
+        (out / name).write_bytes(data)
+        os.utime(str(out / name), (old, old))
+    killed = out / '.banned_av_report.html.4242.deadbeef.tmp'
+    killed.write_bytes(b'<html>half a dashboard')
+    os.utime(str(killed), (old, old))
+    fresh = out / '.banned_av_report.csv.4243.feedf00d.tmp'
+    fresh.write_bytes(b'another run, writing now')
+    writer.write_reports(factory.report(), str(out), ['json'])
+    assert sorted(os.listdir(str(out))) == sorted(['banned_av_report.json', fresh.name] + list(keep))
+    for name, data in keep.items():
+        assert (out / name).read_bytes() == data
 
 
-def test_the_json_is_the_report_with_its_checksum(factory, tmp_path):
-    report = factory.report()
-    paths = writer.write_reports(report, str(tmp_path), ['json', 'markdown'])
-    with open(paths['json'], 'rb') as handle:
-        doc = json.loads(handle.read().decode('utf-8'))
-    assert json_report.verify(doc) and doc['sha256'] == report['sha256']
-    with open(paths['markdown'], 'rb') as handle:
-        assert report['sha256'].encode('ascii') in handle.read()
-
-
-def _report_data(html_bytes):
-    """The JSON the dashboard's script reads (its <script id="report-data"> element)."""
-    text = html_bytes.decode('utf-8')
-    start = text.index('<script type="application/json" id="report-data">') + len('<script type="application/json" id="report-data">')
-    return json.loads(text[start:text.index('</script>', start)])
-
-
-def test_the_dashboard_embeds_the_json_file(factory, tmp_path):
-    """The dashboard's data is the JSON report's text, '<' escaped: the same document as encoding
-    the report for the page would give, hostile names included."""
-    from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import html_report
-    hosts = [factory.host(factory.HOSTILE_HOST, 'noncompliant'), factory.host('</script><script>alert(1)</script>', 'unknown')]
-    report = factory.report(hosts)
-    paths = writer.write_reports(report, str(tmp_path), ['json', 'html'])
-    with open(paths['html'], 'rb') as handle:
-        page = handle.read()
-    with open(paths['json'], 'rb') as handle:
-        doc = json.loads(handle.read().decode('utf-8'))
-    assert b'</script><script>alert' not in page
-    assert _report_data(page) == doc
-    assert _report_data(html_report.render(report)) == doc  # what the dashboard embeds without the writer
+def test_no_temporary_file_is_left_after_a_run(factory, tmp_path):
+    writer.write_reports(factory.report(), str(tmp_path), ALL)
+    assert not [n for n in os.listdir(str(tmp_path)) if re.search(r'\.tmp$', n)]
+    assert sorted(os.listdir(str(tmp_path))) == sorted(writer.FORMATS.values())
