@@ -186,22 +186,6 @@ def like(glob):
     return re.sub(r'\*+', '*', ''.join(out))
 
 
-def like_matches(wildcard, name):
-    """What the collector does with one ``-like`` wildcard (``*``, ``?``, backtick escapes; no
-    ``[...]``, which :func:`like` never writes), for tests and the controller's own checks."""
-    regex = []
-    i = 0
-    while i < len(wildcard):
-        char = wildcard[i]
-        if char == '`' and i + 1 < len(wildcard):
-            regex.append(re.escape(wildcard[i + 1]))
-            i += 2
-            continue
-        regex.append('.*' if char == '*' else '.' if char == '?' else re.escape(char))
-        i += 1
-    return re.match('(?s)' + ''.join(regex) + r'\Z', name, re.IGNORECASE) is not None
-
-
 # --------------------------------------------------------------------------- walks
 
 def _listing(list_id, likes=()):
