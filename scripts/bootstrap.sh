@@ -15,11 +15,11 @@
 #   --verbose    show apt, pip and debootstrap output instead of logging it
 #
 # Steps:
-#   1. apt: podman runc debootstrap uidmap python3-hivex libhivex-bin chromium rsync dpkg-dev
+#   1. apt: podman runc debootstrap uidmap python3-hivex libhivex-bin chromium rsync dpkg-dev npm
 #      and the ShellCheck linter (with it, ansible-test's shellcheck sanity test runs everywhere
 #      instead of being skipped where the binary happens to be missing); rpm (rpm/rpmbuild: real
 #      RPM databases for the offline-image tests) and libcap2-bin (capsh: the permission tests
-#      run without root's DAC override).
+#      run without root's DAC override); npm (the SARIF Multitool for the report-consumer test).
 #   2. venv at $BANNED_AV_VENV from requirements-dev.txt (re-installed when its sha256 changes).
 #   3. collections root $BANNED_AV_COLLECTIONS/ansible_collections/: this working tree as
 #      fleetsec/banned_av, plus the dependency collections copied from the `ansible` package.
@@ -61,7 +61,7 @@ done
 
 # Bump when the image recipe below changes: an image with another label value is rebuilt.
 IMAGE_RECIPE=1
-APT_PACKAGES=(podman runc debootstrap uidmap python3-hivex libhivex-bin chromium rsync dpkg-dev shellcheck rpm libcap2-bin)
+APT_PACKAGES=(podman runc debootstrap uidmap python3-hivex libhivex-bin chromium rsync dpkg-dev shellcheck rpm libcap2-bin npm)
 # Collections our code and tests use, copied from the `ansible` package (no Galaxy here).
 # ansible-test only looks in the collections root the collection itself lives in.
 DEP_COLLECTIONS=(ansible.windows ansible.posix community.general containers.podman awx.awx)
