@@ -37,7 +37,7 @@ CIM_STEPS = ('cim:os', 'cim:processes', 'cim:security_center', 'cim:defender')
 def run(name, catalog, seconds=None, step_seconds=None):
     """``(dump, facts, host record)`` of machine ``name`` for a collector budget of ``seconds``,
     each step taking ``step_seconds[step]`` seconds on the host."""
-    plan = windows_live.plan(catalog.probe('windows'), seconds=seconds)
+    plan = windows_live.plan(catalog.probe('windows'), **({'seconds': seconds} if seconds is not None else {}))
     dump = FakeWindowsHost(name, {'step_seconds': step_seconds or {}}).run(plan.args)['dump']
     facts = av_facts.build_facts(windows_live.inventory(plan, dump), catalog, COLLECTED_AT)
     as_of, _version, policies, checked = policy.load_context(as_of=AS_OF)
@@ -98,9 +98,9 @@ def test_a_step_that_would_exceed_the_budget_is_cut_and_the_later_steps_are_not_
     dump, facts, record = run('defender_only', catalog, seconds=70, step_seconds={'registry': 30, 'paths': 50})
     steps = dump['steps']
     assert steps['registry'] == {'ms': 30000}
-    assert steps['paths'] == {'ms': 40000, 'timeout': 40, 'cut': True}
+    assert steps['paths'] == {'ms': 40000, 'timeout': 40, 'total': 70}
     for name in CIM_STEPS:
-        assert steps[name] == {'ms': 0, 'timeout': 0, 'cut': True}, name
+        assert steps[name] == {'ms': 0, 'timeout': 0, 'total': 70}, name
     assert sum(s['ms'] for s in steps.values()) <= 70000
     assert sources(facts['errors']) == ['paths', 'security_center']
     messages = dict((e['source'], e['message']) for e in facts['errors'])
@@ -121,15 +121,16 @@ def test_a_budget_used_up_before_the_cim_queries_leaves_the_host_unknown(catalog
     assert [n for n in CIM_STEPS if steps[n].get('timeout') == 0] == list(CIM_STEPS)
     assert sources(facts['errors']) == ['security_center']
     assert {'defender', 'os', 'processes'} <= set(sources(facts['warnings']))
-    # Defender's status was not read: no protection is claimed from it
-    assert not [p for p in facts['protection'] if p.get('active')]
+    assert [w['message'] for w in facts['warnings'] if w['source'] == 'defender'] == [
+        "MSFT_MpComputerStatus: the cim:defender step was not run: the collector's time limit (20 s) was used up "
+        "(the WinDefend service runs)"]
     assert record['status'] == 'unknown'
 
 
 def test_a_registry_step_longer_than_the_whole_budget_is_stopped_at_the_budget(catalog):
     """A budget smaller than the step's own deadline (60 s) bounds it: nothing runs past 10 s."""
     dump, facts, record = run('defender_only', catalog, seconds=10, step_seconds={'registry': 3600})
-    assert dump['steps']['registry'] == {'ms': 10000, 'timeout': 10, 'cut': True}
+    assert dump['steps']['registry'] == {'ms': 10000, 'timeout': 10, 'total': 10}
     assert sum(s['ms'] for s in dump['steps'].values()) == 10000
     assert 'scm' not in dump['steps']  # the SCM step only runs for the names the registry step kept
     assert {'uninstall', 'services', 'registry', 'paths', 'security_center'} <= set(sources(facts['errors']))
@@ -140,8 +141,8 @@ def test_a_banned_product_found_before_the_budget_runs_out_is_still_noncompliant
     """kes11 (Kaspersky Endpoint Security 11): the registry step reads its Uninstall entry and
     services in the 10 s budget; nothing after it runs.  The host is noncompliant, not unknown."""
     dump, facts, record = run('kes11', catalog, seconds=10, step_seconds={'registry': 10})
-    assert dump['steps']['registry'] == {'ms': 10000}
-    assert dump['steps']['paths'] == {'ms': 0, 'timeout': 0, 'cut': True}
+    assert dump['steps']['registry'] == {'ms': 10000, 'total': 10}  # it had the whole budget, not its own 60 s
+    assert dump['steps']['paths'] == {'ms': 0, 'timeout': 0, 'total': 10}
     assert 'kaspersky.kes_windows' in facts['summary']['installed']
     assert 'paths' in sources(facts['errors'])
     assert record['status'] == 'noncompliant'
@@ -151,7 +152,7 @@ def test_a_banned_product_found_before_the_budget_runs_out_is_still_noncompliant
 def test_a_cim_query_never_waits_past_the_time_left(catalog):
     """With 25 s left and a CIM deadline of 30 + 10 s, a hung query is abandoned at 25 s."""
     dump, _facts, _record = run('defender_only', catalog, seconds=25, step_seconds={'cim:os': 3600})
-    assert dump['steps']['cim:os'] == {'ms': 25000, 'timeout': 25, 'cut': True}
+    assert dump['steps']['cim:os'] == {'ms': 25000, 'timeout': 25, 'total': 25}
     assert [dump['steps'][n]['timeout'] for n in CIM_STEPS[1:]] == [0, 0, 0]
 
 
@@ -183,7 +184,7 @@ def test_a_budget_large_enough_gives_the_normal_result(catalog):
     for name in ('defender_only', 'kes11'):
         plain_dump, plain_facts, plain_record = run(name, catalog)
         dump, facts, record = run(name, catalog, seconds=120, step_seconds=slow)
-        assert all('timeout' not in s and 'cut' not in s for s in dump['steps'].values())
+        assert all('timeout' not in s and 'total' not in s for s in dump['steps'].values())
         assert dict(dump, steps=None) == dict(plain_dump, steps=None)
         assert facts == plain_facts
         assert record == plain_record
