@@ -190,3 +190,15 @@ def test_a_budget_large_enough_gives_the_normal_result(catalog):
         assert record == plain_record
     assert plain_record['status'] == 'noncompliant'
     assert run('defender_only', catalog, seconds=120, step_seconds=slow)[2]['status'] == 'compliant'
+
+
+@pytest.mark.parametrize('record', [{'timeout': 0}, {'timeout': 0, 'total': None}, {'timeout': None}])
+def test_a_step_recorded_with_any_timeout_is_a_failure_of_its_sources(catalog, record):
+    """A step the collector did not run or did not finish is never read as an empty success,
+    whatever its timeout says (0 was falsy: the paths of a clean client were then 'read')."""
+    plan = windows_live.plan(catalog.probe('windows'))
+    dump = FakeWindowsHost('defender_only', {'fail_steps': {'paths': record}}).run(plan.args)['dump']
+    facts = av_facts.build_facts(windows_live.inventory(plan, dump), catalog, COLLECTED_AT)
+    as_of, _version, policies, checked = policy.load_context(as_of=AS_OF)
+    assert sources(facts['errors']) == ['paths']
+    assert policy.evaluate_host('host1', facts, policies, checked, as_of)['status'] == 'unknown'
