@@ -26,7 +26,7 @@ from ansible_collections.fleetsec.banned_av.plugins.plugin_utils import run_spoo
 POSIX_COLLECTOR = 'fleetsec.banned_av.av_collect_posix'
 WINDOWS_COLLECTOR = 'fleetsec.banned_av.av_collect_win'
 
-#: seconds the POSIX collector may take on one host (the module's own default)
+#: seconds the collector may take on one host (the POSIX module's own default, the Windows request's)
 DEFAULT_TIMEOUT = 120
 
 ARGUMENT_SPEC = dict(
@@ -163,7 +163,7 @@ class ActionModule(ActionBase):
                                                "it is not supported on a Windows target")
                 return result
             module_name = WINDOWS_COLLECTOR
-            windows_plan = windows_live.plan(catalog.probe('windows'))
+            windows_plan = windows_live.plan(catalog.probe('windows'), seconds=new_args['timeout'])
             module_args = {'request': windows_plan.args}
         else:
             module_name = POSIX_COLLECTOR

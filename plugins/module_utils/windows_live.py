@@ -50,10 +50,11 @@ class DumpError(ValueError):
     """The module returned no dump this reader understands."""
 
 
-def plan(probe):
-    """The request for one host (``windows_request.Plan``), with the Defender service key that
-    tells Defender's state when its status cannot be read."""
-    result = windows_request.build(probe)
+def plan(probe, seconds=windows_request.LIMITS['total']):
+    """The request for one host (``windows_request.Plan``) with the collector's total budget of
+    ``seconds`` (the ``av_facts`` option ``timeout``), and the Defender service key that tells
+    Defender's state when its status cannot be read."""
+    result = windows_request.build(probe, seconds=seconds)
     result.args['registry'].append({'id': 'defender', 'path': list(DEFENDER_SERVICE), 'read': list(DEFENDER_VALUES),
                                     'scm': True})
     return result
@@ -161,11 +162,18 @@ def _report(inventory, source, message):
 
 
 def _step_failure(dump, name):
-    """A sentence for a step that failed or timed out, else None."""
+    """A sentence for a step that failed, timed out or was not run for lack of time, else None.
+    A step that ran into the collector's time limit (``limits.total``) rather than its own
+    deadline has that limit as ``total``; its ``timeout`` is the time that was left (0: not run)."""
     record = (dump.get('steps') or {}).get(name)
     if record is None:
         return 'the collector did not run its %s step' % name
-    if record.get('timeout'):
+    if 'timeout' in record and record.get('total'):
+        if not record['timeout']:
+            return "the %s step was not run: the collector's time limit (%s s) was used up" % (name, record['total'])
+        return ("the %s step did not finish within %s s, the time left of the collector's time limit (%s s)"
+                % (name, record['timeout'], record['total']))
+    if 'timeout' in record:
         return 'the %s step did not finish within %s s' % (name, record['timeout'])
     if record.get('error'):
         return 'the %s step failed: %s' % (name, _describe(record['error']))

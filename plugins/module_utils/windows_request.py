@@ -13,7 +13,10 @@ the dump everything it reads on an offline image, and little else:
   reached (a wildcard on the key name, or a text the value must contain);
 * file-system paths to stat (environment variables expanded on the host, wildcards allowed);
 * CIM classes to dump (with their properties) under a timeout;
-* the limits that bound the output.
+* the limits that bound the output and the time: each step's own deadline, and the collector's
+  total budget (``limits.total``, the ``av_facts`` option ``timeout``), which no step outlives:
+  a step gets the smaller of its deadline and the time left, and is not started (recorded as a
+  timeout of 0 s) when no whole second is left.
 
 No regular expression is sent.  The catalogue's ``display_name`` and ``publisher`` regexes run
 on the controller (Python's ``re``, where they were validated): the collector only keeps
@@ -43,7 +46,8 @@ LIMITS = {
     'strings': wr.MAX_MULTI_STRINGS,
     'binary': wr.MAX_BINARY_BYTES,
     'seconds': 60,                # deadline of the registry, file-system and service steps
-    'cim': 30,                    # -OperationTimeoutSec of each CIM query
+    'cim': 30,                    # -OperationTimeoutSec of each CIM query (its step's deadline: 10 s more)
+    'total': 120,                 # seconds all the steps together may take (av_facts' timeout)
 }
 
 # environment variables the host reports (their values expand ImagePath and install_dirs)
@@ -343,9 +347,18 @@ def _cim_queries(probe):
     return queries
 
 
-def build(probe):
-    """The :class:`Plan` for a live Windows host and ``probe`` (``Catalog.probe('windows')``)."""
+def budget(seconds):
+    """``seconds`` as the collector's total budget, or ValueError naming the av_facts option."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds <= 0:
+        raise ValueError('timeout: must be a positive whole number of seconds, got %r' % (seconds,))
+    return seconds
+
+
+def build(probe, seconds=LIMITS['total']):
+    """The :class:`Plan` for a live Windows host and ``probe`` (``Catalog.probe('windows')``);
+    ``seconds`` is the collector's total budget (the ``av_facts`` option ``timeout``)."""
     probe = probe or {}
+    limits = dict(LIMITS, total=budget(seconds))
     warnings = []
     walks = (_os_walks() + _uninstall_walks(probe, warnings) + _service_walk(probe, warnings) + _pattern_walks(probe)
              + _class_walk())
@@ -355,7 +368,7 @@ def build(probe):
             unique.append(walk)
     args = {
         'schema': REQUEST_SCHEMA,
-        'limits': dict(LIMITS),
+        'limits': limits,
         'env': list(ENV_NAMES),
         'registry': unique,
         'paths': _paths(probe),

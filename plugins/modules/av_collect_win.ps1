@@ -11,9 +11,9 @@
 # that reads offline images (plugins/module_utils/windows_live.py). It interprets nothing, holds
 # no product name, runs no regular expression of the catalogue and changes nothing. Win32_Product
 # is never queried (enumerating it makes Windows Installer check every product).
-# Each operation (a "step") runs in a runspace of its own with a deadline: a failure or a timeout
-# is recorded in dump.steps and the other steps still run. docs/windows-images.md ("Windows
-# collector") lists, group by group, what of this file only a Windows host can confirm.
+# Each operation (a "step") runs in a runspace of its own with a deadline, all within limits.total: a
+# failure or a timeout is recorded in dump.steps and the other steps still run. docs/windows-images.md
+# ("Windows collector") lists, group by group, what of this file only a Windows host can confirm.
 
 $spec = @{
     options = @{
@@ -24,6 +24,7 @@ $spec = @{
     # log unless the module is no_log: this module only reads, so it writes nothing there.
     no_log = $true
 }
+$budget = [System.Diagnostics.Stopwatch]::StartNew()  # the collector's clock (limits.total)
 $module = [Ansible.Basic.AnsibleModule]::Create($args, $spec)
 $request = $module.Params.request
 $limits = $request.limits
@@ -65,16 +66,20 @@ $dump = [Ordered]@{
 }
 
 Function Invoke-Step {
-    # Runs $Body with the arguments $Req (its part of the request) and $Lim (the limits) in a
-    # runspace of its own; gives up after $Seconds. Returns the step's last output, or $null.
+    # Runs $Body with $Req (its part of the request), $Lim (the limits), $Sec (its seconds: $Seconds or, if less, those left of
+    # limits.total, then recorded as "total"; none left: not run, a timeout of 0) in a runspace. Returns its last output or $null.
     param ([String]$Name, [ScriptBlock]$Body, [Object]$Arguments, [Int32]$Seconds)
     $record = [Ordered]@{ ms = 0 }
+    $dump.steps[$Name] = $record
+    $left = [Math]::Floor([Double]($limits.total * 1000 - $budget.ElapsedMilliseconds) / 1000)
+    if ($left -lt $Seconds) { $Seconds = [Math]::Max(0, $left); $record.total = $limits.total }
+    if ($Seconds -lt 1) { $record.timeout = 0; return , $null }
     $clock = [System.Diagnostics.Stopwatch]::StartNew()
     $data = $null
     $shell = [PowerShell]::Create()
     try {
-        $script = "param(`$Req, `$Lim)`n{0}`n{1}" -f $helpers.ToString(), $Body.ToString()
-        $null = $shell.AddScript($script).AddArgument($Arguments).AddArgument($limits)
+        $script = "param(`$Req, `$Lim, `$Sec)`n{0}`n{1}" -f $helpers.ToString(), $Body.ToString()
+        $null = $shell.AddScript($script).AddArgument($Arguments).AddArgument($limits).AddArgument($Seconds)
         $async = $shell.BeginInvoke()
         if ($async.AsyncWaitHandle.WaitOne($Seconds * 1000)) {
             $output = $shell.EndInvoke($async)
@@ -88,7 +93,6 @@ Function Invoke-Step {
     }
     catch { $record.error = Get-ErrorData -ErrorObject $_ }
     $record.ms = $clock.ElapsedMilliseconds
-    $dump.steps[$Name] = $record
     return , $data
 }
 
@@ -293,9 +297,9 @@ $pathsStep = {
 }
 
 # One CIM class: the requested properties of each instance (DateTime as UTC ISO 8601), the
-# instances kept by a -like on one property, under -OperationTimeoutSec.
+# instances kept by a -like on one property, under -OperationTimeoutSec (at most the step's time).
 $cimStep = {
-    $query = @{ Namespace = $Req['namespace']; ClassName = $Req['class']; OperationTimeoutSec = $Lim.cim; ErrorAction = 'Stop' }
+    $query = @{ Namespace = $Req['namespace']; ClassName = $Req['class']; OperationTimeoutSec = [Math]::Min([Int32]$Lim.cim, $Sec); ErrorAction = 'Stop' }
     if ($Req['select']) { $query.Property = [String[]]@($Req['properties']) }
     $items = [Collections.Generic.List[Object]]@()
     foreach ($instance in @(Get-CimInstance @query)) {

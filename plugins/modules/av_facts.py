@@ -45,14 +45,17 @@ options:
     default: /
   timeout:
     description:
-      - Seconds the POSIX collector may take on the host (Linux, macOS, offline roots).
-      - Each source (package database, unit files, paths, ...) may use at most half of the time that is left,
-        the last one all of it. A source that runs out of time is stopped, with any command it started and
-        that command's children, and becomes an error of that source (the host is then C(unknown) unless
-        banned software is found anyway); the other sources still report.
+      - Seconds the collector may take on the host (Linux, macOS, offline roots, and Windows).
+      - On Linux, macOS and offline roots, each source (package database, unit files, paths, ...) may use at
+        most half of the time that is left, the last one all of it. A source that runs out of time is stopped,
+        with any command it started and that command's children, and becomes an error of that source (the host
+        is then C(unknown) unless banned software is found anyway); the other sources still report.
+      - On Windows, each step of the PowerShell collector (registry, service states, paths, each CIM query) gets
+        its own deadline (60 seconds; a CIM query 30 seconds, its step 40) or the time left of O(timeout), whichever
+        is less; a step for which no time is left is not run. Either way the sources of that step are not read
+        and become errors (or warnings, for sources that cannot hide a banned product), as above.
       - This bounds the collector itself. The task keyword C(timeout) bounds the whole task (connection and
-        transfer included) and should be larger.
-      - Not yet passed to the Windows collector.
+        transfer included, and on Windows the start of PowerShell) and should be larger.
     type: int
     default: 120
   spool:

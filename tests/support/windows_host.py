@@ -32,6 +32,7 @@ __metaclass__ = type
 
 import io
 import json
+import math
 import os
 import re
 import struct
@@ -343,32 +344,67 @@ class FakeWindowsHost(object):
         return {'items': items}, None
 
     def run(self, args):
-        """The module result for the request ``args``: ``{'dump': ...}``."""
+        """The module result for the request ``args``: ``{'dump': ...}``.
+
+        Time is virtual: ``live['step_seconds']`` says how long each step takes on this host (0
+        unless given), and the steps follow the collector's deadline rule: the collector's clock
+        starts with it; a step gets the smaller of its own deadline and the whole seconds left of
+        ``limits.total`` (its record then has ``total``), is not started with none left (a
+        ``timeout`` of 0), and a step that takes longer than it got is a ``timeout`` after that
+        time; a CIM query also fails after ``-OperationTimeoutSec``, at most its step's time (a
+        CimException whose message, HRESULT and NativeErrorCode were not observed: none is claimed)."""
         limits = args['limits']
         failures = self.live.get('fail_steps') or {}
+        took = self.live.get('step_seconds') or {}
+        used = [0]
         dump = {'schema': 1, 'steps': {}, 'host': {
             'os64': self.live['host']['os64'], 'ps64': self.live['host']['ps64'],
             'env': dict((name, self.live['host']['env'].get(name)) for name in args['env'])}}
 
-        def step(name, func, *func_args):
+        def step(name, func, own, cim=False):
+            record = {'ms': 0}
+            dump['steps'][name] = record
+            left = int(math.floor(limits['total'] - used[0]))
+            seconds = own
+            if left < seconds:
+                seconds = max(0, left)
+                record['total'] = limits['total']
+            if seconds < 1:
+                record['timeout'] = 0
+                return None
             if name in failures:
                 dump['steps'][name] = dict({'ms': 0}, **failures[name])
+                used[0] += failures[name].get('timeout') or 0
                 return None
-            data, problem = func(*func_args)
-            dump['steps'][name] = {'ms': 0, 'error': problem} if problem else {'ms': 0}
+            duration = took.get(name, 0)
+            if duration > seconds:  # WaitOne gave up (BeginStop)
+                used[0] += seconds
+                record.update(ms=seconds * 1000, timeout=seconds)
+                return None
+            operation = min(limits['cim'], seconds) if cim else None  # -OperationTimeoutSec
+            if operation is not None and duration > operation:
+                duration = operation
+                data, problem = None, {'m': 'the CIM operation did not finish within %s s' % operation,
+                                       'x': 'Microsoft.Management.Infrastructure.CimException'}
+            else:
+                data, problem = func()
+            used[0] += duration
+            record['ms'] = int(duration * 1000)
+            if problem:
+                record['error'] = problem
             return data
 
         if args['registry']:
-            dump['registry'] = step('registry', lambda: (self._registry(args['registry'], limits), None))
+            dump['registry'] = step('registry', lambda: (self._registry(args['registry'], limits), None), limits['seconds'])
             if dump['registry'] and dump['registry']['scm']:
                 names = set(n.lower() for n in dump['registry']['scm'])
                 states = dict((n, {'s': s[0], 'd': s[1]}) for n, s in self.live.get('scm', {}).items() if n.lower() in names)
-                dump['scm'] = step('scm', lambda: (states, None))
+                dump['scm'] = step('scm', lambda: (states, None), limits['seconds'])
         if args['paths']:
-            dump['paths'] = step('paths', lambda: (self._paths(args['paths'], limits), None))
+            dump['paths'] = step('paths', lambda: (self._paths(args['paths'], limits), None), limits['seconds'])
         dump['cim'] = {}
         for query in args['cim']:
-            dump['cim'][query['id']] = step('cim:%s' % query['id'], self._cim, query)
+            dump['cim'][query['id']] = step('cim:%s' % query['id'], lambda q=query: self._cim(q), limits['cim'] + 10, cim=True)
         return {'changed': False, 'dump': dump}
 
 

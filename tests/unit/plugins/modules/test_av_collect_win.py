@@ -6,8 +6,8 @@
 The file is parsed with tree-sitter-powershell (comments set aside where they could hide or
 fake a construct).  These are the properties issue 13 asks of a thin collector: at most 350
 lines, no product name, no regular expression of the catalogue, no interpretation to speak of,
-a deadline on every step, no write to the host (the event log included), and every key the
-controller reads from the dump written by it.  What only a Windows host can confirm is listed
+a deadline on every step and one on all of them together (``limits.total``), no write to the
+host (the event log included), and every key the controller reads from the dump written by it.  What only a Windows host can confirm is listed
 in docs/windows-images.md ("Windows collector").
 """
 from __future__ import absolute_import, division, print_function
@@ -141,7 +141,37 @@ def test_every_step_runs_with_a_deadline(code, commands):
     assert 'BeginInvoke()' in body and 'AsyncWaitHandle.WaitOne($Seconds * 1000)' in body and 'BeginStop' in body
     cim = [text for name, text in commands if name == 'Get-CimInstance']
     assert cim == ['Get-CimInstance @query']
-    assert re.search(r'\$query = @\{[^}]*OperationTimeoutSec = \$Lim\.cim', code)
+    assert re.search(r'\$query = @\{[^}]*OperationTimeoutSec = \[Math\]::Min\(\[Int32\]\$Lim\.cim, \$Sec\)', code)
+
+
+def test_no_step_outlives_the_collectors_total_budget(code):
+    """The collector's clock starts before anything else runs; every step's wait is first cut to
+    the whole seconds left of limits.total (recorded as 'total'), a step with none left is not
+    started and is a timeout of 0, and the step's seconds are what its runspace gets as $Sec
+    (the CIM query's -OperationTimeoutSec is at most that, checked above)."""
+    statements = [line.strip() for line in code.splitlines() if line.strip()]
+    clock = statements.index('$budget = [System.Diagnostics.Stopwatch]::StartNew()')
+    assert clock < min(i for i, s in enumerate(statements) if s.startswith('$module ='))
+    body = re.search(r'Function Invoke-Step \{(.*?)\n\}', code, re.DOTALL).group(1)
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    left = lines.index('$left = [Math]::Floor([Double]($limits.total * 1000 - $budget.ElapsedMilliseconds) / 1000)')
+    assert lines[left + 1] == 'if ($left -lt $Seconds) { $Seconds = [Math]::Max(0, $left); $record.total = $limits.total }'
+    assert lines[left + 2] == 'if ($Seconds -lt 1) { $record.timeout = 0; return , $null }'
+    # the record is in dump.steps before the early return, and nothing is started before the check
+    assert lines.index('$dump.steps[$Name] = $record') < left
+    assert left < min(i for i, line in enumerate(lines) if '[PowerShell]::Create()' in line or 'BeginInvoke' in line)
+    assert '.AddArgument($Seconds)' in body and "param(`$Req, `$Lim, `$Sec)" in body
+    # $Seconds is only changed by the budget check: the wait is the cut value
+    assert [line for line in lines if re.match(r'\$Seconds\s*=', line)] == []
+    assert len(re.findall(r'\$Seconds = ', body)) == 1
+
+
+def test_a_negative_control_finds_a_step_without_the_budget():
+    """The budget check can fail: the old Invoke-Step waited $Seconds whatever the time left."""
+    old = "$record = [Ordered]@{ ms = 0 }\n$clock = [System.Diagnostics.Stopwatch]::StartNew()\n"
+    assert '$left = [Math]::Floor' not in old
+    assert not re.search(r'OperationTimeoutSec = \[Math\]::Min\(\[Int32\]\$Lim\.cim, \$Sec\)',
+                         "$query = @{ Namespace = $Req['namespace']; OperationTimeoutSec = $Lim.cim }")
 
 
 def test_processes_paths_come_from_win32_process(code):
@@ -151,7 +181,7 @@ def test_processes_paths_come_from_win32_process(code):
     assert '.Path' not in code.replace('.PathTo', '')
 
 
-@pytest.mark.parametrize('key', ['schema', 'host', 'os64', 'ps64', 'env', 'steps', 'ms', 'timeout', 'error',
+@pytest.mark.parametrize('key', ['schema', 'host', 'os64', 'ps64', 'env', 'steps', 'ms', 'timeout', 'total', 'error',
                                  'found', 'lists', 'errors', 'scm', 'v', 'm', 't', 'd', 'n', 'k', 'f', 'c', 'w', 'e',
                                  'i', 'p', 'a', 's', 'items', 'registry', 'paths', 'cim', 'dump'])
 def test_every_dump_key_the_controller_reads_is_written(code, key):
@@ -159,7 +189,8 @@ def test_every_dump_key_the_controller_reads_is_written(code, key):
 
 
 @pytest.mark.parametrize('key', ['limits', 'env', 'registry', 'paths', 'cim', 'path', 'list', 'like', 'read', 'keep',
-                                 'names', 'text', 'id', 'namespace', 'class', 'properties', 'select', 'filter'])
+                                 'names', 'text', 'id', 'namespace', 'class', 'properties', 'select', 'filter', 'total',
+                                 'seconds'])
 def test_every_request_key_is_read(code, key):
     assert re.search(r"\.%s\b|\['%s'\]" % (key, key), code), key
     assert key not in ('keys', 'values', 'count', 'item')  # PowerShell would read the dictionary's property
