@@ -15,11 +15,12 @@
 #   --verbose    show apt, pip and debootstrap output instead of logging it
 #
 # Steps:
-#   1. apt: podman runc debootstrap uidmap python3-hivex libhivex-bin chromium rsync dpkg-dev npm
+#   1. apt: podman runc debootstrap uidmap python3-hivex libhivex-bin chromium rsync dpkg-dev
 #      and the ShellCheck linter (with it, ansible-test's shellcheck sanity test runs everywhere
 #      instead of being skipped where the binary happens to be missing); rpm (rpm/rpmbuild: real
 #      RPM databases for the offline-image tests) and libcap2-bin (capsh: the permission tests
-#      run without root's DAC override); npm (the SARIF Multitool for the report-consumer test).
+#      run without root's DAC override); npm unless one is on PATH (the SARIF Multitool for the
+#      report-consumer test).
 #   2. venv at $BANNED_AV_VENV from requirements-dev.txt (re-installed when its sha256 changes).
 #   3. collections root $BANNED_AV_COLLECTIONS/ansible_collections/: this working tree as
 #      fleetsec/banned_av, plus the dependency collections copied from the `ansible` package.
@@ -61,7 +62,7 @@ done
 
 # Bump when the image recipe below changes: an image with another label value is rebuilt.
 IMAGE_RECIPE=1
-APT_PACKAGES=(podman runc debootstrap uidmap python3-hivex libhivex-bin chromium rsync dpkg-dev shellcheck rpm libcap2-bin npm)
+APT_PACKAGES=(podman runc debootstrap uidmap python3-hivex libhivex-bin chromium rsync dpkg-dev shellcheck rpm libcap2-bin)
 # Collections our code and tests use, copied from the `ansible` package (no Galaxy here).
 # ansible-test only looks in the collections root the collection itself lives in.
 DEP_COLLECTIONS=(ansible.windows ansible.posix community.general containers.podman awx.awx)
@@ -123,6 +124,9 @@ apt_step() {
     elif ! "${BANNED_AV_PYTHON}" -c 'import ensurepip, venv' >/dev/null 2>&1; then
         pkgs+=(python3-venv)
     fi
+    # npm for the SARIF Multitool: Debian's package, unless an npm is there already (NodeSource's
+    # nodejs ships its own and conflicts with Debian's npm package)
+    [ "${LIGHT}" = 1 ] || command -v npm >/dev/null 2>&1 || pkgs+=(npm)
     for pkg in "${pkgs[@]}"; do
         if [ "$(dpkg-query -W -f='${db:Status-Status}' "${pkg}" 2>/dev/null)" != installed ]; then
             missing+=("${pkg}")
