@@ -421,6 +421,7 @@ stage_integration() {
     bash "${script}" || status=$?
     # in CI a skipped test (Chromium, the SARIF Multitool, ansible-runner missing) fails the stage
     no_skips_in_ci "${TEST_OUTPUT}/junit/integration.xml" || status=1
+    audit_statuses "${TEST_OUTPUT}/junit/integration.xml" || true
     return "${status}"
 }
 
@@ -523,6 +524,16 @@ compat_venv() {
     printf '%s\n' "${want}" >"${venv}/.stamp"
 }
 
+# The statuses the audit gave its fleet under one ansible-core (recorded by test_audit_runner.py).
+audit_statuses() {
+    python3 - "$1" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+props = dict((p.get('name'), p.get('value')) for p in ET.parse(sys.argv[1]).iter('property'))
+print('audit under ansible-core %s: %s' % (props.get('ansible_version', '?'), props.get('audit_statuses', 'not recorded')))
+PY
+}
+
 stage_compat() {
     local spec core py python venv missing=() tested=()
     for spec in "${COMPAT_VERSIONS[@]}"; do
@@ -545,6 +556,7 @@ stage_compat() {
             python -m pytest -p no:cacheprovider --color=no -q -o junit_family=xunit1 \
                 --junitxml="${TEST_OUTPUT}/junit/compat-${core}-audit.xml" tests/integration/test_audit_runner.py
         )
+        audit_statuses "${TEST_OUTPUT}/junit/compat-${core}-audit.xml"
         tested+=("${core}")
     done
     if [ "${#missing[@]}" -gt 0 ]; then

@@ -74,10 +74,13 @@ def real_run(fleet):
     return run_audit(base, inventory, 'real')
 
 
-def test_run_fails_on_violation_and_reports_every_host(real_run):
+def test_run_fails_on_violation_and_reports_every_host(real_run, record_property):
     result, report_dir = real_run
     assert result.rc != 0, 'kesl-01 is noncompliant, so the run must fail'
     doc = load_json(report_dir)
+    # what the compat stage prints for each ansible-core it runs this under (scripts/test.sh)
+    record_property('audit_statuses', ' '.join('%s=%s' % (h['name'], h['status']) for h in doc['hosts']))
+    record_property('ansible_version', doc['run']['ansible_version'])
     assert dict((h['name'], h['status']) for h in doc['hosts']) == EXPECTED
     assert json_report.verify(doc)
     gone = [h for h in doc['hosts'] if h['name'] == 'gone-01'][0]
