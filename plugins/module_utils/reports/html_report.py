@@ -54,7 +54,7 @@ import io
 import json
 import re
 
-from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report, trend as trend_mod, trend_chart
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.common import (
     FAILING,
     NEEDS_ACTION,
@@ -208,6 +208,18 @@ table.policies th,table.policies td{text-align:left;padding:7px 10px;border-bott
 table.policies th{background:#eef1f4}
 table.policies td:first-child{white-space:nowrap}
 table.policies ul{margin:0;padding-left:16px}
+.trend{display:grid;grid-template-columns:minmax(0,1fr) minmax(260px,420px);gap:14px 24px;align-items:start}
+.trend figure{margin:0;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 12px;overflow-x:auto}
+.trend figcaption{font-size:12px;color:var(--muted);margin:0 0 6px}
+.trend svg{display:block;max-width:100%;height:auto}
+table.changes{border-collapse:collapse;width:100%;background:var(--card);border:1px solid var(--line);font-size:13px}
+table.changes th,table.changes td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--soft);vertical-align:top}
+table.changes th{background:#eef1f4}
+table.changes ul{margin:0;padding-left:16px;max-height:9.5em;overflow-y:auto}
+table.changes li{overflow-wrap:anywhere}
+.up{color:#cf222e}
+.down{color:#1a7f37}
+@media (max-width:900px){.trend{grid-template-columns:1fr}}
 footer{max-width:1480px;margin:0 auto;padding:16px 32px 28px;color:var(--muted);font-size:12px}
 footer code{overflow-wrap:anywhere}
 @media print{
@@ -611,6 +623,7 @@ PAGE = """<!DOCTYPE html>
 {{mixed}}
 <ul class="tiles" aria-label="Hosts by status">{{tiles}}</ul>
 </section>
+{{trend}}
 <section aria-labelledby="h-hosts">
 <h2 id="h-hosts">Hosts</h2>
 {{partial}}
@@ -874,6 +887,71 @@ def _policies(policies):
             '</section>' % (head, "".join(rows)))
 
 
+TREND_LISTS = (("fixed", "Fixed", "failing then, not now"), ("new_failing", "Newly failing", "not failing then"),
+               ("still_failing", "Still failing", "failing then and now"), ("new_hosts", "New hosts", "not in the previous report"),
+               ("gone_hosts", "Gone hosts", "only in the previous report"))
+TREND_NAMES = 200  # host names listed per change; the counts are always complete
+
+
+def _trend_lists(trend):
+    rows = []
+    for key, title, meaning in TREND_LISTS:
+        names = trend.get(key) or []
+        more = '<li class="muted">\u2026and %s more (JSON report: <code>trend.%s</code>)</li>' % (
+            format(len(names) - TREND_NAMES, ","), key) if len(names) > TREND_NAMES else ""
+        listed = "<ul>%s%s</ul>" % ("".join("<li>%s</li>" % esc(n) for n in names[:TREND_NAMES]), more) if names else ""
+        rows.append('<tr id="trend-%s" data-count="%d"><th scope="row">%s<div class="muted small">%s</div></th>'
+                    '<td class="num">%s</td><td>%s</td></tr>' % (
+                        key, len(names), title, meaning, format(len(names), ","), listed or '<span class="muted">none</span>'))
+    return ('<table class="changes" id="trend-changes"><thead><tr><th scope="col">Change</th><th scope="col" class="num">Hosts</th>'
+            '<th scope="col">Names</th></tr></thead><tbody>%s</tbody></table>' % "".join(rows))
+
+
+def _trend_counts(trend):
+    counts = trend.get("counts") or {}
+    then, now = counts.get("previous") or {}, counts.get("now") or {}
+    statuses = [s for s in STATUS_ORDER if then.get(s) or now.get(s)]
+    statuses += sorted(s for s in set(then) | set(now) if s not in STATUSES and (then.get(s) or now.get(s)))
+    rows = []
+    for status in statuses:
+        delta = now.get(status, 0) - then.get(status, 0)
+        worse = is_failing(status) and delta > 0 or not is_failing(status) and delta < 0
+        rows.append('<tr data-status="%s"><td><span class="pill %s">%s</span></td><td class="num">%s</td><td class="num">%s</td>'
+                    '<td class="num %s">%+d</td></tr>' % (esc(status), _status_class(status), esc(_label(status)),
+                                                          format(then.get(status, 0), ","), format(now.get(status, 0), ","),
+                                                          "up" if worse else "down" if delta else "", delta))
+    return ('<table class="changes" id="trend-counts"><thead><tr><th scope="col">Status</th><th scope="col" class="num">Then</th>'
+            '<th scope="col" class="num">Now</th><th scope="col" class="num">Change</th></tr></thead><tbody>%s</tbody></table>'
+            % "".join(rows))
+
+
+def _trend(report):
+    """The trend section: what changed since the previous report, the status counts over the known
+    reports and the days left to each deadline (inline SVG), with the same numbers as tables."""
+    trend = report.get("trend")
+    if not isinstance(trend, dict):
+        return ""
+    previous = trend.get("previous") or {}
+    now = {"generated_at": report.get("generated_at"), "by_status": (trend.get("counts") or {}).get("now") or {}}
+    points = [p for p in trend.get("history") or [] if isinstance(p, dict)] + [now]
+    deadlines = trend_mod.deadlines(report)
+    deadline_figure = ""
+    if deadlines:
+        deadline_figure = ('<figure><figcaption>Days left to each deadline of the policies that apply to these hosts '
+                           '(as of %s)</figcaption>%s</figure>' % (esc((report.get("run") or {}).get("as_of")),
+                                                                   trend_chart.deadline_chart(deadlines)))
+    return "".join((
+        '<section aria-labelledby="h-trend" id="trend"><h2 id="h-trend">Since the previous report</h2>',
+        '<p class="muted" id="trend-previous">Previous report generated <time>%s</time>%s, %s, SHA-256 <code>%s</code></p>' % (
+            esc(previous.get("generated_at")), " \u00b7 as of %s" % esc(previous.get("as_of")) if previous.get("as_of") else "",
+            counted(previous.get("hosts") or 0, "host"), esc(previous.get("sha256"))),
+        '<div class="trend"><div>',
+        '<figure><figcaption>Hosts by status over the last %s</figcaption>%s</figure>' % (
+            counted(len(points), "report"), trend_chart.status_chart(points)),
+        deadline_figure, '</div><div>', _trend_lists(trend), "<p></p>", _trend_counts(trend), "</div></div></section>",
+    ))
+
+
 def _tiles_and_options(hosts):
     by_status = dict((s, 0) for s in STATUSES)
     for host in hosts:
@@ -962,7 +1040,7 @@ def _slots(report, static_limit, page_size, sha, json_file=None):
         "as_of": " \u00b7 as of %s" % esc(run.get("as_of")) if run.get("as_of") else "",
         "meta": _meta(report), "verdict_class": verdict_class, "verdict": esc(verdict),
         "verdict_detail": esc(verdict_detail), "mixed": _mixed(report), "tiles": tiles, "partial": partial,
-        "options": options, "policies": _policies(report.get("policies")),
+        "options": options, "policies": _policies(report.get("policies")), "trend": _trend(report),
         "head": "".join('<th scope="col" data-key="%s"%s>%s</th>' % (key, ' class="num"' if key in NUMERIC_COLUMNS else "",
                                                                      esc(label)) for key, label in COLUMNS),
         "rows": lambda out: _write_rows(hosts, selection, out),

@@ -126,6 +126,37 @@ def sample_report():
     }
 
 
+def trend_report(days=14):
+    """The sample with a trend since a previous report: ``days`` daily reports in which the fleet
+    moves towards compliance, and two policies with deadlines (one passed, one coming)."""
+    report = sample_report()
+    statuses = ("noncompliant", "waiver_expired", "unknown", "blocked", "warning", "waived", "compliant")
+    history = []
+    for day in range(days):
+        left = days - day
+        counts = dict((s, 0) for s in statuses)
+        counts.update(noncompliant=2 + left // 2, waiver_expired=1 + left // 7, unknown=1 + (day % 3 == 1), blocked=1,
+                      warning=2 + left // 6, waived=1)
+        counts["compliant"] = max(0, 20 - sum(counts.values()))
+        history.append({"generated_at": "2026-11-%02dT06:00:00Z" % (13 + day - (days - 14)), "as_of": None,
+                        "sha256": "%064x" % day, "by_status": counts})
+    for host in report["hosts"]:
+        host["policies"] = ["bis-kaspersky-2024"] + (["au-pspf-002-2025"] if host["platform"] == "windows" else [])
+    report["policies"].append({"id": "au-pspf-002-2025", "title": "Australia PSPF Direction 002-2025",
+                               "enforcement_date": "2027-01-10", "grace_days": 0, "severity": "high",
+                               "action": "enforce", "sources": ["https://www.protectivesecurity.gov.au/"]})
+    names = [h["name"] for h in report["hosts"]]
+    report["trend"] = {
+        "previous": {"generated_at": history[-1]["generated_at"], "as_of": "2026-11-26", "sha256": "%064x" % 99,
+                     "hosts": len(names)},
+        "fixed": ["app03"], "new_failing": [SCRIPT_HOST, "edge-gw"],
+        "still_failing": ["lab-kiosk", "web01", "win-ws-07"], "new_hosts": [IMG_HOST], "gone_hosts": ["old-nas"],
+        "counts": {"previous": history[-1]["by_status"], "now": summarize(report["hosts"])["by_status"]},
+        "history": history,
+    }
+    return report
+
+
 def render(path, report=None, **kwargs):
     """Write the dashboard of ``report`` (default: the sample) to ``path``; return the report."""
     report = report or sample_report()

@@ -280,3 +280,32 @@ def test_rows_built_by_script_match_server_rows(tmp_path, dump, sample):
     assert sorted(built) == list(range(12))
     for index in range(12):
         assert built[index] == server[index], "host %d: script and server details differ" % index
+
+
+# ---------------------------------------------------------------- the trend (issue 15.3)
+
+def test_trend_section_and_chart(tmp_path, dump):
+    """The trend section of a report with 14 earlier reports: lists, counts and both inline charts,
+    drawn without any external asset (the page's CSP allows none); screenshot for a person to look at."""
+    path = os.path.join(OUTPUT, "dashboard-trend.html")
+    report = render_dashboard.render(path, render_dashboard.trend_report())
+    url = "file://" + os.path.abspath(path)
+    root = dump(url=url)
+    section = root.find("section", id="trend")
+    assert section is not None
+    fixed = section.find("tr", id="trend-fixed")
+    assert fixed.attrs["data-count"] == "1" and [li.text() for li in fixed.iter("li")] == ["app03"]
+    failing = section.find("tr", id="trend-new_failing")
+    assert [li.text() for li in failing.iter("li")] == [render_dashboard.SCRIPT_HOST, "edge-gw"]  # as text
+    assert root.find("body").attrs.get("data-pwned") is None
+    chart = section.find("svg", id="trend-status-chart")
+    series = dict((g.attrs["data-status"], g) for g in chart.iter("g", "series"))
+    assert set(series) == set(s for s, n in report["trend"]["history"][0]["by_status"].items() if n) | set(
+        s for s, n in report["summary"]["by_status"].items() if n)
+    assert len(list(series["compliant"].iter("circle"))) == len(report["trend"]["history"]) + 1
+    deadlines = section.find("svg", id="trend-deadline-chart").text()
+    assert "bis-kaspersky-2024" in deadlines and "passed 789 days ago" in deadlines
+    assert "au-pspf-002-2025" in deadlines and "44 days left" in deadlines
+    png = os.path.join(OUTPUT, "dashboard-trend.png")
+    run_chromium(["--window-size=1400,1300", "--screenshot=%s" % png, url])
+    assert os.path.getsize(png) > 20000
