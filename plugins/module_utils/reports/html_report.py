@@ -238,10 +238,12 @@ JS = r"""
   var d = document;
   d.documentElement.className = "js";
   function $(id) { return d.getElementById(id); }
-  var data = JSON.parse($("report-data").textContent);
+  // compact view of the report (see _write_view): per host its name, collection time and profile;
+  // a profile is everything else of a host record, shared by the hosts that have the same
+  var view = JSON.parse($("report-view").textContent);
   var cfg = JSON.parse($("report-config").textContent);
-  var evidence = JSON.parse($("report-evidence").textContent);
-  var hosts = data.hosts || [];
+  var names = view.names, collected = view.collected, profileOf = view.profile, F = view.findings;
+  var count = names.length;
   var table = $("hosts");
   var columns = cfg.columns;
   var statusRank = {}, sevRank = {}, isFailing = {}, isActing = {};
@@ -282,34 +284,57 @@ JS = r"""
     if (!w) { return ""; }
     return str(w.expires) + (w.expired ? " (expired)" : "");
   }
+  // the host record of index i, as the JSON report has it (findings with their evidence text)
+  function hostAt(i) {
+    var p = view.profiles[profileOf[i]], h = {};
+    Object.keys(p).forEach(function (k) { h[k] = p[k]; });
+    h.name = names[i];
+    h.collected_at = collected[i];
+    h.findings = (p.findings || []).map(function (j) { return F[j]; });
+    return h;
+  }
 
-  // one record of sort and search keys per host
-  var recs = hosts.map(function (h, i) {
-    var f = h.findings || [];
-    var w = h.waiver || null;
-    var products = productsOf(h);
-    var status = str(h.status);
-    var hay = [h.name, status, label(status), h.severity, h.platform, products,
-               f.map(function (x) { return str(x.id) + " " + str(x.vendor) + " " + str(x.version); }).join(" "),
-               (h.reasons || []).map(str).join(" "),
-               w ? [w.id, w.ticket, w.owner].map(str).join(" ") : ""].map(str).join("\n").toLowerCase();
+  // sort and search keys: once per profile (the search text only when a filter is first used)
+  var profiles = view.profiles.map(function (p) {
+    var h = {findings: (p.findings || []).map(function (j) { return F[j]; })};
+    var status = str(p.status), w = p.waiver || null;
     return {
-      i: i, hay: hay, status: status,
+      p: p, h: h, hay: null, status: status,
       failing: isFailing[status] === true || !known(status),
       acting: isActing[status] === true || !known(status),
       k: {
-        name: str(h.name).toLowerCase(),
         status: known(status) ? statusRank[status] : cfg.unrecognisedRank,
-        severity: Object.prototype.hasOwnProperty.call(sevRank, h.severity) ? sevRank[h.severity] : null,
-        platform: str(h.platform).toLowerCase(),
-        products: products.toLowerCase(),
-        findings: f.length,
-        days_left: typeof h.days_left === "number" ? h.days_left : null,
-        waiver: w && w.expires ? str(w.expires) : null,
-        collected: str(h.collected_at)
+        severity: Object.prototype.hasOwnProperty.call(sevRank, p.severity) ? sevRank[p.severity] : null,
+        platform: str(p.platform).toLowerCase(),
+        products: productsOf(h).toLowerCase(),
+        findings: h.findings.length,
+        days_left: typeof p.days_left === "number" ? p.days_left : null,
+        waiver: w && w.expires ? str(w.expires) : null
       }
     };
   });
+  function hayOf(q) {
+    if (q.hay === null) {
+      var p = q.p, f = q.h.findings, w = p.waiver || null;
+      q.hay = [q.status, label(q.status), p.severity, p.platform, productsOf(q.h),
+               f.map(function (x) { return str(x.id) + " " + str(x.vendor) + " " + str(x.version); }).join(" "),
+               (p.reasons || []).map(str).join(" "),
+               w ? [w.id, w.ticket, w.owner].map(str).join(" ") : ""].map(str).join("\n").toLowerCase();
+    }
+    return q.hay;
+  }
+  var lowerNames = null;
+  function lowerName(i) {
+    if (lowerNames === null) { lowerNames = names.map(function (n) { return str(n).toLowerCase(); }); }
+    return lowerNames[i];
+  }
+  var recs = new Array(count);
+  for (var n = 0; n < count; n++) { recs[n] = {i: n, q: profiles[profileOf[n]]}; }
+  function keyOf(r, key) {
+    if (key === "name") { return lowerName(r.i); }
+    if (key === "collected") { return str(collected[r.i]); }
+    return r.q.k[key];
+  }
 
   // ---- rows: server-rendered ones are reused, the others are built from the JSON
   var nodes = {};
@@ -350,14 +375,13 @@ JS = r"""
       return e && typeof e === "object" && !Array.isArray(e) ? (e.source ? str(e.source) + ": " : "") + str(e.message) : str(e);
     });
   }
-  function detail(h, i) {
+  function detail(h) {
     var f = h.findings || [], p = h.protection || [], w = h.waiver, r = h.remediation;
-    var texts = evidence[String(i)] || [];
     var reasons = (h.reasons || []).length ? ul(h.reasons) : none();
     var ft = none();
     if (f.length) {
       var head = el("tr", null, cfg.findingColumns.map(function (c) { var th = el("th", null, [c]); th.setAttribute("scope", "col"); return th; }));
-      ft = el("table", "sub", [el("thead", null, [head]), el("tbody", null, f.map(function (x, j) { return finding(x, texts[j] || []); }))]);
+      ft = el("table", "sub", [el("thead", null, [head]), el("tbody", null, f.map(function (x) { return finding(x, x.ev || []); }))]);
     }
     var pt = none();
     if (p.length) {
@@ -401,7 +425,7 @@ JS = r"""
     ]);
   }
   function build(i) {
-    var h = hosts[i], status = str(h.status), w = h.waiver;
+    var h = hostAt(i), status = str(h.status), w = h.waiver;
     var name = el("td", "c-name", [el("span", "hn", [str(h.name)])]);
     var row = el("tr", "row", [
       name,
@@ -441,7 +465,7 @@ JS = r"""
     var det = tb.rows[1], cell = det.cells[0];
     if (open && cell.getAttribute("data-lazy")) {
       cell.removeAttribute("data-lazy");
-      cell.appendChild(detail(hosts[+tb.getAttribute("data-i")], +tb.getAttribute("data-i")));
+      cell.appendChild(detail(hostAt(+tb.getAttribute("data-i"))));
     }
     det.hidden = !open;
     tb.rows[0].cells[0].querySelector(".tog").setAttribute("aria-expanded", open ? "true" : "false");
@@ -494,15 +518,18 @@ JS = r"""
 
   // ---- filter, sort, page, draw
   function matches(r, terms) {
-    if (state.status === "failing") { if (!r.failing) { return false; } }
-    else if (state.status === "needs_action") { if (!r.acting) { return false; } }
-    else if (state.status && r.status !== state.status) { return false; }
-    for (var j = 0; j < terms.length; j++) { if (r.hay.indexOf(terms[j]) < 0) { return false; } }
+    var q = r.q;
+    if (state.status === "failing") { if (!q.failing) { return false; } }
+    else if (state.status === "needs_action") { if (!q.acting) { return false; } }
+    else if (state.status && q.status !== state.status) { return false; }
+    for (var j = 0; j < terms.length; j++) {
+      if (lowerName(r.i).indexOf(terms[j]) < 0 && hayOf(q).indexOf(terms[j]) < 0) { return false; }
+    }
     return true;
   }
   function compare(key, dir) {
     return function (a, b) {
-      var x = a.k[key], y = b.k[key];
+      var x = keyOf(a, key), y = keyOf(b, key);
       var xn = x === null || x === "", yn = y === null || y === "";
       if (xn || yn) { return xn && yn ? a.i - b.i : (xn ? 1 : -1); }
       var c = x < y ? -1 : (x > y ? 1 : 0);
@@ -587,6 +614,7 @@ JS = r"""
   window.addEventListener("hashchange", function () { state = readHash(); draw(); });
   state = readHash();
   draw();
+  d.body.setAttribute("data-ready-ms", String(Math.round(window.performance ? performance.now() : 0)));
   d.body.setAttribute("data-ready", "1");
 }());
 """
@@ -648,8 +676,7 @@ PAGE = """<!DOCTYPE html>
 <footer>
 <p>fleetsec.banned_av{{footer_version}} \u00b7 report SHA-256 <code>{{sha}}</code> \u00b7 schema {{schema}}</p>
 </footer>
-<script type="application/json" id="report-data">{{data}}</script>
-<script type="application/json" id="report-evidence">{{evidence}}</script>
+<script type="application/json" id="report-view">{{view}}</script>
 <script type="application/json" id="report-config">{{config}}</script>
 <script>{{js}}</script>
 </body>
@@ -828,24 +855,12 @@ def _host_rows(index, host):
     ))
 
 
-def _evidence_text(hosts, selection):
-    """``{index: [[line, ...] per finding]}``: the evidence text of the hosts whose rows the page
-    script builds (those not rendered here), so that both read the same."""
-    rendered = set(selection)
-    return dict((str(i), [[evidence_item(e) for e in f.get("evidence") or []] for f in host.get("findings") or []])
-                for i, host in enumerate(hosts) if i not in rendered and host.get("findings"))
-
-
 def _static_selection(hosts, static_limit):
-    """Indexes of the hosts rendered server-side: all of them, or the first ``static_limit``
-    with the hosts needing action first (linear: two passes, no sort)."""
+    """Indexes of the hosts rendered here: every host up to ``static_limit``, else none (the page
+    script builds the rows of a larger fleet from the view, a page at a time)."""
     if static_limit is None or len(hosts) <= static_limit:
         return list(range(len(hosts)))
-    chosen = [i for i, h in enumerate(hosts) if needs_action(h.get("status"))][:static_limit]
-    if len(chosen) < static_limit:
-        taken = set(chosen)
-        chosen += [i for i in range(len(hosts)) if i not in taken][:static_limit - len(chosen)]
-    return chosen
+    return []
 
 
 def _meta(report):
@@ -991,33 +1006,54 @@ def _write_rows(hosts, selection, out):
         out.write(_host_rows(index, hosts[index]))
 
 
-def _write_evidence(hosts, selection, out):
-    """``{host index: [[evidence text, ...] per finding]}`` for the hosts with findings whose rows
-    the page script builds (those not rendered here)."""
-    out.write("{")
-    first = True
-    rendered = set(selection)
-    for index, host in enumerate(hosts):
-        findings = host.get("findings") or []
-        if findings and index not in rendered:
-            texts = json.dumps([_evidence(f) for f in findings], ensure_ascii=False)
-            out.write('%s"%d":%s' % ("" if first else ",\n", index, texts))
-            first = False
-    out.write("}")
+FINDING_FIELDS = ("id", "vendor", "product", "category", "version", "signatures_date", "verdict", "confidence",
+                  "policy", "installed")
+PROFILE_FIELDS = ("status", "severity", "platform", "days_left", "reasons", "protection", "waiver", "remediation",
+                  "errors", "warnings")
 
 
-def _write_data(report, out, json_file):
-    """The report as JSON, safe inside <script>: the JSON report file's text when it was written
-    (``json_file``), else the report encoded here."""
-    if json_file is None:
-        json_report.write(report, _ScriptSafe(out))
-        return
-    with io.open(json_file, encoding="utf-8") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), ""):
-            out.write(_script_safe(chunk))
+def _interned(table, texts, value):
+    """Index of ``value`` (as canonical JSON) in ``texts``, added when new."""
+    encoded = json_report.encode(value)
+    index = table.get(encoded)
+    if index is None:
+        index = table[encoded] = len(texts)
+        texts.append(encoded)
+    return index
 
 
-def _slots(report, static_limit, page_size, sha, json_file=None):
+def _write_view(hosts, out):
+    """The compact view of the hosts the page script reads (``report-view``)::
+
+        {names: [host name], collected: [collected_at], profile: [index into profiles],
+         profiles: [{status, severity, platform, days_left, reasons, protection, waiver, remediation,
+                     errors, warnings, findings: [index into findings]}],
+         findings: [{id, vendor, product, ..., installed, ev: [evidence text]}]}
+
+    A profile is what a host record holds besides its name and collection time, stored once for
+    every host that has the same (at 100,000 hosts the page holds a few MB instead of the JSON
+    report's 117 MB, docs/performance.md); a finding is stored once with the text of its evidence
+    items (``common.evidence_item``, as the server-rendered rows show it)."""
+    findings, finding_texts = {}, []
+    profiles, profile_texts = {}, []
+    names, collected, profile_of = [], [], []
+    for host in hosts:
+        indexes = []
+        for finding in host.get("findings") or []:
+            item = dict((key, finding.get(key)) for key in FINDING_FIELDS)
+            item["ev"] = _evidence(finding)
+            indexes.append(_interned(findings, finding_texts, item))
+        profile = dict((key, host.get(key)) for key in PROFILE_FIELDS)
+        profile["findings"] = indexes
+        profile_of.append(_interned(profiles, profile_texts, profile))
+        names.append(text(host.get("name")))
+        collected.append(host.get("collected_at"))
+    out.write('{"names":%s,\n"collected":%s,\n"profile":%s,\n"profiles":[%s],\n"findings":[%s]}' % (
+        json_report.encode(names), json_report.encode(collected), json_report.encode(profile_of),
+        ",\n".join(profile_texts), ",\n".join(finding_texts)))
+
+
+def _slots(report, static_limit, page_size, sha):
     """The value of each slot of ``PAGE``: markup, or a function that writes it to a stream."""
     hosts = report.get("hosts") or []
     run = report.get("run") or {}
@@ -1026,9 +1062,9 @@ def _slots(report, static_limit, page_size, sha, json_file=None):
     selection = _static_selection(hosts, static_limit)
     partial = ""
     if len(selection) < len(hosts):
-        partial = ('<noscript><p class="note">This report has %s. Without JavaScript only %s of them are listed, '
-                   'those needing action first. Enable JavaScript to see and filter every host, or use the CSV or '
-                   'JSON report.</p></noscript>' % (counted(len(hosts), "host"), format(len(selection), ",")))
+        partial = ('<noscript><p class="note">This report has %s: above %s hosts the page builds the host list '
+                   'with JavaScript, a page at a time. Enable JavaScript to see and filter every host, or use the '
+                   'CSV or JSON report.</p></noscript>' % (counted(len(hosts), "host"), format(static_limit, ",")))
     config = {"columns": [list(c) for c in COLUMNS], "statusOrder": list(STATUS_ORDER),
               "unrecognisedRank": status_rank("\x00unrecognised"), "severities": list(SEVERITIES),
               "failing": sorted(FAILING), "needsAction": sorted(NEEDS_ACTION), "labels": STATUS_LABELS,
@@ -1045,18 +1081,17 @@ def _slots(report, static_limit, page_size, sha, json_file=None):
                                                                      esc(label)) for key, label in COLUMNS),
         "rows": lambda out: _write_rows(hosts, selection, out),
         "footer_version": " " + version if version else "", "sha": esc(sha), "schema": esc(report.get("schema")),
-        "data": lambda out: _write_data(report, out, json_file),
-        "evidence": lambda out: _write_evidence(hosts, selection, _ScriptSafe(out)),
+        "view": lambda out: _write_view(hosts, _ScriptSafe(out)),
         "config": _script_safe(json.dumps(config, ensure_ascii=False, separators=(",", ":"))),
     }
 
 
-def write(report, out, static_limit=STATIC_LIMIT, page_size=PAGE_SIZE, sha=None, json_file=None):
+def write(report, out, static_limit=STATIC_LIMIT, page_size=PAGE_SIZE, sha=None):
     """Write the dashboard to the text stream ``out``.  ``sha``: the report's SHA-256, when the
     caller computed it; ``json_file``: the JSON report file of ``report``, whose text the page
     embeds (``writer.write_reports``)."""
     sha = sha or json_report.digest(report)
-    slots = _slots(report, static_limit, page_size, sha, json_file)
+    slots = _slots(report, static_limit, page_size, sha)
     pos = 0
     for match in _SLOT_RE.finditer(PAGE):
         out.write(PAGE[pos:match.start()])

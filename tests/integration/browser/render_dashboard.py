@@ -157,6 +157,22 @@ def trend_report(days=14):
     return report
 
 
+def fleet_report(size):
+    """A fleet of ``size`` hosts cycling through the sample's hosts, each with its own name and
+    collection time; every 97th host unreachable with its own reason (a profile of its own)."""
+    base = sample_report()
+    templates = base["hosts"][:10]  # the hostile names stay in the small sample
+    hosts = []
+    for index in range(size):
+        host = dict(templates[index % len(templates)], name="srv-%06d.example.com" % index,
+                    collected_at="2026-11-27T%02d:%02d:%02dZ" % (index // 3600 % 24, index // 60 % 60, index % 60))
+        if index % 97 == 0:
+            host.update(status="unknown", severity="high", findings=[], protection=[],
+                        reasons=["unreachable: ssh: connect to host srv-%06d.example.com port 22: timed out" % index])
+        hosts.append(host)
+    return dict(base, hosts=hosts, summary=summarize(hosts))
+
+
 def render(path, report=None, **kwargs):
     """Write the dashboard of ``report`` (default: the sample) to ``path``; return the report."""
     report = report or sample_report()
