@@ -30,10 +30,7 @@ import sys
 import tempfile
 import time
 
-try:
-    from urllib.request import urlopen
-except ImportError:  # pragma: no cover
-    from urllib2 import urlopen  # type: ignore
+from urllib.request import urlopen
 
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
                   "--disable-extensions", "--hide-scrollbars", "--mute-audio", "--window-size=1400,1000"]
