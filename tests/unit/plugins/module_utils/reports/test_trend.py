@@ -276,3 +276,26 @@ def test_a_merged_report_carries_no_slice_trend(tmp_path, factory):
     report, _previous = with_trend(tmp_path, factory)
     merged = merge.merge([factory.signed(report)], ['slice.json'])
     assert 'trend' not in merged
+
+
+def test_html_shows_the_trend_and_escapes_what_a_signed_previous_report_holds(tmp_path, factory):
+    """A previous report can be signed and still hostile (hand-made): a status and history points that
+    are markup stay text in the lists, the tables and the SVG."""
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import html_report
+    evil = '<script>alert(1)</script>'
+    doc = previous_fleet(factory)
+    doc['hosts'].append(factory.host(evil, 'compliant'))
+    doc['hosts'][0]['status'] = '<img src=x onerror=alert(2)>'
+    doc['trend'] = {'history': [{'generated_at': '2026-11-25T06:00:00Z', 'by_status': {'"><svg onload=alert(3)>': 4}}]}
+    previous = trend.load_previous(write(tmp_path, doc))
+    hosts = current_hosts(factory)
+    report = factory.report(hosts=hosts)
+    report['trend'] = trend.compute(previous, hosts)
+    assert report['trend']['gone_hosts'] == [evil, 'gone04']  # sorted
+    page = html_report.render(report).decode('utf-8')
+    section = page.split('<section aria-labelledby="h-trend" id="trend">', 1)[1].split('</section>', 1)[0]
+    assert '<script' not in section and '<img' not in section and '<svg onload' not in section
+    assert '&lt;script&gt;alert(1)&lt;/script&gt;' in section and '&lt;img src=x onerror=alert(2)&gt;' in section
+    assert section.count('<svg class="chart"') == 1  # no deadline chart: the hosts name no policy
+    assert 'Hosts by status in the last 3 reports' in section
+    assert 'id="trend-gone_hosts" data-count="2"' in section
