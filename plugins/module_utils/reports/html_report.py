@@ -521,9 +521,15 @@ JS = r"""
   }
 
   // ---- filter, sort, page, draw
+  var inTrend = {};  // "trend:<list>": {host index: true}
+  Object.keys(view.trend || {}).forEach(function (key) {
+    var set = inTrend["trend:" + key] = {};
+    view.trend[key].forEach(function (i) { set[i] = true; });
+  });
   function matches(r, terms) {
     var q = r.q;
-    if (state.status === "failing") { if (!q.failing) { return false; } }
+    if (inTrend[state.status]) { if (!inTrend[state.status][r.i]) { return false; } }
+    else if (state.status === "failing") { if (!q.failing) { return false; } }
     else if (state.status === "needs_action") { if (!q.acting) { return false; } }
     else if (state.status && q.status !== state.status) { return false; }
     for (var j = 0; j < terms.length; j++) {
@@ -919,9 +925,12 @@ def _trend_lists(trend):
         more = '<li class="muted">\u2026and %s more (JSON report: <code>trend.%s</code>)</li>' % (
             format(len(names) - TREND_NAMES, ","), key) if len(names) > TREND_NAMES else ""
         listed = "<ul>%s%s</ul>" % ("".join("<li>%s</li>" % esc(n) for n in names[:TREND_NAMES]), more) if names else ""
+        count = format(len(names), ",")
+        if names and key in TREND_FILTERS:  # these hosts are in the table: the count filters it
+            count = '<a href="#filter=trend:%s">%s</a>' % (key, count)
         rows.append('<tr id="trend-%s" data-count="%d"><th scope="row">%s<div class="muted small">%s</div></th>'
                     '<td class="num">%s</td><td>%s</td></tr>' % (
-                        key, len(names), title, meaning, format(len(names), ","), listed or '<span class="muted">none</span>'))
+                        key, len(names), title, meaning, count, listed or '<span class="muted">none</span>'))
     return ('<table class="changes" id="trend-changes"><thead><tr><th scope="col">Change</th><th scope="col" class="num">Hosts</th>'
             '<th scope="col">Names</th></tr></thead><tbody>%s</tbody></table>' % "".join(rows))
 
@@ -942,6 +951,25 @@ def _trend_counts(trend):
     return ('<table class="changes" id="trend-counts"><thead><tr><th scope="col">Status</th><th scope="col" class="num">Then</th>'
             '<th scope="col" class="num">Now</th><th scope="col" class="num">Change</th></tr></thead><tbody>%s</tbody></table>'
             % "".join(rows))
+
+
+#: the trend's lists whose hosts are in this report: the host table filters on them
+TREND_FILTERS = ("fixed", "new_failing", "still_failing", "new_hosts")
+
+
+def _trend_lists_of(report):
+    trend = report.get("trend")
+    if not isinstance(trend, dict):
+        return {}
+    return dict((key, [n for n in trend.get(key) or [] if isinstance(n, str)]) for key in TREND_FILTERS)
+
+
+def _trend_options(report):
+    """Options of the status filter for the trend's lists (``#filter=trend:fixed``)."""
+    titles = dict((key, title) for key, title, _meaning in TREND_LISTS)
+    return "".join('<option value="trend:%s">%s since the previous report (%s)</option>' % (
+        key, titles[key], format(len(names), ",")) for key, names in sorted(
+            _trend_lists_of(report).items(), key=lambda kv: TREND_FILTERS.index(kv[0])))
 
 
 def _trend(report):
@@ -1026,18 +1054,20 @@ def _interned(table, texts, value):
     return index
 
 
-def _write_view(hosts, out):
+def _write_view(hosts, out, trend_lists=None):
     """The compact view of the hosts the page script reads (``report-view``)::
 
         {names: [host name], collected: [collected_at], profile: [index into profiles],
          profiles: [{status, severity, platform, days_left, reasons, protection, waiver, remediation,
                      errors, warnings, findings: [index into findings]}],
-         findings: [{id, vendor, product, ..., installed, ev: [evidence text]}]}
+         findings: [{id, vendor, product, ..., installed, ev: [evidence text]}],
+         trend: {fixed|new_failing|still_failing|new_hosts: [host index]}}
 
     A profile is what a host record holds besides its name and collection time, stored once for
     every host that has the same (at 100,000 hosts the page holds a few MB instead of the JSON
     report's 117 MB, docs/performance.md); a finding is stored once with the text of its evidence
     items (``common.evidence_item``, as the server-rendered rows show it)."""
+    trend_lists = trend_lists or {}
     findings, finding_texts = {}, []
     profiles, profile_texts = {}, []
     names, collected, profile_of = [], [], []
@@ -1052,9 +1082,11 @@ def _write_view(hosts, out):
         profile_of.append(_interned(profiles, profile_texts, profile))
         names.append(text(host.get("name")))
         collected.append(host.get("collected_at"))
-    out.write('{"names":%s,\n"collected":%s,\n"profile":%s,\n"profiles":[%s],\n"findings":[%s]}' % (
+    index_of = dict((name, index) for index, name in enumerate(names))
+    trend = dict((key, [index_of[n] for n in listed if n in index_of]) for key, listed in trend_lists.items())
+    out.write('{"names":%s,\n"collected":%s,\n"profile":%s,\n"profiles":[%s],\n"findings":[%s],\n"trend":%s}' % (
         json_report.encode(names), json_report.encode(collected), json_report.encode(profile_of),
-        ",\n".join(profile_texts), ",\n".join(finding_texts)))
+        ",\n".join(profile_texts), ",\n".join(finding_texts), json_report.encode(trend)))
 
 
 def _slots(report, static_limit, page_size, sha):
@@ -1080,12 +1112,13 @@ def _slots(report, static_limit, page_size, sha):
         "as_of": " \u00b7 as of %s" % esc(run.get("as_of")) if run.get("as_of") else "",
         "meta": _meta(report), "verdict_class": verdict_class, "verdict": esc(verdict),
         "verdict_detail": esc(verdict_detail), "mixed": _mixed(report), "tiles": tiles, "partial": partial,
-        "options": options, "policies": _policies(report.get("policies")), "trend": _trend(report),
+        "options": options + _trend_options(report), "policies": _policies(report.get("policies")),
+        "trend": _trend(report),
         "head": "".join('<th scope="col" data-key="%s"%s>%s</th>' % (key, ' class="num"' if key in NUMERIC_COLUMNS else "",
                                                                      esc(label)) for key, label in COLUMNS),
         "rows": lambda out: _write_rows(hosts, selection, out),
         "footer_version": " " + version if version else "", "sha": esc(sha), "schema": esc(report.get("schema")),
-        "view": lambda out: _write_view(hosts, _ScriptSafe(out)),
+        "view": lambda out: _write_view(hosts, _ScriptSafe(out), _trend_lists_of(report)),
         "config": _script_safe(json.dumps(config, ensure_ascii=False, separators=(",", ":"))),
     }
 

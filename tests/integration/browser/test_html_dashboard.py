@@ -306,6 +306,11 @@ def test_trend_section_and_chart(tmp_path, dump):
     deadlines = section.find("svg", id="trend-deadline-chart").text()
     assert "bis-kaspersky-2024" in deadlines and "passed 789 days ago" in deadlines
     assert "au-pspf-002-2025" in deadlines and "44 days left" in deadlines
+    # the table filters on a trend list: the link of its count, or the status filter
+    filtered = dump("filter=trend:new_failing", url=url)
+    assert sorted(row[1] for row in rows(filtered)) == sorted([render_dashboard.SCRIPT_HOST, "edge-gw"])
+    assert filtered.find("select", id="status").find("option", value="trend:new_failing").text().endswith("(2)")
+    assert section.find("tr", id="trend-still_failing").find("a").attrs["href"] == "#filter=trend:still_failing"
     png = os.path.join(OUTPUT, "dashboard-trend.png")
     run_chromium(["--window-size=1400,1300", "--screenshot=%s" % png, url])
     assert os.path.getsize(png) > 20000

@@ -299,3 +299,18 @@ def test_html_shows_the_trend_and_escapes_what_a_signed_previous_report_holds(tm
     assert section.count('<svg class="chart"') == 1  # no deadline chart: the hosts name no policy
     assert 'Hosts by status in the last 3 reports' in section
     assert 'id="trend-gone_hosts" data-count="2"' in section
+
+
+def test_the_dashboard_view_indexes_the_trend_lists_of_hosts_in_the_report(tmp_path, factory):
+    import re
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import html_report
+    report, _previous = with_trend(tmp_path, factory)
+    page = html_report.render(report).decode('utf-8')
+    view = json.loads(re.search(r'<script type="application/json" id="report-view">(.*?)</script>', page, re.S).group(1))
+    for key in ('fixed', 'new_failing', 'still_failing', 'new_hosts'):
+        assert [view['names'][i] for i in view['trend'][key]] == report['trend'][key], key
+    assert 'gone_hosts' not in view['trend']  # not in this report's table
+    assert '<option value="trend:new_hosts">New hosts since the previous report (2)</option>' in page
+    plain = html_report.render(factory.report()).decode('utf-8')
+    assert json.loads(re.search(r'id="report-view">(.*?)</script>', plain, re.S).group(1))['trend'] == {}
+    assert 'value="trend:' not in plain and 'id="trend"' not in plain
