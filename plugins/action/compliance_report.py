@@ -183,12 +183,13 @@ def generate(args, task_vars, run, as_of, policies, waivers, catalog_entries, pr
     with report_common.gc_paused():
         report = hosts_report(names, reader, policies, waivers, as_of, run)
         if previous is not None:
-            report['trend'] = trend_mod.compute(previous, report['hosts'])
+            report['trend'] = trend_mod.compute(previous, report['hosts'],
+                                                inventory=(task_vars.get('groups') or {}).get('all'))
         paths = write_reports(report, report_dir, args['formats'], catalog_entries=catalog_entries)
     result = report_common.task_result(report, args['fail_on'])
     result.update(changed=False, reports=paths, report_dir=report_dir)
     if previous is not None:
-        result['trend'] = dict((key, len(report['trend'][key])) for key in trend_mod.LISTS)
+        result['trend'] = dict((key, len(report['trend'][key])) for key in trend_mod.LISTS + ('not_audited',))
     return result
 
 

@@ -181,5 +181,5 @@ trend:
   description: How many hosts are in each list of the report's C(trend) section.
   returned: when O(previous_report) is set
   type: dict
-  sample: {fixed: 3, new_failing: 1, still_failing: 12, new_hosts: 2, gone_hosts: 0}
+  sample: {fixed: 3, new_failing: 1, still_failing: 12, new_hosts: 2, gone_hosts: 0, not_audited: 0}
 '''

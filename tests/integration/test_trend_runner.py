@@ -65,6 +65,7 @@ def test_json_trend(two_runs):
     trend = report['trend']
     for key, names in EXPECTED.items():
         assert trend[key] == names, key
+    assert trend['not_audited'] == []  # every host of the inventory was audited
     assert trend['previous'] == {'generated_at': previous['generated_at'], 'as_of': pr.AS_OF,
                                  'sha256': previous['sha256'], 'hosts': 5}
     assert trend['counts']['previous'] == previous['summary']['by_status']
@@ -119,3 +120,20 @@ def test_a_tampered_previous_report_stops_the_audit_before_any_host(two_runs):
     messages = ' '.join(run.failed_messages())
     assert 'banned_av_previous_report: %s' % tampered in messages and 'sha256 does not match' in messages, messages
     assert not os.path.exists(os.path.join(str(run.report_dir), 'banned_av_report.json'))
+
+
+def test_a_limited_run_leaves_the_hosts_it_did_not_audit_out_of_gone_and_fixed(two_runs):
+    """--limit fixed-01 against the first report: the hosts still in the inventory were not audited
+    (not gone, not fixed); removed-01 left the inventory: gone."""
+    base, paths, first, _second = two_runs
+    previous = os.path.join(str(first.report_dir), 'banned_av_report.json')
+    run = pr.run(base, 'limited', 'audit', fleet_inventory(paths, AFTER),
+                 pr.extravars(banned_av_fail_on_violation=False, banned_av_previous_report=previous),
+                 cmdline='--limit fixed-01')
+    assert run.rc == 0, run.stdout()[-3000:]
+    trend = run.report()['trend']
+    assert trend['fixed'] == ['fixed-01'] and trend['gone_hosts'] == ['removed-01']
+    assert trend['not_audited'] == ['breaks-01', 'steady-01', 'still-01']
+    assert trend['new_failing'] == trend['still_failing'] == trend['new_hosts'] == []
+    with open(os.path.join(str(run.report_dir), 'banned_av_report.md'), encoding='utf-8') as handle:
+        assert '| Not audited in this run | 3 | breaks-01, steady-01, still-01 |' in handle.read()

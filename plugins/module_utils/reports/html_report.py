@@ -914,7 +914,8 @@ def _policies(policies):
 
 TREND_LISTS = (("fixed", "Fixed", "failing then, not now"), ("new_failing", "Newly failing", "not failing then"),
                ("still_failing", "Still failing", "failing then and now"), ("new_hosts", "New hosts", "not in the previous report"),
-               ("gone_hosts", "Gone hosts", "only in the previous report"))
+               ("gone_hosts", "Gone hosts", "only in the previous report, no longer in the inventory"),
+               ("not_audited", "Not audited", "in the previous report and the inventory, not selected for this run"))
 TREND_NAMES = 200  # host names listed per change; the counts are always complete
 
 
@@ -922,6 +923,8 @@ def _trend_lists(trend):
     rows = []
     for key, title, meaning in TREND_LISTS:
         names = trend.get(key) or []
+        if key == "not_audited" and not names:
+            continue  # a run of every host of the previous report (no --limit)
         more = '<li class="muted">\u2026and %s more (JSON report: <code>trend.%s</code>)</li>' % (
             format(len(names) - TREND_NAMES, ","), key) if len(names) > TREND_NAMES else ""
         listed = "<ul>%s%s</ul>" % ("".join("<li>%s</li>" % esc(n) for n in names[:TREND_NAMES]), more) if names else ""

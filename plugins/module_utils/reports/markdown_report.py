@@ -128,7 +128,7 @@ def _counts(hosts):
 
 
 TREND_LISTS = (("fixed", "Fixed"), ("new_failing", "Newly failing"), ("still_failing", "Still failing"),
-               ("new_hosts", "New hosts"), ("gone_hosts", "Gone hosts"))
+               ("new_hosts", "New hosts"), ("gone_hosts", "Gone hosts"), ("not_audited", "Not audited in this run"))
 
 
 def _trend(report, max_hosts):
@@ -144,6 +144,8 @@ def _trend(report, max_hosts):
     rows = []
     for key, title in TREND_LISTS:
         names = trend.get(key) or []
+        if key == "not_audited" and not names:
+            continue  # a run of every host of the previous report (no --limit)
         shown = ", ".join(escape(n, 120) for n in names[:max_hosts])
         if len(names) > max_hosts:
             shown += " ...and %d more" % (len(names) - max_hosts)

@@ -20,7 +20,9 @@ held while this run's report is built.
       new_failing:   [names]   # in both reports: not failing then, failing now
       still_failing: [names]   # in both reports: failing then and now
       new_hosts:     [names]   # only in this report (whatever their status: see the host table)
-      gone_hosts:    [names]   # only in the previous report
+      gone_hosts:    [names]   # only in the previous report, and no longer in the inventory
+      not_audited:   [names]   # only in the previous report, still in the inventory: not selected
+                               # for this run (--limit, banned_av_hosts); neither gone nor fixed
       counts: {previous: {<status>: n}, now: {<status>: n}}
       history: [{generated_at, as_of, sha256, by_status: {<status>: n}}]   # earlier reports, oldest first
 
@@ -176,12 +178,14 @@ def by_status(statuses):
     return counts
 
 
-def compute(previous, hosts):
+def compute(previous, hosts, inventory=None):
     """The ``trend`` section of a report of ``hosts`` (records with ``name`` and ``status``) since
-    ``previous`` (a ``Previous``)."""
+    ``previous`` (a ``Previous``).  ``inventory``: every host name of the inventory, when known; a
+    host of the previous report that is still in it but not in this report was not selected for
+    this run (``--limit``, ``banned_av_hosts``): it is ``not_audited``, not gone."""
     now = dict((h["name"], h.get("status")) for h in hosts)
     then = previous.statuses
-    out = dict((name, []) for name in LISTS)
+    out = dict((name, []) for name in LISTS + ("not_audited",))
     for name, status in now.items():
         if name not in then:
             out["new_hosts"].append(name)
@@ -193,8 +197,11 @@ def compute(previous, hosts):
             out["fixed"].append(name)
         elif after:
             out["new_failing"].append(name)
-    out["gone_hosts"] = [name for name in then if name not in now]
-    for name in LISTS:
+    inventory = set(inventory) if inventory is not None else set()
+    for name in then:
+        if name not in now:
+            out["not_audited" if name in inventory else "gone_hosts"].append(name)
+    for name in LISTS + ("not_audited",):
         out[name].sort()
     history = (previous.history + [previous.point()])[-HISTORY_LIMIT:]
     out.update(previous={"generated_at": previous.generated_at, "as_of": previous.as_of, "sha256": previous.sha256,

@@ -63,6 +63,20 @@ def test_every_host_lands_in_the_right_list(tmp_path, factory):
     assert len(listed) == len(set(listed)) and set(listed) < both
 
 
+def test_a_host_left_out_of_this_run_is_not_gone(tmp_path, factory):
+    """--limit: hosts of the previous report that are still in the inventory were not audited; only
+    hosts that left the inventory are gone, and nothing unaudited counts as fixed."""
+    previous = trend.load_previous(write(tmp_path, previous_fleet(factory)))
+    now = [factory.host('fixed01', 'compliant')]
+    inventory = ['fixed01', 'still02', 'fails03', 'ok05', 'unreach06', 'waived07', 'new08']
+    out = trend.compute(previous, now, inventory=inventory)
+    assert out['fixed'] == ['fixed01'] and out['gone_hosts'] == ['gone04']
+    assert out['not_audited'] == ['fails03', 'ok05', 'still02', 'unreach06', 'waived07']
+    assert out['still_failing'] == out['new_failing'] == out['new_hosts'] == []
+    assert trend.compute(previous, now)['gone_hosts'] == ['fails03', 'gone04', 'ok05', 'still02', 'unreach06',
+                                                          'waived07']  # no inventory known: gone
+
+
 def test_failing_is_the_vocabulary_and_an_unknown_status_fails_safe(tmp_path, factory):
     hosts = [factory.host('a', 'warning'), factory.host('b', 'reboot_pending'), factory.host('c', 'blocked'),
              factory.host('d', 'degraded'), factory.host('e', 'remediated')]
