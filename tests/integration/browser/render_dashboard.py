@@ -135,9 +135,9 @@ def trend_report(days=14):
     for day in range(days):
         left = days - day
         counts = dict((s, 0) for s in statuses)
-        counts.update(noncompliant=2 + left // 2, waiver_expired=1 + left // 7, unknown=1 + (day % 3 == 1), blocked=1,
-                      warning=2 + left // 6, waived=1)
-        counts["compliant"] = max(0, 20 - sum(counts.values()))
+        counts.update(noncompliant=2 + left // 4, waiver_expired=1, unknown=1 + (day % 3 == 1), blocked=1,
+                      warning=2 + left // 8, waived=1)
+        counts["compliant"] = max(0, len(report["hosts"]) - sum(counts.values()))  # the same 12 hosts each day
         history.append({"generated_at": "2026-11-%02dT06:00:00Z" % (13 + day - (days - 14)), "as_of": None,
                         "sha256": "%064x" % day, "by_status": counts})
     for host in report["hosts"]:
