@@ -127,7 +127,8 @@ class ActionModule(ActionBase):
     @staticmethod
     def _unknown_names(task_vars):
         """A warning for every ``banned_av_*`` variable no playbook or role of the collection reads."""
-        known = set(inputs.spec('enforce')) | set(inputs.HOST_VARIABLES) | set(inputs.OTHER_VARIABLES)
+        known = (set(inputs.spec('audit')) | set(inputs.spec('enforce')) | set(inputs.HOST_VARIABLES)
+                 | set(inputs.OTHER_VARIABLES))
         out = []
         for name in sorted(task_vars):
             if not name.startswith('banned_av_') or name in known or name.startswith('banned_av_awx_'):

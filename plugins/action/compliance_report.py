@@ -21,6 +21,7 @@ from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as policy_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.plain import plain
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import common as report_common
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import trend as trend_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import writer
 from ansible_collections.fleetsec.banned_av.plugins.plugin_utils import run_spool
 
@@ -41,6 +42,7 @@ ARGUMENT_SPEC = dict(
     play=dict(type='str', default='audit'),
     spool=dict(type='path'),
     remediation_hosts=dict(type='list', elements='str', default=[]),
+    previous_report=dict(type='path'),
 )
 
 
@@ -146,7 +148,9 @@ class ActionModule(ActionBase):
             as_of, policy_version, policies, waivers = policy_mod.load_context(
                 args['as_of'], args['policy_files'], args['policies'], args['waivers'])
             catalog = catalog_mod.load(extra_files=args['catalog_files'], extra_entries=args['catalog_entries'])
-        except (policy_mod.PolicyError, catalog_mod.CatalogError) as exc:
+            # read and verified before any host is evaluated; only its hosts' statuses are kept
+            previous = trend_mod.load_previous(args['previous_report']) if args['previous_report'] else None
+        except (policy_mod.PolicyError, catalog_mod.CatalogError, trend_mod.TrendError) as exc:
             raise AnsibleActionFail(to_native(exc))
 
         now = datetime.datetime.now(tz=datetime.timezone.utc).replace(microsecond=0)
@@ -164,22 +168,28 @@ class ActionModule(ActionBase):
             'user': _str_or_none(task_vars.get('awx_user_name', task_vars.get('tower_user_name'))) or _local_user(),
         }
 
-        result.update(generate(args, task_vars, run, as_of, policies, waivers, catalog.entries))
+        result.update(generate(args, task_vars, run, as_of, policies, waivers, catalog.entries, previous))
         return result
 
 
-def generate(args, task_vars, run, as_of, policies, waivers, catalog_entries):
+def generate(args, task_vars, run, as_of, policies, waivers, catalog_entries, previous=None):
     """Build the report from the hosts' results, write every format, and return the task
-    result's fields.  Everything the action does after validating its input."""
+    result's fields.  Everything the action does after validating its input.  ``previous``: the
+    verified previous report (``trend.Previous``), which gives the report its ``trend``."""
     names = args['hosts'] if args['hosts'] is not None else task_vars.get('ansible_play_hosts_all', [])
     reader = HostResults(args.get('spool'), task_vars.get('hostvars') or {}, task_vars.get('groups') or {},
                          args.get('remediation_hosts'))
     report_dir = os.path.abspath(args['report_dir'])
     with report_common.gc_paused():
         report = hosts_report(names, reader, policies, waivers, as_of, run)
+        if previous is not None:
+            report['trend'] = trend_mod.compute(previous, report['hosts'],
+                                                inventory=(task_vars.get('groups') or {}).get('all'))
         paths = write_reports(report, report_dir, args['formats'], catalog_entries=catalog_entries)
     result = report_common.task_result(report, args['fail_on'])
     result.update(changed=False, reports=paths, report_dir=report_dir)
+    if previous is not None:
+        result['trend'] = dict((key, len(report['trend'][key])) for key in trend_mod.LISTS + ('not_audited',))
     return result
 
 

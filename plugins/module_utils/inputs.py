@@ -26,6 +26,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as policy_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import remediation as remediation_mod
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import trend as trend_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import writer
 
 PLAYBOOKS = ('audit', 'enforce')
@@ -101,6 +102,11 @@ COMMON = dict(
     banned_av_collect_timeout=dict(type='int', default=COLLECT_TIMEOUT),
 )
 
+AUDIT = dict(
+    # the JSON report of an earlier audit: the report gains a trend section (None or '': no trend)
+    banned_av_previous_report=dict(type=text),
+)
+
 ENFORCE = dict(
     banned_av_replacement=dict(type='str', choices=list(remediation_mod.REPLACEMENTS), default='clamav'),
     banned_av_force=dict(type='bool', default=False),
@@ -132,8 +138,7 @@ def spec(playbook):
     if playbook not in PLAYBOOKS:
         raise InputError('playbook: must be one of %s, got %r' % (', '.join(PLAYBOOKS), playbook))
     out = dict(COMMON)
-    if playbook == 'enforce':
-        out.update(ENFORCE)
+    out.update(AUDIT if playbook == 'audit' else ENFORCE)
     return out
 
 
@@ -159,7 +164,7 @@ def check(playbook, given, cwd=None):
                       '(use --limit to narrow the hosts of a report)')
     if not errors:
         for checker in (_check_as_of, _check_formats, _check_numbers, _check_files, _check_policy_and_catalog,
-                        _check_report_dir):
+                        _check_report_dir, _check_previous_report):
             if playbook == 'audit' and checker is _check_files:
                 continue
             try:
@@ -229,6 +234,24 @@ def _check_policy_and_catalog(values, _cwd):
             catalog_mod.load(extra_files=files, extra_entries=entries)
         except catalog_mod.CatalogError as exc:
             raise InputError('%s: %s' % (name, exc))
+
+
+def _check_previous_report(values, cwd):
+    """The previous report of an audit (``banned_av_previous_report``): read and verified here, before
+    any host is contacted (``trend.load_previous``; its errors name the variable).  An empty value
+    (an unanswered AWX survey question) is no previous report."""
+    if 'banned_av_previous_report' not in values:
+        return
+    raw = values['banned_av_previous_report']
+    if raw is None or not raw.strip():
+        values['banned_av_previous_report'] = None
+        return
+    path = os.path.normpath(os.path.join(cwd or os.getcwd(), os.path.expanduser(raw)))
+    try:
+        trend_mod.load_previous(path)
+    except trend_mod.TrendError as exc:
+        raise InputError(str(exc))
+    values['banned_av_previous_report'] = path
 
 
 def _check_report_dir(values, cwd):

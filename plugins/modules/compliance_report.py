@@ -63,6 +63,16 @@ options:
     type: list
     elements: str
     default: []
+  previous_report:
+    description:
+      - The JSON report (C(banned_av_report.json)) of an earlier audit. The report then gains a C(trend) section (hosts
+        fixed, newly failing, still failing, new and gone since that report; counts by status then and now; a bounded
+        history of earlier reports' counts), which the Markdown and HTML reports show.
+      - It must be a report of this collection whose C(sha256) matches its content, naming each host once; anything
+        else is an error, raised before any host is evaluated.
+      - The playbooks set it from C(banned_av_previous_report).
+    type: path
+    version_added: 1.1.0
   fail_on:
     description:
       - Statuses listed in the C(failing_hosts) return value, which the playbooks use to fail the run
@@ -168,4 +178,10 @@ hosts_by_status:
   description: Host names for each status.
   returned: success
   type: dict
+trend:
+  description: How many hosts are in each list of the report's C(trend) section.
+  returned: when O(previous_report) is set
+  type: dict
+  version_added: 1.1.0
+  sample: {fixed: 3, new_failing: 1, still_failing: 12, new_hosts: 2, gone_hosts: 0, not_audited: 0}
 '''

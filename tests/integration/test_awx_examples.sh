@@ -17,6 +17,8 @@
 #             missing slice or a host in two slices.
 # 5. report   the report-driven workflow, locally: the enforce wrapper (check mode) with the audit's
 #             banned_av_reports artifact as extra var takes exactly the hosts that audit failed.
+# 6. trend    the audit wrapper as a scheduled standalone job, twice more: each report compares with
+#             the newest earlier audit report (banned_av_previous_report), slices get no trend.
 #
 # fleetsec.banned_av resolves to this working tree (not to an installed copy) through a scratch
 # collections directory put first on ANSIBLE_COLLECTIONS_PATH; awx.awx and the other dependencies
@@ -473,5 +475,39 @@ assert taken == failing, 'enforce took %s, the audit failed %s' % (taken, failin
 print('enforce took exactly the %d host(s) the audit failed: %s' % (len(taken), ', '.join(taken)))
 PYEOF
 echo "ok the enforce wrapper takes its hosts from the audit's report artifact"
+
+# --- 6. the trend between scheduled audits ---------------------------------------------------------
+say "the next standalone audit gets the trend since the last audit report"
+# a newer report of an enforce job in standalone/ (AWX launched enforce on its own) is not an audit's
+mkdir -p "${REPORTS}/standalone/job-45"
+sed 's/"play":"audit"/"play":"enforce"/' "${REPORTS}/standalone/job-43/banned_av_report.json" \
+    >"${REPORTS}/standalone/job-45/banned_av_report.json"
+ansible-playbook -i "${INV}" "${EX}/wrapper_playbooks/audit.yml" -e "@${FLEET}/vars.json" -e awx_job_id=44 \
+    >"${WORK}/audit-next.log" 2>&1 || true
+"${PY}" - "${REPORTS}" <<'PYEOF'
+import json
+import os
+import sys
+
+reports = sys.argv[1]
+
+
+def load(path):
+    with open(os.path.join(reports, path, 'banned_av_report.json')) as handle:
+        return json.load(handle)
+
+
+job42, job43, job44 = load('standalone/job-42'), load('standalone/job-43'), load('standalone/job-44')
+assert 'trend' not in job42, 'job-42 ran with --limit: no previous report was looked for'
+# job-43 follows job-42 (one host); job-44 follows job-43, the newest audit report, not the enforce report
+assert job43['trend']['previous']['sha256'] == job42['sha256'], job43['trend']['previous']
+assert job44['trend']['previous']['sha256'] == job43['sha256'], job44['trend']['previous']
+assert job44['trend']['gone_hosts'] == [] and job44['trend']['new_hosts'] == []
+assert [p['sha256'] for p in job44['trend']['history']] == [job42['sha256'], job43['sha256']]
+assert sorted(job43['trend']['new_hosts']) == sorted(h['name'] for h in job43['hosts'] if h['name'] != 'clean-01')
+assert not any('trend' in load('workflow-700/job-%d' % job) for job in (701, 702, 703)), 'a slice got a trend'
+print('job-44 compares with job-43, job-43 with job-42; history of 2 reports; slices have no trend')
+PYEOF
+echo "ok each scheduled audit passes its report to the next one"
 
 say "AWX examples: all checks passed${SKIPPED[*]:+ (skipped: ${SKIPPED[*]})}"

@@ -11,14 +11,15 @@ Self-contained and safe
   even a mistake in escaping could not run injected script or leak data to a server.
 * ``PAGE`` is the page's markup with ``{{slot}}`` markers; every slot is filled with markup
   built here, in which every value from the fleet is escaped with ``html.escape`` (characters
-  HTML does not allow are removed).  The report is embedded as JSON in ``<script
-  type="application/json" id="report-data">`` with every ``<`` written ``\\u003c`` (so
-  ``</script>`` and ``<!--`` in a host name cannot end the element).  The script builds DOM
+  HTML does not allow are removed).  The hosts are embedded as JSON (a compact view, below) in
+  ``<script type="application/json" id="report-view">`` with every ``<`` written ``\\u003c``
+  (so ``</script>`` and ``<!--`` in a host name cannot end the element).  The script builds DOM
   nodes with ``textContent``, never ``innerHTML``.
 * Evidence is shown as ``common.evidence_item`` (``evidence.describe``) renders it: the server
-  writes that text into the rows it renders, and into ``<script type="application/json"
-  id="report-evidence">`` (``{host index: [[text of each evidence item] for each finding]}``)
-  for the rows the script builds.
+  writes that text into the rows it renders, and into the view's findings (``ev``) for the rows
+  the script builds.
+* With a trend (``report['trend']``, ``trend.py``), a section after the status tiles lists the
+  changes since the previous report and draws two inline SVG charts (``trend_chart.py``).
 
 Reading without JavaScript
 --------------------------
@@ -30,10 +31,13 @@ and paging.
 
 Large fleets
 ------------
-Up to ``static_limit`` hosts (2,000) every host is rendered server-side.  Above it, only the
-first ``static_limit`` hosts, those needing action first, are rendered server-side (a
-``<noscript>`` note says so) and the script builds the other rows from the embedded JSON on
-demand, ``page_size`` (500) rows per page.
+Up to ``static_limit`` hosts (2,000) every host is rendered server-side.  Above it no host row
+is (a ``<noscript>`` note says so): the script builds the rows of the page shown, ``page_size``
+(500) per page, and a host's details when they are opened, from the compact view
+(``_write_view``): each host's name, collection time and an index into the distinct host records
+without those two, whose findings index the distinct findings.  At 100,000 hosts of the benchmark
+fleet the page is 5.4 MB and shows its first page of hosts in well under a second
+(docs/performance.md); the JSON report, which the page embedded before, is 117 MB.
 
 URL hash
 --------
@@ -54,7 +58,7 @@ import io
 import json
 import re
 
-from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report, trend as trend_mod, trend_chart
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.common import (
     FAILING,
     NEEDS_ACTION,
@@ -208,6 +212,18 @@ table.policies th,table.policies td{text-align:left;padding:7px 10px;border-bott
 table.policies th{background:#eef1f4}
 table.policies td:first-child{white-space:nowrap}
 table.policies ul{margin:0;padding-left:16px}
+.trend{display:grid;grid-template-columns:minmax(0,1fr) minmax(260px,420px);gap:14px 24px;align-items:start}
+.trend figure{margin:0;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 12px;overflow-x:auto}
+.trend figcaption{font-size:12px;color:var(--muted);margin:0 0 6px}
+.trend svg{display:block;max-width:100%;height:auto}
+table.changes{border-collapse:collapse;width:100%;background:var(--card);border:1px solid var(--line);font-size:13px}
+table.changes th,table.changes td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--soft);vertical-align:top}
+table.changes th{background:#eef1f4}
+table.changes ul{margin:0;padding-left:16px;max-height:9.5em;overflow-y:auto}
+table.changes li{overflow-wrap:anywhere}
+.up{color:#cf222e}
+.down{color:#1a7f37}
+@media (max-width:900px){.trend{grid-template-columns:1fr}}
 footer{max-width:1480px;margin:0 auto;padding:16px 32px 28px;color:var(--muted);font-size:12px}
 footer code{overflow-wrap:anywhere}
 @media print{
@@ -226,10 +242,12 @@ JS = r"""
   var d = document;
   d.documentElement.className = "js";
   function $(id) { return d.getElementById(id); }
-  var data = JSON.parse($("report-data").textContent);
+  // compact view of the report (see _write_view): per host its name, collection time and profile;
+  // a profile is everything else of a host record, shared by the hosts that have the same
+  var view = JSON.parse($("report-view").textContent);
   var cfg = JSON.parse($("report-config").textContent);
-  var evidence = JSON.parse($("report-evidence").textContent);
-  var hosts = data.hosts || [];
+  var names = view.names, collected = view.collected, profileOf = view.profile, F = view.findings;
+  var count = names.length;
   var table = $("hosts");
   var columns = cfg.columns;
   var statusRank = {}, sevRank = {}, isFailing = {}, isActing = {};
@@ -270,34 +288,57 @@ JS = r"""
     if (!w) { return ""; }
     return str(w.expires) + (w.expired ? " (expired)" : "");
   }
+  // the host record of index i, as the JSON report has it (findings with their evidence text)
+  function hostAt(i) {
+    var p = view.profiles[profileOf[i]], h = {};
+    Object.keys(p).forEach(function (k) { h[k] = p[k]; });
+    h.name = names[i];
+    h.collected_at = collected[i];
+    h.findings = (p.findings || []).map(function (j) { return F[j]; });
+    return h;
+  }
 
-  // one record of sort and search keys per host
-  var recs = hosts.map(function (h, i) {
-    var f = h.findings || [];
-    var w = h.waiver || null;
-    var products = productsOf(h);
-    var status = str(h.status);
-    var hay = [h.name, status, label(status), h.severity, h.platform, products,
-               f.map(function (x) { return str(x.id) + " " + str(x.vendor) + " " + str(x.version); }).join(" "),
-               (h.reasons || []).map(str).join(" "),
-               w ? [w.id, w.ticket, w.owner].map(str).join(" ") : ""].map(str).join("\n").toLowerCase();
+  // sort and search keys: once per profile (the search text only when a filter is first used)
+  var profiles = view.profiles.map(function (p) {
+    var h = {findings: (p.findings || []).map(function (j) { return F[j]; })};
+    var status = str(p.status), w = p.waiver || null;
     return {
-      i: i, hay: hay, status: status,
+      p: p, h: h, hay: null, status: status,
       failing: isFailing[status] === true || !known(status),
       acting: isActing[status] === true || !known(status),
       k: {
-        name: str(h.name).toLowerCase(),
         status: known(status) ? statusRank[status] : cfg.unrecognisedRank,
-        severity: Object.prototype.hasOwnProperty.call(sevRank, h.severity) ? sevRank[h.severity] : null,
-        platform: str(h.platform).toLowerCase(),
-        products: products.toLowerCase(),
-        findings: f.length,
-        days_left: typeof h.days_left === "number" ? h.days_left : null,
-        waiver: w && w.expires ? str(w.expires) : null,
-        collected: str(h.collected_at)
+        severity: Object.prototype.hasOwnProperty.call(sevRank, p.severity) ? sevRank[p.severity] : null,
+        platform: str(p.platform).toLowerCase(),
+        products: productsOf(h).toLowerCase(),
+        findings: h.findings.length,
+        days_left: typeof p.days_left === "number" ? p.days_left : null,
+        waiver: w && w.expires ? str(w.expires) : null
       }
     };
   });
+  function hayOf(q) {
+    if (q.hay === null) {
+      var p = q.p, f = q.h.findings, w = p.waiver || null;
+      q.hay = [q.status, label(q.status), p.severity, p.platform, productsOf(q.h),
+               f.map(function (x) { return str(x.id) + " " + str(x.vendor) + " " + str(x.version); }).join(" "),
+               (p.reasons || []).map(str).join(" "),
+               w ? [w.id, w.ticket, w.owner].map(str).join(" ") : ""].map(str).join("\n").toLowerCase();
+    }
+    return q.hay;
+  }
+  var lowerNames = null;
+  function lowerName(i) {
+    if (lowerNames === null) { lowerNames = names.map(function (n) { return str(n).toLowerCase(); }); }
+    return lowerNames[i];
+  }
+  var recs = new Array(count);
+  for (var n = 0; n < count; n++) { recs[n] = {i: n, q: profiles[profileOf[n]]}; }
+  function keyOf(r, key) {
+    if (key === "name") { return lowerName(r.i); }
+    if (key === "collected") { return str(collected[r.i]); }
+    return r.q.k[key];
+  }
 
   // ---- rows: server-rendered ones are reused, the others are built from the JSON
   var nodes = {};
@@ -306,7 +347,7 @@ JS = r"""
   });
 
   function plural(n, noun) { return fmt(n) + " " + (n === 1 ? noun : noun + "s"); }
-  // evidence is shown as the text the server wrote for it (report-evidence), never rebuilt here
+  // evidence is shown as the text the server wrote for it (the view's findings), never rebuilt here
   function finding(f, texts) {
     var ev = el("ul", "ev");
     texts.forEach(function (t) { ev.appendChild(el("li", null, [t])); });
@@ -338,14 +379,13 @@ JS = r"""
       return e && typeof e === "object" && !Array.isArray(e) ? (e.source ? str(e.source) + ": " : "") + str(e.message) : str(e);
     });
   }
-  function detail(h, i) {
+  function detail(h) {
     var f = h.findings || [], p = h.protection || [], w = h.waiver, r = h.remediation;
-    var texts = evidence[String(i)] || [];
     var reasons = (h.reasons || []).length ? ul(h.reasons) : none();
     var ft = none();
     if (f.length) {
       var head = el("tr", null, cfg.findingColumns.map(function (c) { var th = el("th", null, [c]); th.setAttribute("scope", "col"); return th; }));
-      ft = el("table", "sub", [el("thead", null, [head]), el("tbody", null, f.map(function (x, j) { return finding(x, texts[j] || []); }))]);
+      ft = el("table", "sub", [el("thead", null, [head]), el("tbody", null, f.map(function (x) { return finding(x, x.ev || []); }))]);
     }
     var pt = none();
     if (p.length) {
@@ -389,7 +429,7 @@ JS = r"""
     ]);
   }
   function build(i) {
-    var h = hosts[i], status = str(h.status), w = h.waiver;
+    var h = hostAt(i), status = str(h.status), w = h.waiver;
     var name = el("td", "c-name", [el("span", "hn", [str(h.name)])]);
     var row = el("tr", "row", [
       name,
@@ -429,7 +469,7 @@ JS = r"""
     var det = tb.rows[1], cell = det.cells[0];
     if (open && cell.getAttribute("data-lazy")) {
       cell.removeAttribute("data-lazy");
-      cell.appendChild(detail(hosts[+tb.getAttribute("data-i")], +tb.getAttribute("data-i")));
+      cell.appendChild(detail(hostAt(+tb.getAttribute("data-i"))));
     }
     det.hidden = !open;
     tb.rows[0].cells[0].querySelector(".tog").setAttribute("aria-expanded", open ? "true" : "false");
@@ -481,16 +521,25 @@ JS = r"""
   }
 
   // ---- filter, sort, page, draw
+  var inTrend = {};  // "trend:<list>": {host index: true}
+  Object.keys(view.trend || {}).forEach(function (key) {
+    var set = inTrend["trend:" + key] = {};
+    view.trend[key].forEach(function (i) { set[i] = true; });
+  });
   function matches(r, terms) {
-    if (state.status === "failing") { if (!r.failing) { return false; } }
-    else if (state.status === "needs_action") { if (!r.acting) { return false; } }
-    else if (state.status && r.status !== state.status) { return false; }
-    for (var j = 0; j < terms.length; j++) { if (r.hay.indexOf(terms[j]) < 0) { return false; } }
+    var q = r.q;
+    if (inTrend[state.status]) { if (!inTrend[state.status][r.i]) { return false; } }
+    else if (state.status === "failing") { if (!q.failing) { return false; } }
+    else if (state.status === "needs_action") { if (!q.acting) { return false; } }
+    else if (state.status && q.status !== state.status) { return false; }
+    for (var j = 0; j < terms.length; j++) {
+      if (lowerName(r.i).indexOf(terms[j]) < 0 && hayOf(q).indexOf(terms[j]) < 0) { return false; }
+    }
     return true;
   }
   function compare(key, dir) {
     return function (a, b) {
-      var x = a.k[key], y = b.k[key];
+      var x = keyOf(a, key), y = keyOf(b, key);
       var xn = x === null || x === "", yn = y === null || y === "";
       if (xn || yn) { return xn && yn ? a.i - b.i : (xn ? 1 : -1); }
       var c = x < y ? -1 : (x > y ? 1 : 0);
@@ -575,6 +624,7 @@ JS = r"""
   window.addEventListener("hashchange", function () { state = readHash(); draw(); });
   state = readHash();
   draw();
+  d.body.setAttribute("data-ready-ms", String(Math.round(window.performance ? performance.now() : 0)));
   d.body.setAttribute("data-ready", "1");
 }());
 """
@@ -611,6 +661,7 @@ PAGE = """<!DOCTYPE html>
 {{mixed}}
 <ul class="tiles" aria-label="Hosts by status">{{tiles}}</ul>
 </section>
+{{trend}}
 <section aria-labelledby="h-hosts">
 <h2 id="h-hosts">Hosts</h2>
 {{partial}}
@@ -635,8 +686,7 @@ PAGE = """<!DOCTYPE html>
 <footer>
 <p>fleetsec.banned_av{{footer_version}} \u00b7 report SHA-256 <code>{{sha}}</code> \u00b7 schema {{schema}}</p>
 </footer>
-<script type="application/json" id="report-data">{{data}}</script>
-<script type="application/json" id="report-evidence">{{evidence}}</script>
+<script type="application/json" id="report-view">{{view}}</script>
 <script type="application/json" id="report-config">{{config}}</script>
 <script>{{js}}</script>
 </body>
@@ -815,24 +865,12 @@ def _host_rows(index, host):
     ))
 
 
-def _evidence_text(hosts, selection):
-    """``{index: [[line, ...] per finding]}``: the evidence text of the hosts whose rows the page
-    script builds (those not rendered here), so that both read the same."""
-    rendered = set(selection)
-    return dict((str(i), [[evidence_item(e) for e in f.get("evidence") or []] for f in host.get("findings") or []])
-                for i, host in enumerate(hosts) if i not in rendered and host.get("findings"))
-
-
 def _static_selection(hosts, static_limit):
-    """Indexes of the hosts rendered server-side: all of them, or the first ``static_limit``
-    with the hosts needing action first (linear: two passes, no sort)."""
+    """Indexes of the hosts rendered here: every host up to ``static_limit``, else none (the page
+    script builds the rows of a larger fleet from the view, a page at a time)."""
     if static_limit is None or len(hosts) <= static_limit:
         return list(range(len(hosts)))
-    chosen = [i for i, h in enumerate(hosts) if needs_action(h.get("status"))][:static_limit]
-    if len(chosen) < static_limit:
-        taken = set(chosen)
-        chosen += [i for i in range(len(hosts)) if i not in taken][:static_limit - len(chosen)]
-    return chosen
+    return []
 
 
 def _meta(report):
@@ -874,6 +912,96 @@ def _policies(policies):
             '</section>' % (head, "".join(rows)))
 
 
+TREND_LISTS = (("fixed", "Fixed", "failing then, not now"), ("new_failing", "Newly failing", "not failing then"),
+               ("still_failing", "Still failing", "failing then and now"), ("new_hosts", "New hosts", "not in the previous report"),
+               ("gone_hosts", "Gone hosts", "only in the previous report, no longer in the inventory"),
+               ("not_audited", "Not audited", "in the previous report and the inventory, not selected for this run"))
+TREND_NAMES = 200  # host names listed per change; the counts are always complete
+
+
+def _trend_lists(trend):
+    rows = []
+    for key, title, meaning in TREND_LISTS:
+        names = trend.get(key) or []
+        if key == "not_audited" and not names:
+            continue  # a run of every host of the previous report (no --limit)
+        more = '<li class="muted">\u2026and %s more (JSON report: <code>trend.%s</code>)</li>' % (
+            format(len(names) - TREND_NAMES, ","), key) if len(names) > TREND_NAMES else ""
+        listed = "<ul>%s%s</ul>" % ("".join("<li>%s</li>" % esc(n) for n in names[:TREND_NAMES]), more) if names else ""
+        count = format(len(names), ",")
+        if names and key in TREND_FILTERS:  # these hosts are in the table: the count filters it
+            count = '<a href="#filter=trend:%s">%s</a>' % (key, count)
+        rows.append('<tr id="trend-%s" data-count="%d"><th scope="row">%s<div class="muted small">%s</div></th>'
+                    '<td class="num">%s</td><td>%s</td></tr>' % (
+                        key, len(names), title, meaning, count, listed or '<span class="muted">none</span>'))
+    return ('<table class="changes" id="trend-changes"><thead><tr><th scope="col">Change</th><th scope="col" class="num">Hosts</th>'
+            '<th scope="col">Names</th></tr></thead><tbody>%s</tbody></table>' % "".join(rows))
+
+
+def _trend_counts(trend):
+    counts = trend.get("counts") or {}
+    then, now = counts.get("previous") or {}, counts.get("now") or {}
+    statuses = [s for s in STATUS_ORDER if then.get(s) or now.get(s)]
+    statuses += sorted(s for s in set(then) | set(now) if s not in STATUSES and (then.get(s) or now.get(s)))
+    rows = []
+    for status in statuses:
+        delta = now.get(status, 0) - then.get(status, 0)
+        worse = is_failing(status) and delta > 0 or not is_failing(status) and delta < 0
+        rows.append('<tr data-status="%s"><td><span class="pill %s">%s</span></td><td class="num">%s</td><td class="num">%s</td>'
+                    '<td class="num %s">%+d</td></tr>' % (esc(status), _status_class(status), esc(_label(status)),
+                                                          format(then.get(status, 0), ","), format(now.get(status, 0), ","),
+                                                          "up" if worse else "down" if delta else "", delta))
+    return ('<table class="changes" id="trend-counts"><thead><tr><th scope="col">Status</th><th scope="col" class="num">Then</th>'
+            '<th scope="col" class="num">Now</th><th scope="col" class="num">Change</th></tr></thead><tbody>%s</tbody></table>'
+            % "".join(rows))
+
+
+#: the trend's lists whose hosts are in this report: the host table filters on them
+TREND_FILTERS = ("fixed", "new_failing", "still_failing", "new_hosts")
+
+
+def _trend_lists_of(report):
+    trend = report.get("trend")
+    if not isinstance(trend, dict):
+        return {}
+    return dict((key, [n for n in trend.get(key) or [] if isinstance(n, str)]) for key in TREND_FILTERS)
+
+
+def _trend_options(report):
+    """Options of the status filter for the trend's lists (``#filter=trend:fixed``)."""
+    titles = dict((key, title) for key, title, _meaning in TREND_LISTS)
+    return "".join('<option value="trend:%s">%s since the previous report (%s)</option>' % (
+        key, titles[key], format(len(names), ",")) for key, names in sorted(
+            _trend_lists_of(report).items(), key=lambda kv: TREND_FILTERS.index(kv[0])))
+
+
+def _trend(report):
+    """The trend section: what changed since the previous report, the status counts over the known
+    reports and the days left to each deadline (inline SVG), with the same numbers as tables."""
+    trend = report.get("trend")
+    if not isinstance(trend, dict):
+        return ""
+    previous = trend.get("previous") or {}
+    now = {"generated_at": report.get("generated_at"), "by_status": (trend.get("counts") or {}).get("now") or {}}
+    points = [p for p in trend.get("history") or [] if isinstance(p, dict)] + [now]
+    deadlines = trend_mod.deadlines(report)
+    deadline_figure = ""
+    if deadlines:
+        deadline_figure = ('<figure><figcaption>Days left to each deadline of the policies that apply to these hosts '
+                           '(as of %s)</figcaption>%s</figure>' % (esc((report.get("run") or {}).get("as_of")),
+                                                                   trend_chart.deadline_chart(deadlines)))
+    return "".join((
+        '<section aria-labelledby="h-trend" id="trend"><h2 id="h-trend">Since the previous report</h2>',
+        '<p class="muted" id="trend-previous">Previous report generated <time>%s</time>%s, %s, SHA-256 <code>%s</code></p>' % (
+            esc(previous.get("generated_at")), " \u00b7 as of %s" % esc(previous.get("as_of")) if previous.get("as_of") else "",
+            counted(previous.get("hosts") or 0, "host"), esc(previous.get("sha256"))),
+        '<div class="trend"><div>',
+        '<figure><figcaption>Hosts by status over the last %s</figcaption>%s</figure>' % (
+            counted(len(points), "report"), trend_chart.status_chart(points)),
+        deadline_figure, '</div><div>', _trend_lists(trend), "<p></p>", _trend_counts(trend), "</div></div></section>",
+    ))
+
+
 def _tiles_and_options(hosts):
     by_status = dict((s, 0) for s in STATUSES)
     for host in hosts:
@@ -913,33 +1041,58 @@ def _write_rows(hosts, selection, out):
         out.write(_host_rows(index, hosts[index]))
 
 
-def _write_evidence(hosts, selection, out):
-    """``{host index: [[evidence text, ...] per finding]}`` for the hosts with findings whose rows
-    the page script builds (those not rendered here)."""
-    out.write("{")
-    first = True
-    rendered = set(selection)
-    for index, host in enumerate(hosts):
-        findings = host.get("findings") or []
-        if findings and index not in rendered:
-            texts = json.dumps([_evidence(f) for f in findings], ensure_ascii=False)
-            out.write('%s"%d":%s' % ("" if first else ",\n", index, texts))
-            first = False
-    out.write("}")
+FINDING_FIELDS = ("id", "vendor", "product", "category", "version", "signatures_date", "verdict", "confidence",
+                  "policy", "installed")
+PROFILE_FIELDS = ("status", "severity", "platform", "days_left", "reasons", "protection", "waiver", "remediation",
+                  "errors", "warnings")
 
 
-def _write_data(report, out, json_file):
-    """The report as JSON, safe inside <script>: the JSON report file's text when it was written
-    (``json_file``), else the report encoded here."""
-    if json_file is None:
-        json_report.write(report, _ScriptSafe(out))
-        return
-    with io.open(json_file, encoding="utf-8") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), ""):
-            out.write(_script_safe(chunk))
+def _interned(table, texts, value):
+    """Index of ``value`` (as canonical JSON) in ``texts``, added when new."""
+    encoded = json_report.encode(value)
+    index = table.get(encoded)
+    if index is None:
+        index = table[encoded] = len(texts)
+        texts.append(encoded)
+    return index
 
 
-def _slots(report, static_limit, page_size, sha, json_file=None):
+def _write_view(hosts, out, trend_lists=None):
+    """The compact view of the hosts the page script reads (``report-view``)::
+
+        {names: [host name], collected: [collected_at], profile: [index into profiles],
+         profiles: [{status, severity, platform, days_left, reasons, protection, waiver, remediation,
+                     errors, warnings, findings: [index into findings]}],
+         findings: [{id, vendor, product, ..., installed, ev: [evidence text]}],
+         trend: {fixed|new_failing|still_failing|new_hosts: [host index]}}
+
+    A profile is what a host record holds besides its name and collection time, stored once for
+    every host that has the same (at 100,000 hosts the page holds a few MB instead of the JSON
+    report's 117 MB, docs/performance.md); a finding is stored once with the text of its evidence
+    items (``common.evidence_item``, as the server-rendered rows show it)."""
+    trend_lists = trend_lists or {}
+    findings, finding_texts = {}, []
+    profiles, profile_texts = {}, []
+    names, collected, profile_of = [], [], []
+    for host in hosts:
+        indexes = []
+        for finding in host.get("findings") or []:
+            item = dict((key, finding.get(key)) for key in FINDING_FIELDS)
+            item["ev"] = _evidence(finding)
+            indexes.append(_interned(findings, finding_texts, item))
+        profile = dict((key, host.get(key)) for key in PROFILE_FIELDS)
+        profile["findings"] = indexes
+        profile_of.append(_interned(profiles, profile_texts, profile))
+        names.append(text(host.get("name")))
+        collected.append(host.get("collected_at"))
+    index_of = dict((name, index) for index, name in enumerate(names))
+    trend = dict((key, [index_of[n] for n in listed if n in index_of]) for key, listed in trend_lists.items())
+    out.write('{"names":%s,\n"collected":%s,\n"profile":%s,\n"profiles":[%s],\n"findings":[%s],\n"trend":%s}' % (
+        json_report.encode(names), json_report.encode(collected), json_report.encode(profile_of),
+        ",\n".join(profile_texts), ",\n".join(finding_texts), json_report.encode(trend)))
+
+
+def _slots(report, static_limit, page_size, sha):
     """The value of each slot of ``PAGE``: markup, or a function that writes it to a stream."""
     hosts = report.get("hosts") or []
     run = report.get("run") or {}
@@ -948,9 +1101,9 @@ def _slots(report, static_limit, page_size, sha, json_file=None):
     selection = _static_selection(hosts, static_limit)
     partial = ""
     if len(selection) < len(hosts):
-        partial = ('<noscript><p class="note">This report has %s. Without JavaScript only %s of them are listed, '
-                   'those needing action first. Enable JavaScript to see and filter every host, or use the CSV or '
-                   'JSON report.</p></noscript>' % (counted(len(hosts), "host"), format(len(selection), ",")))
+        partial = ('<noscript><p class="note">This report has %s: above %s hosts the page builds the host list '
+                   'with JavaScript, a page at a time. Enable JavaScript to see and filter every host, or use the '
+                   'CSV or JSON report.</p></noscript>' % (counted(len(hosts), "host"), format(static_limit, ",")))
     config = {"columns": [list(c) for c in COLUMNS], "statusOrder": list(STATUS_ORDER),
               "unrecognisedRank": status_rank("\x00unrecognised"), "severities": list(SEVERITIES),
               "failing": sorted(FAILING), "needsAction": sorted(NEEDS_ACTION), "labels": STATUS_LABELS,
@@ -962,23 +1115,23 @@ def _slots(report, static_limit, page_size, sha, json_file=None):
         "as_of": " \u00b7 as of %s" % esc(run.get("as_of")) if run.get("as_of") else "",
         "meta": _meta(report), "verdict_class": verdict_class, "verdict": esc(verdict),
         "verdict_detail": esc(verdict_detail), "mixed": _mixed(report), "tiles": tiles, "partial": partial,
-        "options": options, "policies": _policies(report.get("policies")),
+        "options": options + _trend_options(report), "policies": _policies(report.get("policies")),
+        "trend": _trend(report),
         "head": "".join('<th scope="col" data-key="%s"%s>%s</th>' % (key, ' class="num"' if key in NUMERIC_COLUMNS else "",
                                                                      esc(label)) for key, label in COLUMNS),
         "rows": lambda out: _write_rows(hosts, selection, out),
         "footer_version": " " + version if version else "", "sha": esc(sha), "schema": esc(report.get("schema")),
-        "data": lambda out: _write_data(report, out, json_file),
-        "evidence": lambda out: _write_evidence(hosts, selection, _ScriptSafe(out)),
+        "view": lambda out: _write_view(hosts, _ScriptSafe(out), _trend_lists_of(report)),
         "config": _script_safe(json.dumps(config, ensure_ascii=False, separators=(",", ":"))),
     }
 
 
-def write(report, out, static_limit=STATIC_LIMIT, page_size=PAGE_SIZE, sha=None, json_file=None):
+def write(report, out, static_limit=STATIC_LIMIT, page_size=PAGE_SIZE, sha=None):
     """Write the dashboard to the text stream ``out``.  ``sha``: the report's SHA-256, when the
     caller computed it; ``json_file``: the JSON report file of ``report``, whose text the page
     embeds (``writer.write_reports``)."""
     sha = sha or json_report.digest(report)
-    slots = _slots(report, static_limit, page_size, sha, json_file)
+    slots = _slots(report, static_limit, page_size, sha)
     pos = 0
     for match in _SLOT_RE.finditer(PAGE):
         out.write(PAGE[pos:match.start()])

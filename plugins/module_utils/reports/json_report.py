@@ -7,7 +7,8 @@ Shape (``schema: fleetsec.banned_av/report/v1``)::
 
     schema, generated_at, run{...}, policies[...], summary{hosts, by_status, findings,
     violations, failing}, hosts[{name, status, severity, reasons, findings, protection, waiver,
-    remediation, platform, collected_at, days_left, errors, warnings}], sha256
+    remediation, platform, collected_at, days_left, errors, warnings}], trend{...} (with a previous
+    report only: ``trend.py``), sha256
 
 Canonical form and checksum
 ---------------------------

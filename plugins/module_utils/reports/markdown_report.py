@@ -5,7 +5,9 @@
 
 Sections: a heading with the one-line verdict ("3 of 4 hosts need action"), run details, a
 warning when a merged report mixes slices judged differently, a table of host counts by status,
-a table of the hosts that need action (``common.NEEDS_ACTION``: failing statuses, ``warning``,
+the trend since a previous report when the report has one (hosts fixed, newly failing, still
+failing, new and gone; counts by status then and now; the deadlines of the policies that apply
+to the hosts), a table of the hosts that need action (``common.NEEDS_ACTION``: failing statuses, ``warning``,
 ``reboot_pending``; most severe first), the hosts under a waiver (owner, ticket, expiry and the
 products it covers), the waivers that expire within ``expiry_days`` (30) days of ``run.as_of``,
 the hosts whose detection reported warnings, and a footer with the report's SHA-256 and
@@ -26,7 +28,7 @@ import io
 import re
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import vocabulary
-from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report, trend as trend_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.common import (
     STATUS_ORDER,
     STATUSES,
@@ -125,6 +127,48 @@ def _counts(hosts):
     return ["## Hosts by status", ""] + _table(["Status", "Hosts"], rows, ["---", "--:"]) + [""]
 
 
+TREND_LISTS = (("fixed", "Fixed"), ("new_failing", "Newly failing"), ("still_failing", "Still failing"),
+               ("new_hosts", "New hosts"), ("gone_hosts", "Gone hosts"), ("not_audited", "Not audited in this run"))
+
+
+def _trend(report, max_hosts):
+    """What changed since the previous report (``report['trend']``), and the policies' deadlines."""
+    trend = report.get("trend")
+    if not isinstance(trend, dict):
+        return []
+    previous = trend.get("previous") or {}
+    out = ["## Since the previous report", "",
+           "Previous report generated %s%s, %s, SHA-256 `%s`." % (
+               escape(previous.get("generated_at")), ", as of %s" % escape(previous.get("as_of")) if previous.get("as_of") else "",
+               counted(previous.get("hosts") or 0, "host"), escape(previous.get("sha256"))), ""]
+    rows = []
+    for key, title in TREND_LISTS:
+        names = trend.get(key) or []
+        if key == "not_audited" and not names:
+            continue  # a run of every host of the previous report (no --limit)
+        shown = ", ".join(escape(n, 120) for n in names[:max_hosts])
+        if len(names) > max_hosts:
+            shown += " ...and %d more" % (len(names) - max_hosts)
+        rows.append([title, str(len(names)), shown or "-"])
+    out += _table(["Change", "Hosts", "Names"], rows, ["---", "--:", "---"]) + [""]
+    counts = trend.get("counts") or {}
+    then, now = counts.get("previous") or {}, counts.get("now") or {}
+    statuses = [s for s in STATUS_ORDER if then.get(s) or now.get(s)]
+    statuses += sorted(s for s in set(then) | set(now) if s not in STATUSES and (then.get(s) or now.get(s)))
+    rows = [[escape(s) + (" (failing)" if is_failing(s) else ""), str(then.get(s, 0)), str(now.get(s, 0)),
+             "%+d" % (now.get(s, 0) - then.get(s, 0))] for s in statuses]
+    out += _table(["Status", "Then", "Now", "Change"], rows, ["---", "--:", "--:", "--:"]) + [""]
+    deadlines = trend_mod.deadlines(report)
+    if deadlines:
+        rows = [[escape(d["policy"]), escape(d["date"]), "-" if d["days_left"] is None else
+                 ("%d" % d["days_left"] if d["days_left"] >= 0 else "passed %d days ago" % -d["days_left"]),
+                 str(d["hosts"]), str(d["failing"])] for d in deadlines]
+        out += ["Deadlines of the policies that apply to these hosts:", ""]
+        out += _table(["Policy", "Deadline", "Days left", "Hosts", "Failing"], rows, ["---", "---", "--:", "--:", "--:"])
+        out += [""]
+    return out
+
+
 def _acting(acting, max_hosts):
     if not acting:
         return []
@@ -202,7 +246,8 @@ def write(report, out, max_hosts=50, expiry_days=30):
     """Write the Markdown summary to the text stream ``out``."""
     hosts = report.get("hosts") or []
     acting = [h for h in hosts if needs_action(h.get("status"))]
-    lines = (_head(report, hosts, acting) + _mixed(report) + _counts(hosts) + _acting(acting, max_hosts)
+    lines = (_head(report, hosts, acting) + _mixed(report) + _counts(hosts) + _trend(report, max_hosts)
+             + _acting(acting, max_hosts)
              + _waived(hosts, max_hosts) + _expiring(report, hosts, max_hosts, expiry_days)
              + _warnings(hosts, max_hosts) + _footer(report))
     out.write("\n".join(lines) + "\n")

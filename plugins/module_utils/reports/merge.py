@@ -236,7 +236,8 @@ def merge(docs, names, allow_mixed=False, expected_hosts=None, duplicates="merge
             pid = policy.get("id") if isinstance(policy, dict) else None
             if pid not in [p.get("id") if isinstance(p, dict) else None for p in policies]:
                 policies.append(policy)
-    merged = dict((k, v) for k, v in docs[0].items() if k != SHA_KEY)
+    # a slice's trend compares that slice with its own previous report, not the merged fleet
+    merged = dict((k, v) for k, v in docs[0].items() if k not in (SHA_KEY, "trend"))
     merged.update(schema=SCHEMA, run=_run(docs, entries), policies=policies, hosts=hosts, summary=summarize(hosts),
                   generated_at=generated_at or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
     return merged

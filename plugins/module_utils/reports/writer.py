@@ -9,8 +9,7 @@
    (``common.remove_stale_temps``: only the writer's own temporary files, by name and age).
 2. The JSON report is written first, to a temporary file next to its final name
    (``common.open_temp``), and its SHA-256 computed from the same text (``json_report.write``;
-   without the JSON format, ``json_report.digest``): every format quotes it, and the HTML
-   dashboard embeds the JSON file's text.
+   without the JSON format, ``json_report.digest``): every format quotes it.
 3. Each other format is written by its module to a temporary file next to its final name; the
    files are fsync'ed once all are written.
 4. Only when every format succeeded are the temporary files renamed over the reports
@@ -39,11 +38,13 @@ FORMATS = {
 
 def write_format(fmt, report, out, sha, catalog_entries, json_file=None):
     """Write one format of ``report`` (whose SHA-256 is ``sha``) to the text stream ``out``.
-    ``json_file``: the JSON report already written, which the HTML dashboard embeds."""
+    ``json_file``: the JSON report already written (no format reads it since the dashboard embeds a
+    compact view instead of the whole report; kept for callers)."""
     if fmt == 'json':
         json_report.write(report, out)
     elif fmt == 'html':
-        html_report.write(report, out, sha=sha, json_file=json_file)
+        del json_file
+        html_report.write(report, out, sha=sha)
     elif fmt == 'sarif':
         sarif_report.write(report, out, catalog_entries=catalog_entries)
     else:
@@ -61,7 +62,7 @@ def write_reports(report, report_dir, formats, catalog_entries=None):
     paths = dict((fmt, os.path.join(report_dir, FORMATS[fmt])) for fmt in formats)
     staged = {}
     try:
-        # the JSON first: it is hashed as it is written, and the dashboard embeds its text
+        # the JSON first: it is hashed as it is written, and every format quotes its checksum
         if 'json' in formats:
             staged['json'], out = common.open_temp(paths['json'])
             with out:

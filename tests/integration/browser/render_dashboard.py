@@ -126,6 +126,53 @@ def sample_report():
     }
 
 
+def trend_report(days=14):
+    """The sample with a trend since a previous report: ``days`` daily reports in which the fleet
+    moves towards compliance, and two policies with deadlines (one passed, one coming)."""
+    report = sample_report()
+    statuses = ("noncompliant", "waiver_expired", "unknown", "blocked", "warning", "waived", "compliant")
+    history = []
+    for day in range(days):
+        left = days - day
+        counts = dict((s, 0) for s in statuses)
+        counts.update(noncompliant=2 + left // 4, waiver_expired=1, unknown=1 + (day % 3 == 1), blocked=1,
+                      warning=2 + left // 8, waived=1)
+        counts["compliant"] = max(0, len(report["hosts"]) - sum(counts.values()))  # the same 12 hosts each day
+        history.append({"generated_at": "2026-11-%02dT06:00:00Z" % (13 + day - (days - 14)), "as_of": None,
+                        "sha256": "%064x" % day, "by_status": counts})
+    for host in report["hosts"]:
+        host["policies"] = ["bis-kaspersky-2024"] + (["au-pspf-002-2025"] if host["platform"] == "windows" else [])
+    report["policies"].append({"id": "au-pspf-002-2025", "title": "Australia PSPF Direction 002-2025",
+                               "enforcement_date": "2027-01-10", "grace_days": 0, "severity": "high",
+                               "action": "enforce", "sources": ["https://www.protectivesecurity.gov.au/"]})
+    names = [h["name"] for h in report["hosts"]]
+    report["trend"] = {
+        "previous": {"generated_at": history[-1]["generated_at"], "as_of": "2026-11-26", "sha256": "%064x" % 99,
+                     "hosts": len(names)},
+        "fixed": ["app03"], "new_failing": [SCRIPT_HOST, "edge-gw"],
+        "still_failing": ["lab-kiosk", "web01", "win-ws-07"], "new_hosts": [IMG_HOST], "gone_hosts": ["old-nas"],
+        "counts": {"previous": history[-1]["by_status"], "now": summarize(report["hosts"])["by_status"]},
+        "history": history,
+    }
+    return report
+
+
+def fleet_report(size):
+    """A fleet of ``size`` hosts cycling through the sample's hosts, each with its own name and
+    collection time; every 97th host unreachable with its own reason (a profile of its own)."""
+    base = sample_report()
+    templates = base["hosts"][:10]  # the hostile names stay in the small sample
+    hosts = []
+    for index in range(size):
+        host = dict(templates[index % len(templates)], name="srv-%06d.example.com" % index,
+                    collected_at="2026-11-27T%02d:%02d:%02dZ" % (index // 3600 % 24, index // 60 % 60, index % 60))
+        if index % 97 == 0:
+            host.update(status="unknown", severity="high", findings=[], protection=[],
+                        reasons=["unreachable: ssh: connect to host srv-%06d.example.com port 22: timed out" % index])
+        hosts.append(host)
+    return dict(base, hosts=hosts, summary=summarize(hosts))
+
+
 def render(path, report=None, **kwargs):
     """Write the dashboard of ``report`` (default: the sample) to ``path``; return the report."""
     report = report or sample_report()

@@ -128,7 +128,7 @@ def test_script_ran_and_nothing_injected_ran(dump, sample):
     assert body.attrs.get("data-ready") == "1", "the page script did not run"
     assert "data-pwned" not in body.attrs, "an injected event handler ran"
     assert root.find("html").attrs.get("class") == "js"
-    assert len(list(root.iter("script"))) == 4, "a host name became a <script> element"
+    assert len(list(root.iter("script"))) == 3, "a host name became a <script> element"
     assert not list(root.iter("img")), "a host name became an <img> element"
     names = [row[1] for row in rows(root)]
     assert render_dashboard.SCRIPT_HOST in names  # shown as text
@@ -280,3 +280,68 @@ def test_rows_built_by_script_match_server_rows(tmp_path, dump, sample):
     assert sorted(built) == list(range(12))
     for index in range(12):
         assert built[index] == server[index], "host %d: script and server details differ" % index
+
+
+# ---------------------------------------------------------------- the trend (issue 15.3)
+
+def test_trend_section_and_chart(tmp_path, dump):
+    """The trend section of a report with 14 earlier reports: lists, counts and both inline charts,
+    drawn without any external asset (the page's CSP allows none); screenshot for a person to look at."""
+    path = os.path.join(OUTPUT, "dashboard-trend.html")
+    report = render_dashboard.render(path, render_dashboard.trend_report())
+    url = "file://" + os.path.abspath(path)
+    root = dump(url=url)
+    section = root.find("section", id="trend")
+    assert section is not None
+    fixed = section.find("tr", id="trend-fixed")
+    assert fixed.attrs["data-count"] == "1" and [li.text() for li in fixed.iter("li")] == ["app03"]
+    failing = section.find("tr", id="trend-new_failing")
+    assert [li.text() for li in failing.iter("li")] == [render_dashboard.SCRIPT_HOST, "edge-gw"]  # as text
+    assert root.find("body").attrs.get("data-pwned") is None
+    chart = section.find("svg", id="trend-status-chart")
+    series = dict((g.attrs["data-status"], g) for g in chart.iter("g", "series"))
+    assert set(series) == set(s for s, n in report["trend"]["history"][0]["by_status"].items() if n) | set(
+        s for s, n in report["summary"]["by_status"].items() if n)
+    assert len(list(series["compliant"].iter("circle"))) == len(report["trend"]["history"]) + 1
+    deadlines = section.find("svg", id="trend-deadline-chart").text()
+    assert "bis-kaspersky-2024" in deadlines and "passed 789 days ago" in deadlines
+    assert "au-pspf-002-2025" in deadlines and "44 days left" in deadlines
+    # the table filters on a trend list: the link of its count, or the status filter
+    filtered = dump("filter=trend:new_failing", url=url)
+    assert sorted(row[1] for row in rows(filtered)) == sorted([render_dashboard.SCRIPT_HOST, "edge-gw"])
+    assert filtered.find("select", id="status").find("option", value="trend:new_failing").text().endswith("(2)")
+    assert section.find("tr", id="trend-still_failing").find("a").attrs["href"] == "#filter=trend:still_failing"
+    png = os.path.join(OUTPUT, "dashboard-trend.png")
+    run_chromium(["--window-size=1400,1300", "--screenshot=%s" % png, url])
+    assert os.path.getsize(png) > 20000
+
+
+# ---------------------------------------------------------------- a dashboard that opens (issue 15.4)
+
+LARGE = int(os.environ.get("BANNED_AV_DASHBOARD_HOSTS", "100000"))
+#: seconds from navigation until the page script has drawn the first page of hosts; measured
+#: 0.4-0.5 s at 100,000 hosts on the 2-core test machine (docs/performance.md): the budget leaves
+#: room for a loaded CI machine, and fails the page of issue 15 (8 s, 140 MB)
+READY_BUDGET_S = 5.0
+FILTER_BUDGET_S = 2.0
+
+
+def test_a_fleet_of_100000_hosts_opens_in_seconds_and_every_host_is_findable(tmp_path):
+    import cdp  # pylint: disable=import-outside-toplevel
+    path = str(tmp_path / "fleet.html")
+    report = render_dashboard.render(path, render_dashboard.fleet_report(LARGE))
+    size = os.path.getsize(path)
+    assert size < 64 * LARGE + 200000, "%d bytes for %d hosts" % (size, LARGE)  # 5.4 MB at 100,000 (was 140 MB)
+    last = report["hosts"][-1]["name"]
+    timed = cdp.measure(CHROMIUM, path, query=last)
+    assert timed["ready_s"] < READY_BUDGET_S, timed
+    assert timed["rows"] == 500 and timed["hosts_text"] == u"Rows 1\u2013500 of %s hosts" % format(LARGE, ","), timed
+    assert timed["filter_s"] < FILTER_BUDGET_S, timed
+    assert timed["matches"] == 1 and timed["first_match"] == last, timed
+    # every host is in the page: the status filter counts them all, and a host of a unique profile shows its details
+    index = (LARGE - 1) - (LARGE - 1) % 97  # the last host with a reason of its own
+    root = parse(run_chromium(["--dump-dom", "file://%s#filter=unknown&q=%s&open=all" % (path, report["hosts"][index]["name"])]))
+    assert root.find("body").attrs["data-matches"] == "1"
+    assert "srv-%06d.example.com port 22: timed out" % index in root.find("tr", id="d-%d" % index).text()
+    failing = parse(run_chromium(["--dump-dom", "file://%s#filter=failing" % path])).find("body").attrs["data-matches"]
+    assert int(failing) == sum(1 for h in report["hosts"] if common.is_failing(h["status"]))

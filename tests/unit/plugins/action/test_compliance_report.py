@@ -293,3 +293,27 @@ def test_bad_report_settings_write_nothing(tmp_path, args, needle):
         message = result['msg']
     assert needle in message
     assert not (tmp_path / 'r').exists()
+
+
+@pytest.mark.usefixtures('no_base_run')
+def test_a_second_report_gains_the_trend_and_a_tampered_previous_writes_nothing(fleet, tmp_path):
+    from ansible.errors import AnsibleActionFail
+    first = str(tmp_path / 'first')
+    _result, previous = run_report(fleet, tmp_path, report_dir=first)
+    assert 'trend' not in previous
+    kept = str(tmp_path / 'previous.json')
+    os.rename(os.path.join(first, 'banned_av_report.json'), kept)
+    result, report = run_report(fleet, tmp_path, hosts=['clean.example.com', 'kesl.example.com'], previous_report=kept)
+    # the other hosts are still in the inventory: not selected for this run (as under --limit), not gone
+    assert result['trend'] == {'fixed': 0, 'new_failing': 0, 'still_failing': 1, 'new_hosts': 0,
+                               'gone_hosts': 0, 'not_audited': len(NAMES) - 2}
+    assert report['trend']['still_failing'] == ['kesl.example.com']
+    assert report['trend']['previous']['sha256'] == previous['sha256']
+    assert report['trend']['history'][-1]['by_status'] == previous['summary']['by_status']
+    with open(kept) as handle:
+        text = handle.read()
+    with open(kept, 'w') as handle:
+        handle.write(text.replace('"status":"noncompliant"', '"status":"compliant"'))
+    with pytest.raises(AnsibleActionFail, match='banned_av_previous_report: .* sha256 does not match'):
+        run_report(fleet, tmp_path, report_dir=str(tmp_path / 'second'), previous_report=kept)
+    assert not (tmp_path / 'second').exists()

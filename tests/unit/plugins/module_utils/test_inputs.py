@@ -50,7 +50,9 @@ def test_defaults_when_nothing_is_given(tmp_path):
 
 def test_the_audit_spec_has_no_enforce_input():
     assert 'banned_av_replacement' not in inputs.spec('audit')
-    assert set(inputs.spec('audit')) < set(inputs.spec('enforce'))
+    # the audit's own inputs (the previous report of the trend) aside, the enforce playbook takes every audit input
+    assert set(inputs.spec('audit')) - set(inputs.AUDIT) < set(inputs.spec('enforce'))
+    assert 'banned_av_previous_report' not in inputs.spec('enforce')
     with pytest.raises(inputs.InputError, match='playbook'):
         inputs.spec('merge')
 
@@ -233,3 +235,29 @@ def test_collect_timeout(tmp_path):
     refused('banned_av_collect_timeout', cwd=tmp_path, banned_av_collect_timeout=0)
     refused('banned_av_collect_timeout', cwd=tmp_path, banned_av_collect_timeout='soon')
     assert check(cwd=tmp_path)['banned_av_collect_timeout'] == inputs.COLLECT_TIMEOUT
+
+
+def _signed_report(path, **changes):
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report
+    doc = {'schema': json_report.SCHEMA, 'generated_at': '2026-11-26T06:00:00Z', 'run': {'as_of': '2026-11-26'},
+           'policies': [], 'summary': {}, 'hosts': [{'name': 'web01', 'status': 'noncompliant'}]}
+    doc.update(changes)
+    with open(str(path), 'wb') as handle:
+        handle.write(json_report.render(doc))
+    return str(path)
+
+
+def test_previous_report_is_verified_before_any_host_is_contacted(tmp_path):
+    good = _signed_report(tmp_path / 'good.json')
+    assert check(cwd=tmp_path, banned_av_previous_report='good.json')['banned_av_previous_report'] == good
+    assert check(cwd=tmp_path)['banned_av_previous_report'] is None
+    assert check(cwd=tmp_path, banned_av_previous_report=' ')['banned_av_previous_report'] is None  # empty survey answer
+    tampered = tmp_path / 'tampered.json'
+    tampered.write_text(open(good).read().replace('noncompliant', 'compliant'))
+    assert 'sha256 does not match' in refused('banned_av_previous_report', cwd=tmp_path,
+                                              banned_av_previous_report=str(tampered))
+    assert 'schema' in refused('banned_av_previous_report', cwd=tmp_path, banned_av_previous_report=_signed_report(
+        tmp_path / 'other.json', schema='someone.else/report/v1'))
+    refused('banned_av_previous_report', cwd=tmp_path, banned_av_previous_report='missing.json')
+    refused('banned_av_previous_report', cwd=tmp_path, banned_av_previous_report=['good.json'])
+    refused('banned_av_previous_report', cwd=tmp_path, banned_av_previous_report=str(tmp_path))

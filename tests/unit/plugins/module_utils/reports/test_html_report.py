@@ -40,14 +40,14 @@ def test_page_is_self_contained_and_locked_down(factory):
     style = root.find("style").text()
     assert "url(" not in style and "@import" not in style
     scripts = list(root.iter("script"))
-    assert [s.attrs.get("type") for s in scripts] == ["application/json"] * 3 + [None]
+    assert [s.attrs.get("type") for s in scripts] == ["application/json"] * 2 + [None]
     # the Content-Security-Policy allows exactly the inline script and style
     csp = root.find("meta", **{"http-equiv": "Content-Security-Policy"}).attrs["content"]
     assert "default-src 'none'" in csp
 
     def digest(source):
         return "'sha256-%s'" % base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii")
-    assert "script-src %s;" % digest(scripts[3].text()) in csp
+    assert "script-src %s;" % digest(scripts[2].text()) in csp
     assert "style-src %s;" % digest(style) in csp
 
 
@@ -61,27 +61,43 @@ def test_hostile_values_are_escaped(factory):
     assert evil not in text and "<img" not in text and "<b>" not in text and "<i>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     root = dom(data)
-    assert len(list(root.iter("script"))) == 4
+    assert len(list(root.iter("script"))) == 3
     names = [n.text() for n in root.iter("span", class_="hn")]
     assert names == [evil, factory.HOSTILE_HOST]
-    # the embedded JSON cannot close its element and round-trips exactly
-    embedded = _script(text, "report-data")
+    # the embedded view cannot close its element and round-trips exactly
+    embedded = _script(text, "report-view")
     assert "</" not in embedded and "<!--" not in embedded and "<" not in embedded
-    assert json.loads(embedded)["hosts"][0]["name"] == evil
-    # so can the evidence text of the rows the script builds (none rendered on the server here)
-    hostile = html_report.render(factory.report([host]), static_limit=0).decode("utf-8")
-    embedded = _script(hostile, "report-evidence")
-    assert "<" not in embedded
-    assert json.loads(embedded) == {"0": [["<i>: <!--"]]}
+    view = json.loads(embedded)
+    assert view["names"][0] == evil and view["profiles"][view["profile"][0]]["reasons"] == host["reasons"]
+    assert view["findings"][0]["product"] == u'"><b>bold</b>' and view["findings"][0]["ev"] == ["<i>: <!--"]
 
 
-def test_embedded_report_is_the_report(factory):
-    report = factory.signed(factory.report())
-    embedded = json.loads(_script(html_report.render(report).decode("utf-8"), "report-data"))
-    assert embedded == report
+def view_host(view, index):
+    """A host record as the page script rebuilds it from the view (hostAt)."""
+    profile = view["profiles"][view["profile"][index]]
+    return dict(profile, name=view["names"][index], collected_at=view["collected"][index],
+                findings=[view["findings"][i] for i in profile["findings"]])
+
+
+def test_embedded_view_holds_every_host_as_the_report_has_it(factory):
+    """Everything the page shows of a host is in the view, each profile and finding stored once."""
+    hosts = factory.report()["hosts"] + [factory.host("web%02d" % i, "noncompliant") for i in range(20)]
+    report = factory.signed(factory.report(hosts))
+    view = json.loads(_script(html_report.render(report).decode("utf-8"), "report-view"))
+    assert view["names"] == [h["name"] for h in hosts]
+    assert len(view["profiles"]) == 4 and len(view["findings"]) == 2  # 24 hosts: 4 profiles, 2 findings
+    for index, host in enumerate(hosts):
+        rebuilt = view_host(view, index)
+        for key in html_report.PROFILE_FIELDS + ("name", "collected_at"):
+            assert rebuilt[key] == host.get(key), (index, key)
+        assert [dict((k, f[k]) for k in html_report.FINDING_FIELDS) for f in rebuilt["findings"]] == [
+            dict((k, f.get(k)) for k in html_report.FINDING_FIELDS) for f in host["findings"]]
+        assert [f["ev"] for f in rebuilt["findings"]] == [[common.evidence_item(e) for e in f["evidence"]]
+                                                          for f in host["findings"]]
     config = json.loads(_script(html_report.render(report).decode("utf-8"), "report-config"))
     assert config["statusOrder"] == list(common.STATUS_ORDER)
     assert config["partial"] is False
+    assert "report-data" not in html_report.render(report).decode("utf-8")  # not the whole JSON report (117 MB at 100,000)
 
 
 def test_tiles_count_every_status(factory):
@@ -140,26 +156,18 @@ def test_details_show_everything_about_a_host(factory):
     assert [h.text() for h in detail.iter("h4")] == ["Actions", "After", "Before"]  # sorted, as in the JSON
 
 
-def test_large_report_renders_hosts_needing_action_first(factory):
+def test_a_large_report_has_no_host_rendered_on_the_server(factory):
+    """Above static_limit the page holds no per-host markup: the script builds a page of rows from
+    the view, and every host is in the view."""
     hosts = [factory.host("c%d" % i, "compliant") for i in range(6)] + [factory.host("bad", "noncompliant"),
                                                                         factory.host("late", "warning")]
     data = html_report.render(factory.report(hosts), static_limit=3)
     root = dom(data)
-    bodies = list(root.find("table", id="hosts").iter("tbody", class_="host"))
-    assert [b.attrs["data-i"] for b in bodies] == ["6", "7", "0"]
-    assert "only 3 of them are listed" in root.find("noscript").text()
+    assert list(root.find("table", id="hosts").iter("tbody", class_="host")) == []
+    assert "builds the host list with JavaScript" in root.find("noscript").text()
     config = json.loads(_script(data.decode("utf-8"), "report-config"))
     assert config["partial"] is True
-    assert len(json.loads(_script(data.decode("utf-8"), "report-data"))["hosts"]) == 8
-    assert json.loads(_script(data.decode("utf-8"), "report-evidence")) == {}  # the script shows no finding
-
-
-def test_rows_the_script_builds_get_the_evidence_text_of_describe(factory):
-    hosts = [factory.host("a", "noncompliant"), factory.host("b", "warning"), factory.host("c", "compliant")]
-    data = html_report.render(factory.report(hosts), static_limit=1).decode("utf-8")
-    # host 0 is rendered here; host 2 has no finding; host 1's rows are built by the script
-    assert json.loads(_script(data, "report-evidence")) == {
-        "1": [["package: kesl 12.1.0.1297 (dpkg: install ok installed)", "unit: kesl.service (active)"]]}
+    assert json.loads(_script(data.decode("utf-8"), "report-view"))["names"] == [h["name"] for h in hosts]
 
 
 def test_empty_report(factory):
@@ -181,17 +189,17 @@ def test_policy_sources_are_linked_safely(factory, url, expected):
 
 
 def test_evidence_text_for_the_script_is_what_the_server_shows(factory):
-    """Rows the script builds show evidence as the server rendered it (common.evidence_item), by
-    host index and finding; the server's own rows need none."""
+    """Rows the script builds show evidence as the server renders it (common.evidence_item)."""
     findings = [factory.finding(evidence=[{"kind": "package", "value": "kesl\n12"}, "bare </script>"]),
                 factory.finding(id="x.y", evidence=[])]
     hosts = [factory.host("clean", "compliant"), factory.host("<b>", "noncompliant", findings=findings),
              factory.host("<i>", "noncompliant", findings=findings)]
-    text = html_report.render(factory.report(hosts), static_limit=1).decode("utf-8")  # host 1 rendered here
-    raw = _script(text, "report-evidence")
+    text = html_report.render(factory.report(hosts), static_limit=1).decode("utf-8")
+    raw = _script(text, "report-view")
     assert "<" not in raw
-    assert json.loads(raw) == {"2": [["package: kesl 12", "bare </script>"], []]}
-    assert json.loads(_script(html_report.render(factory.report(hosts)).decode("utf-8"), "report-evidence")) == {}
+    view = json.loads(raw)
+    assert [f["ev"] for f in view_host(view, 2)["findings"]] == [["package: kesl 12", "bare </script>"], []]
+    assert view["profile"][1] == view["profile"][2]  # the same record but the name: stored once
 
 
 def test_warnings_and_errors_in_the_details(factory):

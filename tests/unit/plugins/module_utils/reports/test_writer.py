@@ -66,8 +66,8 @@ def test_every_host_is_in_every_format(factory, tmp_path):
     assert located == set(h['name'] for h in report['hosts'] if h['findings'] or h['status'] == 'unknown')
     with open(paths['html'], 'rb') as handle:
         page = handle.read().decode('utf-8')
-    start = page.index('id="report-data">') + len('id="report-data">')
-    assert [h['name'] for h in json.loads(page[start:page.index('</script>', start)])['hosts']] == names
+    start = page.index('id="report-view">') + len('id="report-view">')
+    assert json.loads(page[start:page.index('</script>', start)])['names'] == names
     assert page.count('<tbody class="host"') == len(names)
     with open(paths['markdown'], 'rb') as handle:
         assert '| **total** | **%d** |' % len(names) in handle.read().decode('utf-8')
