@@ -10,7 +10,7 @@ DOCUMENTATION = r'''
 name: run_artifacts
 type: aggregate
 short_description: Write the artifacts a playbook published with set_stats to a JSON file
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - At the end of the run, writes the run-level data the playbook published with M(ansible.builtin.set_stats) (what
     AWX shows as the job's artifacts) to a JSON file, as one object.

@@ -13,7 +13,7 @@ DOCUMENTATION = r'''
 ---
 module: check_inputs
 short_description: Check every input of the audit or enforce playbook, select the hosts, and start the run
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Runs once, on the controller, as the first task of the C(fleetsec.banned_av.audit) and
     C(fleetsec.banned_av.enforce) playbooks, before any host is contacted.

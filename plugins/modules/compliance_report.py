@@ -72,7 +72,6 @@ options:
         else is an error, raised before any host is evaluated.
       - The playbooks set it from C(banned_av_previous_report).
     type: path
-    version_added: 1.1.0
   fail_on:
     description:
       - Statuses listed in the C(failing_hosts) return value, which the playbooks use to fail the run
@@ -182,6 +181,5 @@ trend:
   description: How many hosts are in each list of the report's C(trend) section.
   returned: when O(previous_report) is set
   type: dict
-  version_added: 1.1.0
   sample: {fixed: 3, new_failing: 1, still_failing: 12, new_hosts: 2, gone_hosts: 0, not_audited: 0}
 '''
