@@ -41,6 +41,7 @@ ARGUMENT_SPEC = dict(
     fail_on=dict(type='list', elements='str', default=list(policy_mod.FAILING), choices=list(policy_mod.STATUSES)),
     play=dict(type='str', default='audit'),
     spool=dict(type='path'),
+    remove_spool=dict(type='bool', default=False),
     remediation_hosts=dict(type='list', elements='str', default=[]),
     previous_report=dict(type='path'),
 )
@@ -152,6 +153,11 @@ class ActionModule(ActionBase):
             previous = trend_mod.load_previous(args['previous_report']) if args['previous_report'] else None
         except (policy_mod.PolicyError, catalog_mod.CatalogError, trend_mod.TrendError) as exc:
             raise AnsibleActionFail(to_native(exc))
+        remove_spool = args['remove_spool'] and args.get('spool')
+        try:  # a path that is not a spool is refused before any report is written
+            remove_spool = remove_spool and run_spool.check_removable(args['spool'])
+        except run_spool.SpoolError as exc:
+            raise AnsibleActionFail('remove_spool: %s' % to_native(exc))
 
         now = datetime.datetime.now(tz=datetime.timezone.utc).replace(microsecond=0)
         run = {
@@ -169,6 +175,8 @@ class ActionModule(ActionBase):
         }
 
         result.update(generate(args, task_vars, run, as_of, policies, waivers, catalog.entries, previous))
+        if remove_spool:  # every report is written: this run's detection results live on in them
+            run_spool.remove(args['spool'])
         return result
 
 

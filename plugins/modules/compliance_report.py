@@ -56,6 +56,15 @@ options:
         take it from M(fleetsec.banned_av.check_inputs).
       - Without it no host has a detection result, and every host is C(unknown).
     type: path
+  remove_spool:
+    description:
+      - Remove the run spool once every report is written (the audit playbook's report is the spool's last reader;
+        the enforce playbook rewrites its report after every batch and removes the spool at the end).
+      - Only a directory that M(fleetsec.banned_av.check_inputs) created (its name starts with C(run-)) is removed;
+        any other path is an error and nothing is removed. The spool is removed in check mode too (it is the
+        controller's scratch data of this run, not a managed host's).
+    type: bool
+    default: false
   remediation_hosts:
     description:
       - Hosts that went through the C(fleetsec.banned_av.remediate) role in this run; their C(banned_av_remediation)

@@ -96,6 +96,27 @@ def clean_stale(root, now=None):
     return removed
 
 
+def check_removable(spool):
+    """Whether :func:`remove` may remove ``spool``: False when it does not exist; a path that is
+    not a spool :func:`create` made (its name, a link, not a directory) raises ``SpoolError``, so
+    that a wrong path can never make the report delete it."""
+    try:
+        info = os.lstat(spool)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return False
+        raise SpoolError('cannot remove the run spool %s: %s' % (spool, exc.strerror or exc))
+    if not os.path.basename(os.path.normpath(spool)).startswith(PREFIX) or not stat.S_ISDIR(info.st_mode):
+        raise SpoolError('%s is not a run spool of this collection (a directory named %s...): not removed' % (spool, PREFIX))
+    return True
+
+
+def remove(spool):
+    """Remove a spool that :func:`create` made, once its last reader is done with it."""
+    if check_removable(spool):
+        shutil.rmtree(spool)
+
+
 def record_path(spool, host):
     return os.path.join(spool, hashlib.sha256(host.encode('utf-8', 'surrogateescape')).hexdigest() + RECORD_SUFFIX)
 

@@ -10,10 +10,12 @@ __metaclass__ = type
 
 import json
 import os
+import shutil
 from unittest import mock
 
 import pytest
 
+from ansible.errors import AnsibleActionFail
 from ansible.inventory.manager import InventoryManager
 from ansible.parsing.dataloader import DataLoader
 from ansible.playbook.task import Task
@@ -317,3 +319,39 @@ def test_a_second_report_gains_the_trend_and_a_tampered_previous_writes_nothing(
     with pytest.raises(AnsibleActionFail, match='banned_av_previous_report: .* sha256 does not match'):
         run_report(fleet, tmp_path, report_dir=str(tmp_path / 'second'), previous_report=kept)
     assert not (tmp_path / 'second').exists()
+
+
+@pytest.mark.usefixtures('no_base_run')
+def test_remove_spool_removes_the_spool_once_every_report_is_written(fleet, tmp_path):
+    spool = shutil.copytree(fleet['spool'], str(tmp_path / 'spools' / (run_spool.PREFIX + 'copy')))
+    result, report = run_report(fleet, tmp_path, spool=spool, remove_spool=True)
+    assert not os.path.exists(spool)
+    assert host(report, 'kesl.example.com')['status'] == 'noncompliant'  # read before it was removed
+    assert sorted(result['reports']) == ['csv', 'json']
+
+
+@pytest.mark.usefixtures('no_base_run')
+def test_the_spool_stays_without_remove_spool(fleet, tmp_path):
+    run_report(fleet, tmp_path)
+    assert os.listdir(fleet['spool'])
+
+
+@pytest.mark.usefixtures('no_base_run')
+@pytest.mark.parametrize('name', ['reports', 'etc', 'run-link'])
+def test_remove_spool_never_removes_what_is_not_a_spool(fleet, tmp_path, name):
+    """A wrong path (the report directory, any directory not named as a spool, a link named as one)
+    is an error naming the option, and it is left alone."""
+    victim = tmp_path / 'victim'
+    victim.mkdir()
+    (victim / 'keep.txt').write_text('keep')
+    path = tmp_path / name
+    if name == 'run-link':
+        path.symlink_to(victim)
+    else:
+        shutil.copytree(fleet['spool'], str(path))
+    out = tmp_path / 'out'
+    with pytest.raises(AnsibleActionFail, match='remove_spool: .* not a run spool'):
+        run_report(fleet, out, spool=str(path), remove_spool=True)
+    assert (victim / 'keep.txt').read_text() == 'keep'
+    assert os.path.lexists(str(path))
+    assert not (out / 'reports').exists(), 'refused before any report is written'
