@@ -20,7 +20,6 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import matcher
-from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_live
 from ansible_collections.fleetsec.banned_av.plugins.plugin_utils import run_spool
 
 POSIX_COLLECTOR = 'fleetsec.banned_av.av_collect_posix'
@@ -138,6 +137,17 @@ class ActionModule(ActionBase):
         run_spool.write_result(spool, host, result, host_vars=host_vars)
         return result
 
+    @staticmethod
+    def _catalog(args):
+        """The catalogue: the run's snapshot that the input check left in the spool when it was made
+        from the same files and entries (JSON, already validated), else loaded and validated here."""
+        files, entries = args['catalog_files'], args['catalog_entries']
+        if args.get('spool'):
+            snapshot = run_spool.read_catalog(args['spool'], run_spool.catalog_key(files, entries))
+            if snapshot is not None:
+                return snapshot
+        return catalog_mod.load(extra_files=files, extra_entries=entries)
+
     def _detect(self, tmp, task_vars):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
@@ -151,7 +161,7 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg="timeout: must be a positive number of seconds, got %r" % new_args['timeout'])
             return result
         try:
-            catalog = catalog_mod.load(extra_files=new_args['catalog_files'], extra_entries=new_args['catalog_entries'])
+            catalog = self._catalog(new_args)
         except catalog_mod.CatalogError as exc:
             result.update(failed=True, msg='catalog: %s' % exc)
             return result
@@ -163,6 +173,8 @@ class ActionModule(ActionBase):
                                                "it is not supported on a Windows target")
                 return result
             module_name = WINDOWS_COLLECTOR
+            # imported for Windows targets only: a Linux or macOS host's detection does not compile it
+            from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_live
             windows_plan = windows_live.plan(catalog.probe('windows'), seconds=new_args['timeout'])
             module_args = {'request': windows_plan.args}
         else:

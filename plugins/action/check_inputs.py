@@ -16,6 +16,7 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import inputs
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
 from ansible_collections.fleetsec.banned_av.plugins.plugin_utils import report_targets, run_spool
 
 display = Display()
@@ -91,9 +92,12 @@ class ActionModule(ActionBase):
             hosts = select_hosts(values, task_vars.get('groups') or {}, task_vars.get('ansible_play_hosts_all') or [],
                                  self._loader, limit=task_vars.get('ansible_limit'))
             run_id, spool, removed = run_spool.create()
+            files, entries = values['banned_av_catalog_files'], values['banned_av_catalog_entries']
+            run_spool.write_catalog(spool, catalog_mod.load(extra_files=files, extra_entries=entries),
+                                    run_spool.catalog_key(files, entries))
         except inputs.InputError as exc:
             raise AnsibleActionFail('fleetsec.banned_av.%s: invalid input: %s' % (playbook, exc))
-        except run_spool.SpoolError as exc:
+        except (run_spool.SpoolError, catalog_mod.CatalogError, OSError) as exc:
             raise AnsibleActionFail(to_native(exc))
         for name in self._unknown_names(task_vars):
             display.warning(name)

@@ -34,7 +34,6 @@ import re
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import evidence as ev
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import parsers
-from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_registry as wr
 
 ANCHOR_KINDS = ('package', 'uninstall', 'service', 'driver', 'unit', 'init_script', 'executable', 'file', 'kernel_module',
                 'receipt', 'bundle', 'launchd', 'security_center')
@@ -80,12 +79,19 @@ def _norm_path(path, windows):
     return path.replace('/', '\\').rstrip('\\') if windows else path.rstrip('/') or '/'
 
 
+def _wr():
+    """``windows_registry``, imported when a Windows inventory is matched: every host's detection
+    compiles the modules it imports (docs/performance.md), and a Linux or macOS host needs none of it."""
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_registry
+    return windows_registry
+
+
 def windows_env(inventory):
     """The directories ``%VAR%`` names on a scanned Windows volume: ``windows_registry.ENV_DIRS``
     (what the offline reader uses), on the drive of a live host's root (``D:\\``)."""
     match = _LIVE_DRIVE.match(inventory.get('root') or '')
     drive = match.group(1).upper() + ':' if match else 'C:'
-    return dict((name, drive + value[2:]) for name, value in wr.ENV_DIRS.items())
+    return dict((name, drive + value[2:]) for name, value in _wr().ENV_DIRS.items())
 
 
 def windows_pattern(pattern, env):
@@ -93,7 +99,7 @@ def windows_pattern(pattern, env):
     ``%ProgramFiles%`` by ``env``, and ``%LOCALAPPDATA%``, ``%APPDATA%``, ``%USERPROFILE%`` for every
     profile (``C:\\Users\\*\\AppData\\Local``), as ``windows_registry.expand_vars`` expands them for
     the collectors.  An unknown variable is left as it is."""
-    return wr.expand_vars(pattern, env)
+    return _wr().expand_vars(pattern, env)
 
 
 def _path_match(path, patterns, windows, env=None):
@@ -101,7 +107,7 @@ def _path_match(path, patterns, windows, env=None):
     value = _norm_path(path, windows)
     sep = '\\' if windows else '/'
     for pattern in patterns:
-        pat = _norm_path(windows_pattern(pattern, env or wr.ENV_DIRS) if windows else pattern, windows)
+        pat = _norm_path(windows_pattern(pattern, env or _wr().ENV_DIRS) if windows else pattern, windows)
         cand, pat_c = (value.lower(), pat.lower()) if windows else (value, pat)
         if fnmatch.fnmatchcase(cand, pat_c) or fnmatch.fnmatchcase(cand, pat_c + sep + '*'):
             return pattern
@@ -207,7 +213,7 @@ class _Scan(object):
 
     def image(self, item):
         """The program a Windows service runs, as written (case kept), or None."""
-        return wr.image_file(item.get('image_path'), self.env, keep_case=True) if self.windows else None
+        return _wr().image_file(item.get('image_path'), self.env, keep_case=True) if self.windows else None
 
 
 def _collect_evidence(entry, scan, owners):

@@ -33,6 +33,8 @@ import uuid
 
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
+
 #: host variables the report needs, recorded with the host's result (as the detection task saw them)
 HOST_VARIABLES = ('banned_av_jurisdictions',)
 #: a spool untouched for this long belongs to a run that was killed
@@ -41,6 +43,8 @@ STALE_AFTER = 2 * 24 * 3600
 MAX_RECORD_BYTES = 64 * 1024 * 1024
 PREFIX = 'run-'
 RECORD_SUFFIX = '.json'
+#: the validated catalogue of the run (not a host record: its name is no SHA-256)
+CATALOG_FILE = 'catalog.json'
 
 
 class SpoolError(Exception):
@@ -139,7 +143,10 @@ def write(spool, host, facts=None, unreachable=False, failed=False, msg='', host
     record = {'host': host, 'unreachable': bool(unreachable), 'failed': bool(failed), 'msg': to_native(msg or ''),
               'facts': facts, 'vars': host_vars or {}}
     data = json.dumps(record, default=to_native, separators=(',', ':')).encode('utf-8', 'backslashreplace')
-    target = record_path(spool, host)
+    _write_atomic(spool, record_path(spool, host), data)
+
+
+def _write_atomic(spool, target, data):
     os.makedirs(spool, mode=0o700, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix='.tmp-', dir=spool)
     try:
@@ -152,6 +159,42 @@ def write(spool, host, facts=None, unreachable=False, failed=False, msg='', host
         except OSError:
             pass
         raise
+
+
+def catalog_key(catalog_files, catalog_entries):
+    """What a catalogue snapshot is made from: the built-in and the user's catalogue files (path,
+    size, modification time) and the inline entries. A file that changed gives another key."""
+    stamps = []
+    for path in list(catalog_mod.builtin_files('products')) + list(catalog_files or []):
+        try:
+            info = os.stat(path)
+            stamps.append([path, info.st_size, info.st_mtime_ns])
+        except OSError:
+            stamps.append([path, None, None])
+    text = json.dumps({'files': stamps, 'entries': catalog_entries or []}, sort_keys=True, default=to_native)
+    return hashlib.sha256(text.encode('utf-8', 'surrogateescape')).hexdigest()
+
+
+def write_catalog(spool, catalog, key):
+    """Keep the validated catalogue of this run in the spool (the input check loaded it), so that
+    each host's detection reads it as JSON instead of loading and validating the YAML again."""
+    data = json.dumps({'key': key, 'version': catalog.version, 'entries': catalog.entries},
+                      separators=(',', ':')).encode('utf-8', 'surrogateescape')
+    _write_atomic(spool, os.path.join(spool, CATALOG_FILE), data)
+
+
+def read_catalog(spool, key):
+    """The catalogue snapshot of this run when it was made from the same inputs (``key``), else
+    None: the caller then loads the catalogue itself. A snapshot that is missing, damaged, not a
+    regular file or made from other inputs is never used."""
+    try:
+        snapshot = json.loads(_read_regular(os.path.join(spool, CATALOG_FILE)).decode('utf-8'))
+    except (OSError, ValueError):
+        return None
+    if (not isinstance(snapshot, dict) or snapshot.get('key') != key or not isinstance(snapshot.get('entries'), list)
+            or not isinstance(snapshot.get('version'), str)):
+        return None
+    return catalog_mod.Catalog(snapshot['entries'], snapshot['version'])
 
 
 def write_result(spool, host, result, host_vars=None):

@@ -207,3 +207,25 @@ def test_timeout_typo_names_the_field():
             action.run(task_vars={})
     assert 'timeout' in str(caught.value)
     execute.assert_not_called()
+
+
+def test_a_linux_detection_does_not_import_the_windows_code():
+    """Each host's detection runs in a fresh worker that compiles every module it imports (Ansible's
+    collection loader keeps no bytecode): the Windows request, reader and registry rules, 1,700
+    lines, are imported for Windows targets only (docs/performance.md)."""
+    import subprocess
+    import sys
+    code = '\n'.join([
+        'import sys',
+        'from unittest import mock',
+        'from ansible.plugins.action import ActionBase',
+        'from ansible_collections.fleetsec.banned_av.tests.unit.plugins.action import test_av_facts as t',
+        'with mock.patch.object(ActionBase, "run", return_value={}):',
+        '    action = t.make_action({})',
+        '    with mock.patch.object(action, "_execute_module", return_value={"inventory": t.linux_inventory()}):',
+        '        facts = action.run(task_vars={})["ansible_facts"]["banned_av"]',
+        'assert [f["id"] for f in facts["findings"]], facts',
+        'print(sorted(m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("ansible_collections.fleetsec.banned_av.plugins.module_utils.windows")))',
+    ])
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == '[]', out
