@@ -145,12 +145,14 @@ class ActionModule(ActionBase):
         del tmp
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
 
+        now = datetime.datetime.now(tz=datetime.timezone.utc).replace(microsecond=0)
         try:
             as_of, policy_version, policies, waivers = policy_mod.load_context(
                 args['as_of'], args['policy_files'], args['policies'], args['waivers'])
             catalog = catalog_mod.load(extra_files=args['catalog_files'], extra_entries=args['catalog_entries'])
             # read and verified before any host is evaluated; only its hosts' statuses are kept
-            previous = trend_mod.load_previous(args['previous_report']) if args['previous_report'] else None
+            # (and not written after this run: a swapped file or a clock problem would reverse the trend)
+            previous = trend_mod.load_previous(args['previous_report'], now=now) if args['previous_report'] else None
         except (policy_mod.PolicyError, catalog_mod.CatalogError, trend_mod.TrendError) as exc:
             raise AnsibleActionFail(to_native(exc))
         remove_spool = args['remove_spool'] and args.get('spool')
@@ -159,7 +161,6 @@ class ActionModule(ActionBase):
         except run_spool.SpoolError as exc:
             raise AnsibleActionFail('remove_spool: %s' % to_native(exc))
 
-        now = datetime.datetime.now(tz=datetime.timezone.utc).replace(microsecond=0)
         run = {
             'generated_at': now.isoformat().replace('+00:00', 'Z'),
             'ansible_version': ANSIBLE_VERSION,

@@ -16,7 +16,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import vocabulary
-from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import common, merge, writer
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import common, merge, trend, writer
 
 ARGUMENT_SPEC = dict(
     reports=dict(type='list', elements='path', required=True),
@@ -28,6 +28,7 @@ ARGUMENT_SPEC = dict(
     duplicate_hosts=dict(type='str', default='merge', choices=list(merge.DUPLICATES)),
     catalog_files=dict(type='list', elements='str', default=[]),
     catalog_entries=dict(type='list', elements='dict', default=[]),
+    previous_report=dict(type='str'),
 )
 
 
@@ -43,11 +44,15 @@ class ActionModule(ActionBase):
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         if not args['reports']:
             raise AnsibleActionFail('reports: give at least one JSON report to merge')
+        clock = datetime.datetime.now(tz=datetime.timezone.utc).replace(microsecond=0)
+        now = clock.isoformat().replace('+00:00', 'Z')
+        previous_path = (args['previous_report'] or '').strip()
         try:
             catalog = catalog_mod.load(extra_files=args['catalog_files'], extra_entries=args['catalog_entries'])
-        except catalog_mod.CatalogError as exc:
+            # the previous fleet report of the trend: verified (and not written after now) before any slice is read
+            previous = trend.load_previous(os.path.abspath(os.path.expanduser(previous_path)), now=clock) if previous_path else None
+        except (catalog_mod.CatalogError, trend.TrendError) as exc:
             raise AnsibleActionFail(to_native(exc))
-        now = datetime.datetime.now(tz=datetime.timezone.utc).replace(microsecond=0).isoformat().replace('+00:00', 'Z')
         report_dir = os.path.abspath(args['report_dir'])
         with common.gc_paused():
             try:
@@ -59,8 +64,13 @@ class ActionModule(ActionBase):
                 raise AnsibleActionFail('merge refused: %s' % to_native(exc))
             del slices
             report['run'].update(generated_at=now, play='merge')
+            if previous is not None:  # the slices' own trends are dropped by merge(): this is the fleet's
+                report['trend'] = trend.compute(previous, report['hosts'],
+                                                inventory=((task_vars or {}).get('groups') or {}).get('all'))
             paths = writer.write_reports(report, report_dir, args['formats'], catalog_entries=catalog.entries)
         result.update(common.task_result(report, args['fail_on']))
         result.update(changed=False, reports=paths, report_dir=report_dir, slices=len(report['run']['slices']),
                       mixed=common.mixed(report))
+        if previous is not None:
+            result['trend'] = dict((key, len(report['trend'][key])) for key in trend.LISTS + ('not_audited',))
         return result

@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import functools
 import os
 import re
 import tempfile
@@ -100,12 +101,16 @@ COMMON = dict(
     banned_av_fail_on_violation=dict(type='bool', default=True),
     banned_av_persist_facts=dict(type='bool', default=False),
     banned_av_collect_timeout=dict(type='int', default=COLLECT_TIMEOUT),
-)
-
-AUDIT = dict(
-    # the JSON report of an earlier audit: the report gains a trend section (None or '': no trend)
+    # the JSON report of an earlier run: the reports gain a trend section (None or '': no trend)
     banned_av_previous_report=dict(type=text),
 )
+
+#: inputs of the audit playbook only (none today: every audit input is an enforce input too)
+AUDIT = dict()
+
+#: the reports the enforce playbook writes under banned_av_report_dir, each several times (after every
+#: batch): a previous report in one of these places would be replaced by this run's own report
+ENFORCE_REPORTS = (writer.FORMATS['json'], os.path.join('before', writer.FORMATS['json']))
 
 ENFORCE = dict(
     banned_av_replacement=dict(type='str', choices=list(remediation_mod.REPLACEMENTS), default='clamav'),
@@ -164,7 +169,7 @@ def check(playbook, given, cwd=None):
                       '(use --limit to narrow the hosts of a report)')
     if not errors:
         for checker in (_check_as_of, _check_formats, _check_numbers, _check_files, _check_policy_and_catalog,
-                        _check_report_dir, _check_previous_report):
+                        _check_report_dir, functools.partial(_check_previous_report, playbook=playbook)):
             if playbook == 'audit' and checker is _check_files:
                 continue
             try:
@@ -236,21 +241,31 @@ def _check_policy_and_catalog(values, _cwd):
             raise InputError('%s: %s' % (name, exc))
 
 
-def _check_previous_report(values, cwd):
-    """The previous report of an audit (``banned_av_previous_report``): read and verified here, before
-    any host is contacted (``trend.load_previous``; its errors name the variable).  An empty value
-    (an unanswered AWX survey question) is no previous report."""
-    if 'banned_av_previous_report' not in values:
-        return
-    raw = values['banned_av_previous_report']
+def _check_previous_report(values, cwd, playbook='audit'):
+    """The previous report of the trend (``banned_av_previous_report``): read and verified here, before
+    any host is contacted (``trend.load_previous``; its errors name the variable), and not written
+    after now.  An empty value (an unanswered AWX survey question) is no previous report.  enforce
+    writes its reports several times (``ENFORCE_REPORTS``): a previous report in their place would
+    be this run's own by the second batch, so it is refused (the audit reads it before its one write:
+    the same place is fine there)."""
+    raw = values.get('banned_av_previous_report')
     if raw is None or not raw.strip():
         values['banned_av_previous_report'] = None
         return
     path = os.path.normpath(os.path.join(cwd or os.getcwd(), os.path.expanduser(raw)))
     try:
-        trend_mod.load_previous(path)
+        trend_mod.load_previous(path, now=datetime.datetime.now(datetime.timezone.utc))
     except trend_mod.TrendError as exc:
         raise InputError(str(exc))
+    if playbook == 'enforce':
+        for name in ENFORCE_REPORTS:
+            written = os.path.join(cwd or os.getcwd(), os.path.expanduser(values['banned_av_report_dir']), name)
+            if os.path.realpath(path) == os.path.realpath(written) or (
+                    os.path.exists(written) and os.path.samefile(path, written)):
+                raise InputError('banned_av_previous_report: %s is the report this run writes (%s under '
+                                 'banned_av_report_dir): enforce would overwrite it after the first batch and compare '
+                                 'the next ones with itself; copy it elsewhere, or give another banned_av_report_dir'
+                                 % (path, name))
     values['banned_av_previous_report'] = path
 
 

@@ -77,9 +77,11 @@ options:
       - The JSON report (C(banned_av_report.json)) of an earlier audit. The report then gains a C(trend) section (hosts
         fixed, newly failing, still failing, new and gone since that report; counts by status then and now; a bounded
         history of earlier reports' counts), which the Markdown and HTML reports show.
-      - It must be a report of this collection whose C(sha256) matches its content, naming each host once; anything
-        else is an error, raised before any host is evaluated.
-      - The playbooks set it from C(banned_av_previous_report).
+      - It must be a report of this collection whose C(sha256) matches its content, naming each host once, and not
+        generated after this run (a swapped file or a clock that went back would reverse the trend; the same second is
+        fine); anything else is an error naming C(banned_av_previous_report), raised before any host is evaluated.
+      - The audit and enforce playbooks set it from C(banned_av_previous_report) (enforce gives it to each of its
+        reports - before the changes, after each batch, final).
     type: path
   fail_on:
     description:

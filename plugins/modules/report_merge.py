@@ -27,7 +27,10 @@ description:
   - Hosts are the union of the slices; a host in several slices is counted once (a real result wins over C(unknown), two
     different results keep the more severe with a reason naming both), or is refused with O(duplicate_hosts=refuse).
     With O(expected_hosts), a host that is in no slice is refused.
-  - Nothing is written when a slice is refused.
+  - With O(previous_report) (the fleet report of an earlier merge or audit), the merged report gains a C(trend) section
+    against it. A slice's own C(trend) (its share of the fleet against its own previous report) is never carried into the
+    merged report.
+  - Nothing is written when a slice or the previous report is refused.
 options:
   reports:
     description: The JSON reports (controller paths) to merge, in the order their hosts appear in the fleet report.
@@ -85,6 +88,19 @@ options:
     type: list
     elements: dict
     default: []
+  previous_report:
+    description:
+      - The JSON report (C(banned_av_report.json)) of an earlier fleet report (a merge or an audit). The merged report then
+        gains a C(trend) section (hosts fixed, newly failing, still failing, new and gone since that report; counts by
+        status then and now; a bounded history of earlier reports' counts), which the Markdown and HTML reports show. A
+        host of the previous report that is in no slice but still in the inventory (C(groups['all'])) is listed as not
+        audited, not as gone.
+      - It is verified before any slice is read, as M(fleetsec.banned_av.compliance_report) verifies its previous report -
+        a regular file, a report of this collection whose C(sha256) matches its content, naming each host once, and not
+        generated after this merge (a swapped file or a clock that went back would reverse the trend). Anything else is
+        an error naming C(banned_av_previous_report), and nothing is written.
+      - Unset or empty - no trend. The merge_reports playbook sets it from C(banned_av_previous_report).
+    type: str
 extends_documentation_fragment:
   - action_common_attributes
   - action_common_attributes.flow
@@ -127,9 +143,21 @@ EXAMPLES = r'''
     report_dir: both-sites
     allow_mixed: true
   run_once: true
+
+- name: Merge today's slices, with the trend since yesterday's fleet report
+  fleetsec.banned_av.report_merge:
+    reports: "{{ slice_reports }}"
+    report_dir: /var/lib/banned_av/workflow-800/fleet
+    previous_report: /var/lib/banned_av/workflow-700/fleet/banned_av_report.json
+  run_once: true
 '''
 
 RETURN = r'''
+trend:
+  description: How many hosts are in each list of the merged report's C(trend) section.
+  returned: when O(previous_report) is set
+  type: dict
+  sample: {fixed: 3, new_failing: 1, still_failing: 12, new_hosts: 2, gone_hosts: 0, not_audited: 0}
 reports:
   description: Paths of the written reports by format.
   returned: success

@@ -19,6 +19,10 @@
 #             banned_av_reports artifact as extra var takes exactly the hosts that audit failed.
 # 6. trend    the audit wrapper as a scheduled standalone job, twice more: each report compares with
 #             the newest earlier audit report (banned_av_previous_report), slices get no trend.
+# 7. fleet trend  the merge wrapper of the next sliced workflows: the merged fleet report compares with
+#             the newest earlier merged fleet report (not its own, not an audit's), an extra var wins,
+#             banned_av_awx_trend: false switches it off, and a tampered previous fleet report fails the
+#             merge naming banned_av_previous_report, with nothing written.
 #
 # fleetsec.banned_av resolves to this working tree (not to an installed copy) through a scratch
 # collections directory put first on ANSIBLE_COLLECTIONS_PATH; awx.awx and the other dependencies
@@ -509,5 +513,85 @@ assert not any('trend' in load('workflow-700/job-%d' % job) for job in (701, 702
 print('job-44 compares with job-43, job-43 with job-42; history of 2 reports; slices have no trend')
 PYEOF
 echo "ok each scheduled audit passes its report to the next one"
+
+# --- 7. the trend of the sliced fleet ---------------------------------------------------------------
+if [ "${HAVE_MERGE}" = 1 ]; then
+    say "the merge node of the next sliced workflow gets the trend since the last merged fleet report"
+    # The next scheduled runs of the sliced workflow: the slices of workflow-700 again (the fleet did not
+    # change), merged by the merge node of workflow-710..713.
+    for wf in 710 711 712 713; do
+        mkdir -p "${REPORTS}/workflow-${wf}"
+        cp -r "${REPORTS}/workflow-700/"job-70[123] "${REPORTS}/workflow-${wf}/"
+    done
+    merge "${WORK}/merge-710.log" -e "$(artifact workflow-710/job-703)" || {
+        cat "${WORK}/merge-710.log"
+        fail "merge wrapper of workflow-710"
+    }
+    cp "${REPORTS}/workflow-710/fleet/banned_av_report.json" "${WORK}/fleet-710-first.json"
+    sleep 1   # a relaunch of the node, a second later: its own first report is not its previous one
+    merge "${WORK}/merge-710-again.log" -e "$(artifact workflow-710/job-703)" || {
+        cat "${WORK}/merge-710-again.log"
+        fail "merge wrapper of workflow-710, relaunched"
+    }
+    merge "${WORK}/merge-711.log" -e "$(artifact workflow-711/job-703)" -e banned_av_awx_trend=false || {
+        cat "${WORK}/merge-711.log"
+        fail "merge wrapper of workflow-711 with banned_av_awx_trend=false"
+    }
+    merge "${WORK}/merge-712.log" -e "$(artifact workflow-712/job-703)" \
+        -e "banned_av_previous_report=${REPORTS}/workflow-700/fleet/banned_av_report.json" || {
+        cat "${WORK}/merge-712.log"
+        fail "merge wrapper of workflow-712 with banned_av_previous_report as an extra var"
+    }
+    "${PY}" - "${REPORTS}" "${WORK}/fleet-710-first.json" <<'PYEOF'
+import json
+import os
+import sys
+
+reports = sys.argv[1]
+
+
+def load(path):
+    with open(os.path.join(reports, path) if not os.path.isabs(path) else path) as handle:
+        return json.load(handle)
+
+
+fleet700, fleet701 = load('workflow-700/fleet/banned_av_report.json'), load('workflow-701/fleet/banned_av_report.json')
+first710, fleet710 = load(sys.argv[2]), load('workflow-710/fleet/banned_av_report.json')
+fleet711, fleet712 = load('workflow-711/fleet/banned_av_report.json'), load('workflow-712/fleet/banned_av_report.json')
+slice703 = sorted(h['name'] for h in load('workflow-700/job-703/banned_av_report.json')['hosts'])
+# the first merge had no earlier fleet report; its relaunch (merge-fail) did not compare with itself
+assert 'trend' not in fleet700, fleet700['trend']['previous']
+# workflow-701 (two slices, banned_av_awx_merge_require_all_hosts false) compares with workflow-700: the hosts of
+# the missing slice are still in the inventory, so not audited, not gone
+assert fleet701['trend']['previous']['sha256'] == fleet700['sha256'], fleet701['trend']['previous']
+assert fleet701['trend']['not_audited'] == slice703 and fleet701['trend']['gone_hosts'] == [], fleet701['trend']
+# workflow-710: the newest earlier merged fleet report is workflow-701's (not an audit's, not a slice's)
+assert first710['trend']['previous']['sha256'] == fleet701['sha256'], first710['trend']['previous']
+assert [p['sha256'] for p in first710['trend']['history']] == [fleet700['sha256'], fleet701['sha256']]
+assert first710['trend']['new_hosts'] == slice703, first710['trend']
+assert first710['trend']['fixed'] == first710['trend']['new_failing'] == [] and first710['trend']['still_failing']
+# relaunched: still against workflow-701, not against its own first report
+assert fleet710['trend']['previous']['sha256'] == fleet701['sha256'], fleet710['trend']['previous']
+assert 'trend' not in fleet711, 'banned_av_awx_trend=false gave a trend'
+assert fleet712['trend']['previous']['sha256'] == fleet700['sha256'], 'the extra var did not win'
+print('fleet trend: 701 vs 700, 710 vs 701 (also relaunched), 711 none, 712 vs the extra var (700)')
+PYEOF
+    echo "ok the merge node compares each fleet report with the previous merged fleet report"
+
+    # The newest merged fleet report was edited by hand: the merge fails naming the variable, writes nothing.
+    mkdir -p "${REPORTS}/workflow-799/fleet"
+    sed 's/"status":"noncompliant"/"status":"compliant"/' "${REPORTS}/workflow-712/fleet/banned_av_report.json" \
+        >"${REPORTS}/workflow-799/fleet/banned_av_report.json"
+    if merge "${WORK}/merge-713.log" -e "$(artifact workflow-713/job-703)"; then
+        fail "the merge accepted a tampered previous fleet report"
+    fi
+    grep -q "banned_av_previous_report: ${REPORTS}/workflow-799/fleet/banned_av_report.json .*sha256 does not match" \
+        "${WORK}/merge-713.log" || {
+        cat "${WORK}/merge-713.log"
+        fail "the merge failed on a tampered previous fleet report, but not naming banned_av_previous_report"
+    }
+    [ ! -e "${REPORTS}/workflow-713/fleet" ] || fail "a fleet report was written although the previous report was refused"
+    echo "ok a tampered previous fleet report fails the merge, naming banned_av_previous_report"
+fi
 
 say "AWX examples: all checks passed${SKIPPED[*]:+ (skipped: ${SKIPPED[*]})}"

@@ -14,13 +14,17 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import html
+import json
 import os
 import re
+import shutil
+import sys
 
 import pytest
 
 pytest.importorskip('ansible_runner')
 
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report  # noqa: E402
 from ansible_collections.fleetsec.banned_av.tests.integration import playbook_runs as pr  # noqa: E402
 from ansible_collections.fleetsec.banned_av.tests.support import roots  # noqa: E402
 
@@ -137,3 +141,96 @@ def test_a_limited_run_leaves_the_hosts_it_did_not_audit_out_of_gone_and_fixed(t
     assert trend['new_failing'] == trend['still_failing'] == trend['new_hosts'] == []
     with open(os.path.join(str(run.report_dir), 'banned_av_report.md'), encoding='utf-8') as handle:
         assert '| Not audited in this run | 3 | breaks-01, steady-01, still-01 |' in handle.read()
+
+
+# ------------------------------------------------------------------ enforce, merge, and a report from the future
+
+def test_the_enforce_reports_gain_the_trend(two_runs):
+    """enforce writes its reports with compliance_report too: the report before any change and the final
+    one compare with the previous audit.  The fleet is offline images, which enforce refuses (unknown): every
+    host of both reports fails now, so the lists are known exactly."""
+    base, paths, first, _second = two_runs
+    previous = os.path.join(str(first.report_dir), 'banned_av_report.json')
+    run = pr.run(base, 'enforce', 'enforce', fleet_inventory(paths, AFTER),
+                 pr.extravars(banned_av_fail_on_violation=False, banned_av_previous_report=previous))
+    assert run.rc == 0, run.stdout()[-3000:]
+    assert run.role_tasks('remediate') == []
+    expected = {'fixed': [], 'new_failing': ['breaks-01', 'steady-01'], 'still_failing': ['fixed-01', 'still-01'],
+                'new_hosts': ['added-01'], 'gone_hosts': ['removed-01']}
+    final = run.report()
+    assert final['run']['play'] == 'enforce' and set(run.statuses().values()) == {'unknown'}
+    with open(os.path.join(str(run.report_dir), 'before', 'banned_av_report.json'), encoding='utf-8') as handle:
+        before = json.load(handle)
+    assert before['run']['play'] == 'enforce-before'
+    for report in (before, final):
+        assert dict((k, report['trend'][k]) for k in expected) == expected, report['trend']
+        assert report['trend']['previous']['sha256'] == first.report()['sha256']
+    with open(os.path.join(str(run.report_dir), 'banned_av_report.md'), encoding='utf-8') as handle:
+        assert 'previous report' in handle.read()
+
+
+def test_enforce_refuses_a_previous_report_it_would_overwrite(two_runs):
+    base, paths, first, _second = two_runs
+    report_dir = str(base / 'reports-enforce-own')
+    os.makedirs(report_dir)
+    own = os.path.join(report_dir, 'banned_av_report.json')
+    shutil.copyfile(os.path.join(str(first.report_dir), 'banned_av_report.json'), own)
+    run = pr.run(base, 'enforce-own', 'enforce', fleet_inventory(paths, AFTER),
+                 pr.extravars(banned_av_previous_report=own), report_dir=report_dir)
+    assert run.rc != 0 and run.detected_hosts() == []
+    messages = ' '.join(run.failed_messages())
+    assert 'banned_av_previous_report: %s is the report this run writes' % own in messages, messages
+    assert first.report()['sha256'] == json.load(open(own, encoding='utf-8'))['sha256']  # left as it was
+
+
+def test_a_previous_report_newer_than_this_run_stops_the_audit_before_any_host(two_runs):
+    """A swapped file or a clock that went back: the previous report says it was written later than now."""
+    base, paths, first, _second = two_runs
+    doc = first.report()
+    doc['generated_at'] = '2999-01-01T00:00:00Z'
+    future = str(base / 'future.json')
+    with open(future, 'wb') as handle:
+        handle.write(json_report.render(doc))
+    run = pr.run(base, 'future', 'audit', fleet_inventory(paths, AFTER), pr.extravars(banned_av_previous_report=future))
+    assert run.rc != 0 and run.detected_hosts() == []
+    messages = ' '.join(run.failed_messages())
+    assert 'banned_av_previous_report: %s was generated_at 2999-01-01T00:00:00Z, after this run' % future in messages, messages
+    assert not os.path.exists(os.path.join(str(run.report_dir), 'banned_av_report.json'))
+
+
+def _controller():
+    return {'all': {'hosts': {'localhost': {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}}}
+
+
+def test_the_merged_fleet_report_gains_the_trend(two_runs):
+    """merge_reports with banned_av_previous_report: the second audit, merged as one slice, against the first."""
+    base, _paths, first, second = two_runs
+    previous = os.path.join(str(first.report_dir), 'banned_av_report.json')
+    run = pr.run(base, 'merge', 'merge_reports', _controller(), {
+        'banned_av_merge_reports': [os.path.join(str(second.report_dir), 'banned_av_report.json')],
+        'banned_av_previous_report': previous, 'banned_av_fail_on_violation': False})
+    assert run.rc == 0, run.stdout()[-3000:]
+    report = run.report()
+    assert report['run']['play'] == 'merge'
+    assert dict((k, report['trend'][k]) for k in EXPECTED) == EXPECTED, report['trend']
+    assert report['trend']['previous']['sha256'] == first.report()['sha256']
+
+
+@pytest.mark.parametrize('kind', ['fifo', 'list', 'tampered'])
+def test_a_bad_previous_report_stops_the_merge_naming_the_variable(two_runs, kind):
+    base, _paths, first, second = two_runs
+    bad = str(base / ('merge-previous-%s' % kind))
+    if kind == 'fifo':
+        os.mkfifo(bad)
+    elif kind == 'tampered':
+        with open(os.path.join(str(first.report_dir), 'banned_av_report.json'), encoding='utf-8') as handle:
+            text = handle.read()
+        with open(bad, 'w', encoding='utf-8') as handle:
+            handle.write(text.replace('"status":"noncompliant"', '"status":"compliant"'))
+    run = pr.run(base, 'merge-' + kind, 'merge_reports', _controller(), {
+        'banned_av_merge_reports': [os.path.join(str(second.report_dir), 'banned_av_report.json')],
+        'banned_av_previous_report': [bad] if kind == 'list' else bad})
+    assert run.rc != 0
+    messages = ' '.join(run.failed_messages())
+    assert 'banned_av_previous_report' in messages, messages
+    assert not os.path.exists(os.path.join(str(run.report_dir), 'banned_av_report.json'))

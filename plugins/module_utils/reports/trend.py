@@ -6,9 +6,10 @@
 ``load_previous(path)`` reads a previous report and trusts nothing in it: it must be a report of
 this collection (``json_report.SCHEMA``) whose ``sha256`` matches its content (the verification
 merges use, ``json_report.verify``), no larger than ``MAX_PREVIOUS_BYTES``, with a list of host
-records each named once, a ``generated_at`` time and, when it has one, a well-formed trend
-``history``.  Every refusal is a ``TrendError`` whose message starts with the variable the user
-set (``banned_av_previous_report``).  It returns a ``Previous``: only what the trend needs (each
+records each named once, a ``generated_at`` time (ISO 8601) and, when it has one, a well-formed
+trend ``history``; given this run's time, it must not have been written after this run
+(``check_not_newer``).  Every refusal is a ``TrendError`` whose message starts with the variable
+the user set (``banned_av_previous_report``).  It returns a ``Previous``: only what the trend needs (each
 host's status, the time, the checksum, the history), so the previous report's records are not
 held while this run's report is built.
 
@@ -38,6 +39,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
 import json
 import os
 import stat
@@ -125,8 +127,9 @@ def check(doc, path):
     if not isinstance(hosts, list) or not all(isinstance(h, dict) and isinstance(h.get("name"), str) and h["name"]
                                               for h in hosts):
         _fail(path, "hosts must be a list of host records, each with a name")
-    if not isinstance(doc.get("generated_at"), str) or parse_date(doc["generated_at"]) is None:
-        _fail(path, "has no generated_at time")
+    if parse_time(doc.get("generated_at")) is None:
+        _fail(path, "has no generated_at time (an ISO 8601 time such as 2026-11-27T06:00:00Z): %s"
+              % json.dumps(doc.get("generated_at"), default=str)[:80])
     seen = set()
     twice = []
     for host in hosts:
@@ -159,10 +162,43 @@ def _history(doc, path):
              "by_status": dict(p["by_status"])} for p in points]
 
 
-def load_previous(path, max_bytes=None):
-    """The previous report at ``path``, verified (``check``), as a ``Previous``."""
+def parse_time(value):
+    """An aware UTC ``datetime`` from an ISO 8601 time (``Z``, an offset, or none: UTC); None when
+    ``value`` is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+    return parsed.astimezone(datetime.timezone.utc)
+
+
+def check_not_newer(doc, path, now):
+    """Refuse a previous report written after ``now`` (this run's time, an aware datetime): a swapped
+    file (this run's or a later report given as the previous one) or a clock that went back would give
+    a reversed trend.  The same second is fine (``now`` is taken to the second, as reports write it).
+
+    ``generated_at`` (the wall-clock time the report was written) is what is compared, not ``as_of``:
+    ``as_of`` is the date hosts are judged against, which a user may set back on purpose
+    (``banned_av_as_of``), and which a merge of mixed slices leaves unset."""
+    written = parse_time(doc["generated_at"])  # checked by check()
+    limit = now.astimezone(datetime.timezone.utc).replace(microsecond=0)
+    if written > limit:
+        _fail(path, "was generated_at %s, after this run (%s): a report newer than this run (a swapped file, or a "
+                    "clock that went back) would give a reversed trend; give the report of an earlier run"
+              % (doc["generated_at"], limit.isoformat().replace("+00:00", "Z")))
+
+
+def load_previous(path, max_bytes=None, now=None):
+    """The previous report at ``path``, verified (``check``), as a ``Previous``.  With ``now`` (this
+    run's time, an aware datetime), a report written after it is refused (``check_not_newer``)."""
     doc = read(path, max_bytes)
     check(doc, path)
+    if now is not None:
+        check_not_newer(doc, path, now)
     run = doc.get("run") if isinstance(doc.get("run"), dict) else {}
     statuses = dict((h["name"], h.get("status") if isinstance(h.get("status"), str) else "unknown")
                     for h in doc["hosts"])

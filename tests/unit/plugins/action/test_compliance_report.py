@@ -355,3 +355,32 @@ def test_remove_spool_never_removes_what_is_not_a_spool(fleet, tmp_path, name):
     assert (victim / 'keep.txt').read_text() == 'keep'
     assert os.path.lexists(str(path))
     assert not (out / 'reports').exists(), 'refused before any report is written'
+
+
+@pytest.mark.usefixtures('no_base_run')
+def test_the_enforce_reports_gain_the_trend_too(fleet, tmp_path):
+    """enforce writes its reports with this action (play enforce-before, then enforce); the previous report
+    of its module_defaults gives each the trend."""
+    first = str(tmp_path / 'audit')
+    _result, previous = run_report(fleet, tmp_path, report_dir=first, play='audit')
+    kept = os.path.join(first, 'banned_av_report.json')
+    for play in ('enforce-before', 'enforce'):
+        result, report = run_report(fleet, tmp_path, report_dir=str(tmp_path / play), play=play, previous_report=kept)
+        assert report['run']['play'] == play and report['trend']['previous']['sha256'] == previous['sha256']
+        assert report['trend']['still_failing'] == sorted(h['name'] for h in report['hosts']
+                                                          if h['status'] not in ('compliant', 'waived', 'remediated'))
+        assert result['trend']['new_hosts'] == result['trend']['gone_hosts'] == 0
+
+
+@pytest.mark.usefixtures('no_base_run')
+def test_a_previous_report_newer_than_this_run_writes_nothing(fleet, tmp_path):
+    """Its generated_at after this run's (a swapped file, a clock that went back): the trend would be reversed."""
+    from ansible.errors import AnsibleActionFail
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import json_report
+    _result, previous = run_report(fleet, tmp_path, report_dir=str(tmp_path / 'first'))
+    previous = dict(previous, generated_at='2999-01-01T00:00:00Z')
+    future = tmp_path / 'future.json'
+    future.write_bytes(json_report.render(previous))
+    with pytest.raises(AnsibleActionFail, match=r'banned_av_previous_report: .*future\.json .*2999-01-01T00:00:00Z.*after this run'):
+        run_report(fleet, tmp_path, report_dir=str(tmp_path / 'second'), previous_report=str(future))
+    assert not (tmp_path / 'second').exists()

@@ -34,7 +34,8 @@ def make_action(args):
 
 @pytest.fixture(autouse=True)
 def no_base_run():
-    with mock.patch.object(ActionBase, 'run', return_value={}):
+    # a new result dict for every run (return_value would hand every action the same dict)
+    with mock.patch.object(ActionBase, 'run', side_effect=lambda *args, **kwargs: {}):
         yield
 
 
@@ -165,3 +166,109 @@ def test_lost_and_duplicated_hosts(tmp_path, slices, catalog):
 def test_no_report_given(tmp_path):
     with pytest.raises(AnsibleActionFail, match='reports'):
         make_action({'reports': [], 'report_dir': str(tmp_path / 'fleet')}).run(task_vars={})
+
+
+# ------------------------------------------------------------------ the trend of a sliced fleet
+
+def _previous_fleet(tmp_path, catalog):
+    """Yesterday's merged fleet report: a, b and c were audited, b and c failing (c unreachable)."""
+    slices = [write_slice(tmp_path / 'prev-1', catalog, [('a.example.com', 'clean'), ('b.example.com', 'kesl')]),
+              write_slice(tmp_path / 'prev-2', catalog, [('c.example.com', 'down'), ('gone.example.com', 'clean')])]
+    result = make_action({'reports': slices, 'report_dir': str(tmp_path / 'yesterday'), 'formats': ['json']}).run(
+        task_vars={})
+    return result['reports']['json']
+
+
+def test_the_merged_report_gains_the_trend_against_the_previous_fleet_report(tmp_path, slices, catalog):
+    previous = _previous_fleet(tmp_path, catalog)
+    out = tmp_path / 'fleet'
+    result = make_action({'reports': slices, 'report_dir': str(out), 'previous_report': previous}).run(task_vars={})
+    doc = json.loads(_read(result['reports']['json']))
+    assert json_report.verify(doc)
+    trend = doc['trend']
+    # c: unknown then and now; b: noncompliant then and now; d: new; gone: only in the previous report
+    assert trend['still_failing'] == ['b.example.com', 'c.example.com'] and trend['fixed'] == trend['new_failing'] == []
+    assert trend['new_hosts'] == ['d.example.com'] and trend['gone_hosts'] == ['gone.example.com']
+    assert trend['previous']['sha256'] == json.loads(_read(previous))['sha256'] and trend['previous']['hosts'] == 4
+    assert result['trend'] == {'fixed': 0, 'new_failing': 0, 'still_failing': 2, 'new_hosts': 1, 'gone_hosts': 1,
+                               'not_audited': 0}
+    assert 'Since the previous report' in _read(result['reports']['markdown'])
+    # a host of the previous report still in the inventory (a slice that covered part of the fleet, merged with
+    # banned_av_awx_merge_require_all_hosts: false) was not audited: not gone
+    again = make_action({'reports': slices, 'report_dir': str(tmp_path / 'fleet2'), 'previous_report': previous})
+    result = again.run(task_vars={'groups': {'all': ['a.example.com', 'gone.example.com'], 'ungrouped': []}})
+    assert result['trend']['gone_hosts'] == 0 and result['trend']['not_audited'] == 1
+
+
+def test_a_slice_trend_is_dropped_and_the_fleet_trend_replaces_it(tmp_path, slices, catalog):
+    previous = _previous_fleet(tmp_path, catalog)
+    # a slice written with a trend against a previous report of its own share of the fleet
+    own = write_slice(tmp_path / 'job-3', catalog, [('e.example.com', 'kesl')])
+    merged_alone = make_action({'reports': [own], 'report_dir': str(tmp_path / 'alone'), 'formats': ['json'],
+                                'previous_report': own}).run(task_vars={})
+    slice_with_trend = json.loads(_read(merged_alone['reports']['json']))
+    assert slice_with_trend['trend']['still_failing'] == ['e.example.com']
+    result = make_action({'reports': slices + [merged_alone['reports']['json']], 'report_dir': str(tmp_path / 'fleet'),
+                          'formats': ['json']}).run(task_vars={})
+    fleet = json.loads(_read(result['reports']['json']))
+    assert 'trend' not in fleet, sorted(fleet)
+    assert 'trend' not in result, sorted(result)
+    result = make_action({'reports': slices + [merged_alone['reports']['json']], 'report_dir': str(tmp_path / 'fleet'),
+                          'formats': ['json'], 'previous_report': previous}).run(task_vars={})
+    trend = json.loads(_read(result['reports']['json']))['trend']
+    assert trend['previous']['hosts'] == 4 and trend['new_hosts'] == ['d.example.com', 'e.example.com']
+
+
+@pytest.mark.parametrize('value', [None, '', '  '])
+def test_no_previous_report_no_trend(tmp_path, slices, value):
+    args = {'reports': slices, 'report_dir': str(tmp_path / 'fleet'), 'formats': ['json']}
+    if value is not None:
+        args['previous_report'] = value
+    result = make_action(args).run(task_vars={})
+    fleet = json.loads(_read(result['reports']['json']))
+    assert 'trend' not in fleet, sorted(fleet)
+    assert 'trend' not in result, sorted(result)
+
+
+def _hostile_previous(tmp_path, slices, kind):
+    good = json.loads(_read(slices[0]))
+    path = tmp_path / ('previous-%s.json' % kind)
+    if kind == 'tampered':
+        path.write_text(_read(slices[0]).replace('"status":"noncompliant"', '"status":"compliant"', 1))
+    elif kind == 'unsigned':
+        del good['sha256']
+        path.write_text(json.dumps(good))
+    elif kind == 'foreign':
+        good['schema'] = 'someone.else/report/v1'
+        path.write_bytes(json_report.render(good))
+    elif kind == 'fifo':
+        os.mkfifo(str(path))
+    elif kind == 'future':
+        good['generated_at'] = '2999-01-01T00:00:00Z'
+        path.write_bytes(json_report.render(good))
+    elif kind == 'missing':
+        pass
+    return str(path)
+
+
+@pytest.mark.parametrize('kind,words', [
+    ('tampered', 'sha256 does not match'), ('unsigned', 'has no sha256'), ('foreign', 'schema'),
+    ('fifo', 'not a regular file'), ('future', 'after this run'), ('missing', 'cannot be read')])
+def test_a_hostile_previous_report_is_refused_naming_the_variable_and_nothing_is_written(tmp_path, slices, kind, words):
+    previous = _hostile_previous(tmp_path, slices, kind)
+    out = tmp_path / 'fleet'
+    with pytest.raises(AnsibleActionFail) as info:
+        make_action({'reports': slices, 'report_dir': str(out), 'previous_report': previous}).run(task_vars={})
+    message = str(info.value)
+    assert message.startswith('banned_av_previous_report: %s ' % previous) and words in message, message
+    assert not out.exists()
+
+
+def test_a_bad_previous_report_is_refused_before_a_slice_is_read(tmp_path, slices):
+    """The previous report is checked first: a merge with a bad slice and a bad previous report names the
+    previous report (the variable the user set for this run), and reads no slice."""
+    previous = _hostile_previous(tmp_path, slices, 'unsigned')
+    with mock.patch.object(report_merge.merge, 'read_slice', side_effect=AssertionError('a slice was read')):
+        with pytest.raises(AnsibleActionFail, match='banned_av_previous_report'):
+            make_action({'reports': slices, 'report_dir': str(tmp_path / 'fleet'),
+                         'previous_report': previous}).run(task_vars={})

@@ -50,9 +50,8 @@ def test_defaults_when_nothing_is_given(tmp_path):
 
 def test_the_audit_spec_has_no_enforce_input():
     assert 'banned_av_replacement' not in inputs.spec('audit')
-    # the audit's own inputs (the previous report of the trend) aside, the enforce playbook takes every audit input
-    assert set(inputs.spec('audit')) - set(inputs.AUDIT) < set(inputs.spec('enforce'))
-    assert 'banned_av_previous_report' not in inputs.spec('enforce')
+    # the enforce playbook takes every audit input, the previous report of the trend included
+    assert set(inputs.spec('audit')) < set(inputs.spec('enforce'))
     with pytest.raises(inputs.InputError, match='playbook'):
         inputs.spec('merge')
 
@@ -261,3 +260,49 @@ def test_previous_report_is_verified_before_any_host_is_contacted(tmp_path):
     refused('banned_av_previous_report', cwd=tmp_path, banned_av_previous_report='missing.json')
     refused('banned_av_previous_report', cwd=tmp_path, banned_av_previous_report=['good.json'])
     refused('banned_av_previous_report', cwd=tmp_path, banned_av_previous_report=str(tmp_path))
+
+
+def test_previous_report_of_the_enforce_playbook(tmp_path):
+    """enforce writes its fleet report with compliance_report too: the previous report gives every report
+    of the run (before, after each batch, final) the trend, and is verified the same way, up front."""
+    good = _signed_report(tmp_path / 'good.json')
+    assert check('enforce', cwd=tmp_path, banned_av_previous_report='good.json')['banned_av_previous_report'] == good
+    assert check('enforce', cwd=tmp_path, banned_av_previous_report='')['banned_av_previous_report'] is None
+    tampered = tmp_path / 'tampered.json'
+    tampered.write_text(open(good).read().replace('noncompliant', 'compliant'))
+    assert 'sha256 does not match' in refused('banned_av_previous_report', 'enforce', cwd=tmp_path,
+                                              banned_av_previous_report=str(tampered))
+    fifo = tmp_path / 'fifo.json'
+    os.mkfifo(str(fifo))
+    assert 'not a regular file' in refused('banned_av_previous_report', 'enforce', cwd=tmp_path,
+                                           banned_av_previous_report=str(fifo))
+
+
+@pytest.mark.parametrize('where', ['banned_av_report.json', 'before/banned_av_report.json', 'link'])
+def test_enforce_refuses_a_previous_report_that_this_run_overwrites(tmp_path, where):
+    """enforce writes its report after every batch: the previous report in its place would be replaced by
+    the first batch's report, and the later batches would compare with this run itself."""
+    reports = tmp_path / 'reports'
+    (reports / 'before').mkdir(parents=True)
+    if where == 'link':
+        path = _signed_report(reports / 'banned_av_report.json')
+        os.symlink(path, str(tmp_path / 'link.json'))
+        path = str(tmp_path / 'link.json')
+    else:
+        path = _signed_report(reports / where)
+    message = refused('banned_av_previous_report', 'enforce', cwd=tmp_path, banned_av_report_dir='reports',
+                      banned_av_previous_report=path)
+    assert 'banned_av_report_dir' in message and 'overwrite' in message, message
+    # the audit reads it before writing its one report: the daily "same directory" use works
+    assert check('audit', cwd=tmp_path, banned_av_report_dir='reports',
+                 banned_av_previous_report=path)['banned_av_previous_report'] == path
+
+
+def test_a_previous_report_from_the_future_is_refused_up_front(tmp_path):
+    future = _signed_report(tmp_path / 'future.json', generated_at='2999-01-01T00:00:00Z')
+    for playbook in ('audit', 'enforce'):
+        message = refused('banned_av_previous_report', playbook, cwd=tmp_path, banned_av_previous_report=future)
+        assert 'after this run' in message, message
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    this_second = _signed_report(tmp_path / 'now.json', generated_at=now.isoformat().replace('+00:00', 'Z'))
+    assert check(cwd=tmp_path, banned_av_previous_report=this_second)['banned_av_previous_report'] == this_second

@@ -6,6 +6,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
 import json
 import os
 import subprocess
@@ -232,6 +233,45 @@ def test_an_unreadable_file_is_refused(tmp_path, factory):
                           '"%s" -c "$0"' % sys.executable, code], env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, timeout=120, check=False).stdout.decode()
     assert 'REFUSED banned_av_previous_report: %s cannot be read: Permission denied' % path in out, out
+
+
+# ------------------------------------------------------------------ a previous report newer than this run
+
+NOW = datetime.datetime(2026, 11, 27, 6, 0, 0, tzinfo=datetime.timezone.utc)
+
+
+@pytest.mark.parametrize('generated_at', ['2026-11-27T06:00:01Z', '2026-11-27T07:00:01+01:00', '2026-11-28T00:00:00Z',
+                                          '2027-01-01T00:00:00+05:00', '2026-11-27T06:00:01'])
+def test_a_previous_report_written_after_this_run_is_refused(tmp_path, factory, generated_at):
+    """A swapped file (today's report given as the previous one of a re-run) or a clock that went back
+    would give a reversed trend: fixed hosts listed as newly failing."""
+    doc = previous_fleet(factory)
+    doc['generated_at'] = generated_at
+    refused(write(tmp_path, doc), 'generated_at', generated_at, 'after this run', '2026-11-27T06:00:00Z', now=NOW)
+
+
+@pytest.mark.parametrize('generated_at', ['2026-11-27T06:00:00Z', '2026-11-27T05:59:59Z', '2026-11-27T07:00:00+01:00',
+                                          '2026-11-27T06:00:00', '2026-11-26T06:00:00Z'])
+def test_a_previous_report_of_the_same_second_or_earlier_is_used(tmp_path, factory, generated_at):
+    doc = previous_fleet(factory)
+    doc['generated_at'] = generated_at
+    assert trend.load_previous(write(tmp_path, doc), now=NOW).generated_at == generated_at
+    assert trend.load_previous(write(tmp_path, doc), now=NOW.replace(microsecond=999999)).generated_at == generated_at
+
+
+def test_the_previous_as_of_may_be_later_than_this_run(tmp_path, factory):
+    """as_of is the date the hosts are judged against, which a user may set back on purpose
+    (banned_av_as_of: "what was the state on 1 November?"); only the wall-clock time is checked."""
+    doc = previous_fleet(factory)
+    doc['run']['as_of'] = '2026-12-31'
+    assert trend.load_previous(write(tmp_path, doc), now=NOW).as_of == '2026-12-31'
+
+
+@pytest.mark.parametrize('generated_at', ['2026-11-27Tnoon', '2026-11-27T25:00:00Z', '2026-13-01T00:00:00Z'])
+def test_a_previous_report_with_a_time_that_is_not_a_time_is_refused(tmp_path, factory, generated_at):
+    doc = previous_fleet(factory)
+    doc['generated_at'] = generated_at
+    refused(write(tmp_path, doc), 'generated_at', now=NOW)
 
 
 # ------------------------------------------------------------------ deadlines for the chart
