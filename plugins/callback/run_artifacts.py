@@ -33,27 +33,17 @@ author:
 '''
 
 import json
-import os
-import tempfile
 
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.callback import CallbackBase
 
+from ansible_collections.fleetsec.banned_av.plugins.plugin_utils.run_spool import write_atomic
+
 
 def write_artifacts(path, artifacts):
     """Write ``artifacts`` (a mapping) to ``path`` as JSON, atomically."""
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temp = tempfile.mkstemp(prefix='.run_artifacts-', dir=directory)
-    try:
-        with os.fdopen(handle, 'w') as stream:
-            json.dump(artifacts, stream, default=to_native, sort_keys=True)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
+    text = json.dumps(artifacts, default=to_native, sort_keys=True)
+    write_atomic(path, text.encode('utf-8'), prefix='.run_artifacts-')
 
 
 class CallbackModule(CallbackBase):

@@ -143,12 +143,14 @@ def write(spool, host, facts=None, unreachable=False, failed=False, msg='', host
     record = {'host': host, 'unreachable': bool(unreachable), 'failed': bool(failed), 'msg': to_native(msg or ''),
               'facts': facts, 'vars': host_vars or {}}
     data = json.dumps(record, default=to_native, separators=(',', ':')).encode('utf-8', 'backslashreplace')
-    _write_atomic(spool, record_path(spool, host), data)
-
-
-def _write_atomic(spool, target, data):
     os.makedirs(spool, mode=0o700, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix='.tmp-', dir=spool)
+    write_atomic(record_path(spool, host), data)
+
+
+def write_atomic(target, data, prefix='.tmp-'):
+    """Write the bytes ``data`` to ``target`` through a temporary file beside it (``prefix``) and a
+    rename: a reader sees the old file or the new one, never half of one."""
+    handle, temp = tempfile.mkstemp(prefix=prefix, dir=os.path.dirname(os.path.abspath(target)))
     try:
         with os.fdopen(handle, 'wb') as stream:
             stream.write(data)
@@ -180,7 +182,8 @@ def write_catalog(spool, catalog, key):
     each host's detection reads it as JSON instead of loading and validating the YAML again."""
     data = json.dumps({'key': key, 'version': catalog.version, 'entries': catalog.entries},
                       separators=(',', ':')).encode('utf-8', 'surrogateescape')
-    _write_atomic(spool, os.path.join(spool, CATALOG_FILE), data)
+    os.makedirs(spool, mode=0o700, exist_ok=True)
+    write_atomic(os.path.join(spool, CATALOG_FILE), data)
 
 
 def read_catalog(spool, key):
