@@ -42,9 +42,8 @@ class TargetError(ValueError):
 
 def load_report(path):
     """The parsed report at ``path``, after checking its schema and its checksum."""
-    try:
-        with open(path, 'rb') as handle:
-            data = handle.read(MAX_REPORT_BYTES + 1)
+    try:  # a FIFO or a device is refused, never waited on
+        data = json_report.read_file(path, MAX_REPORT_BYTES)
     except (IOError, OSError) as exc:
         raise TargetError('report', 'cannot read %s: %s' % (path, exc.strerror or exc))
     if len(data) > MAX_REPORT_BYTES:

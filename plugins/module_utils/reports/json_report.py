@@ -40,10 +40,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import errno
 import hashlib
 import hmac
 import io
 import json
+import os
+import stat
 
 SCHEMA = "fleetsec.banned_av/report/v1"
 SHA_KEY = "sha256"
@@ -57,6 +60,23 @@ def _default(value):
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).decode("utf-8", "replace")
     raise TypeError("a report cannot hold a %s (%r)" % (type(value).__name__, value))
+
+
+class NotRegularFile(OSError):
+    """A report path that names a FIFO, a device or a directory."""
+
+
+def read_file(path, max_bytes):
+    """The bytes of the report file at ``path``: at most ``max_bytes`` + 1 of them, so that the
+    caller can refuse a larger file without reading it all. The file is opened without blocking,
+    so a FIFO or a device given by mistake is refused (``NotRegularFile``), never waited on or read
+    for ever; ``OSError`` when it cannot be read."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NotRegularFile(errno.EINVAL, "not a regular file")
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(max_bytes + 1)
 
 
 def encode(value):

@@ -42,13 +42,15 @@ from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.common 
     summarize,
     text,
 )
-from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.json_report import SCHEMA, SHA_KEY, verify
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.json_report import SCHEMA, SHA_KEY, read_file, verify
 
 # run fields the slices should share; one that differs becomes None in the merged run and is
 # listed in run.conflicts with every value seen
 SHARED_RUN_FIELDS = ("ansible_version", "collection_version", "catalog_version", "policy_version", "as_of",
                      "play", "user", "awx_job_template")
 DUPLICATES = ("merge", "refuse")
+#: a slice larger than this is refused unread (a 100,000-host report is about 120 MB)
+MAX_SLICE_BYTES = 2 * 1024 ** 3
 _SHOWN = 20  # host names quoted in an error
 
 
@@ -57,12 +59,15 @@ class MergeError(ValueError):
 
 
 def read_slice(path):
-    """The parsed JSON report at ``path``."""
+    """The parsed JSON report at ``path`` (a FIFO or a device is refused, never waited on)."""
     try:
-        with open(path, "rb") as handle:
-            return json.loads(handle.read().decode("utf-8-sig"))
+        data = read_file(path, MAX_SLICE_BYTES)
     except (IOError, OSError) as exc:
-        raise MergeError("%s: cannot be read: %s" % (path, exc))
+        raise MergeError("%s: cannot be read: %s" % (path, exc.strerror or exc))
+    if len(data) > MAX_SLICE_BYTES:
+        raise MergeError("%s: is larger than %d bytes: not a report of this collection" % (path, MAX_SLICE_BYTES))
+    try:
+        return json.loads(data.decode("utf-8-sig"))
     except ValueError as exc:  # not UTF-8, not JSON
         raise MergeError("%s: is not a JSON report: %s" % (path, exc))
 

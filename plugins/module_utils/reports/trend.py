@@ -41,11 +41,15 @@ __metaclass__ = type
 
 import datetime
 import json
-import os
-import stat
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.common import STATUSES, is_failing, parse_date
-from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.json_report import SCHEMA, SHA_KEY, verify
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.json_report import (
+    SCHEMA,
+    SHA_KEY,
+    NotRegularFile,
+    read_file,
+    verify,
+)
 
 VARIABLE = "banned_av_previous_report"
 
@@ -88,18 +92,11 @@ def read(path, max_bytes=None):
     """The parsed JSON document at ``path`` (at most ``max_bytes``)."""
     limit = MAX_PREVIOUS_BYTES if max_bytes is None else max_bytes
     try:
-        # O_NONBLOCK: a FIFO (or a device) given by mistake must not hang the run before it is refused
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        data = read_file(path, limit)
+    except NotRegularFile:
+        _fail(path, "is not a regular file: give the JSON report (banned_av_report.json) of an earlier audit")
     except (IOError, OSError) as exc:
         _fail(path, "cannot be read: %s" % (exc.strerror or exc))
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        _fail(path, "is not a regular file: give the JSON report (banned_av_report.json) of an earlier audit")
-    with os.fdopen(fd, "rb") as handle:
-        try:
-            data = handle.read(limit + 1)
-        except (IOError, OSError) as exc:
-            _fail(path, "cannot be read: %s" % (exc.strerror or exc))
     if len(data) > limit:
         _fail(path, "is larger than %d bytes: not a report of this collection" % limit)
     if not data.strip():

@@ -112,3 +112,17 @@ def test_a_query_that_gives_no_host_names(report_path, query, needle):
     with pytest.raises(report_targets.TargetError, match=needle) as info:
         report_targets.hosts_from_report(report_path, query)
     assert info.value.field == 'query'
+
+
+@pytest.mark.parametrize('special', ['fifo', 'device'])
+def test_a_fifo_or_a_device_given_as_the_report_is_refused_without_waiting(tmp_path, special):
+    """``banned_av_from_report`` naming a FIFO used to block the input check for ever (nothing
+    writes to it); a device such as /dev/zero would be read up to the limit."""
+    import os
+    path = str(tmp_path / 'report.json')
+    if special == 'fifo':
+        os.mkfifo(path)
+    else:
+        path = '/dev/zero'
+    with pytest.raises(report_targets.TargetError, match='cannot read .*not a regular file'):
+        report_targets.load_report(path)

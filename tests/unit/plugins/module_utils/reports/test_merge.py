@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import copy
 import json
+import os
 
 import pytest
 
@@ -215,3 +216,20 @@ def test_merge_same_status_twice_keeps_the_newer_collection(factory):
     new = _written(factory.report([factory.host("h", "noncompliant", collected_at="2026-11-27T12:00:00Z", platform="new")]))
     assert merge_mod.merge([old, new], ["o", "n"])["hosts"][0]["platform"] == "new"
     assert merge_mod.merge([new, old], ["n", "o"])["hosts"][0]["platform"] == "new"
+
+
+def test_a_fifo_or_a_device_given_as_a_slice_is_refused_without_waiting(tmp_path):
+    """A FIFO among the slice reports used to block the merge for ever (nothing writes to it)."""
+    fifo = str(tmp_path / "s2.json")
+    os.mkfifo(fifo)
+    for path in (fifo, "/dev/zero"):
+        with pytest.raises(merge_mod.MergeError, match=r"cannot be read: not a regular file"):
+            merge_mod.read_slice(path)
+
+
+def test_a_slice_larger_than_the_limit_is_refused_unread(tmp_path, monkeypatch):
+    path = tmp_path / "big.json"
+    path.write_text('{"schema": "%s"}' % ("x" * 200))
+    monkeypatch.setattr(merge_mod, "MAX_SLICE_BYTES", 100)
+    with pytest.raises(merge_mod.MergeError, match=r"big\.json: is larger than 100 bytes"):
+        merge_mod.read_slice(str(path))
