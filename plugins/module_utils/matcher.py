@@ -28,12 +28,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import fnmatch
 import re
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import evidence as ev
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import parsers
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import patterns as pattern_mod
 
 ANCHOR_KINDS = ('package', 'uninstall', 'service', 'driver', 'unit', 'init_script', 'executable', 'file', 'kernel_module',
                 'receipt', 'bundle', 'launchd', 'security_center')
@@ -59,9 +59,9 @@ def _glob_any(value, patterns, nocase):
         return None
     for pattern in patterns:
         if nocase:
-            if fnmatch.fnmatchcase(value.lower(), pattern.lower()):
+            if pattern_mod.glob_match(value.lower(), pattern.lower()):
                 return pattern
-        elif fnmatch.fnmatchcase(value, pattern):
+        elif pattern_mod.glob_match(value, pattern):
             return pattern
     return None
 
@@ -70,7 +70,7 @@ def _regex_any(value, patterns):
     if not value:
         return None
     for pattern in patterns:
-        if catalog_mod.search(pattern, value):
+        if pattern_mod.search(pattern, value):
             return pattern
     return None
 
@@ -109,7 +109,7 @@ def _path_match(path, patterns, windows, env=None):
     for pattern in patterns:
         pat = _norm_path(windows_pattern(pattern, env or _wr().ENV_DIRS) if windows else pattern, windows)
         cand, pat_c = (value.lower(), pat.lower()) if windows else (value, pat)
-        if fnmatch.fnmatchcase(cand, pat_c) or fnmatch.fnmatchcase(cand, pat_c + sep + '*'):
+        if pattern_mod.glob_match(cand, pat_c) or pattern_mod.glob_match(cand, pat_c + sep + '*'):
             return pattern
     return None
 
@@ -206,7 +206,7 @@ class _Scan(object):
         compared = [p.lower() for p in parts] if self.windows else parts
         for pattern, pattern_parts, wild in dir_patterns:
             count = len(pattern_parts)
-            if len(parts) > count and all(fnmatch.fnmatchcase(a, b) for a, b in zip(compared, pattern_parts)):
+            if len(parts) > count and all(pattern_mod.glob_match(a, b) for a, b in zip(compared, pattern_parts)):
                 depth = count if wild or len(parts) == count + 1 else count + 1
                 return pattern, self.sep.join(parts[:depth])
         return None

@@ -27,7 +27,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import fnmatch
 import os
 import re
 import selectors
@@ -40,8 +39,8 @@ import threading
 import time
 from contextlib import contextmanager
 
-from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import parsers
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import patterns as pattern_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import rootfs
 
 SCHEMA = 1
@@ -279,11 +278,11 @@ def empty_inventory(platform, root, live):
 
 def _compile(probe, kind, inventory):
     """The probe's regular expressions of ``kind``, each searched in at most the first
-    ``catalog.MAX_VALUE_LENGTH`` characters of a value (``catalog.compile_pattern``)."""
+    ``patterns.MAX_VALUE_LENGTH`` characters of a value (``patterns.compile_pattern``)."""
     compiled = []
     for pattern in probe.get(kind) or []:
         try:
-            compiled.append(catalog.compile_pattern(pattern))
+            compiled.append(pattern_mod.compile_pattern(pattern))
         except re.error as exc:
             inventory['errors'].append({'source': 'probe', 'message': "probe.%s pattern '%s' is not a valid regular "
                                                                       "expression and was ignored: %s" % (kind, pattern, exc)})
@@ -293,7 +292,7 @@ def _compile(probe, kind, inventory):
 def _below(path, patterns):
     """The install-dir glob ``path`` lies below, or None (``*`` also matches ``/``)."""
     for pattern in patterns:
-        if fnmatch.fnmatchcase(path, pattern.rstrip('/') + '/*'):
+        if pattern_mod.glob_match(path, pattern.rstrip('/') + '/*'):
             return pattern
     return None
 
@@ -600,7 +599,7 @@ class Collector:
                     continue  # the first directory wins, as in systemd
                 seen.add(name)
                 path = '/' + directory + '/' + name
-                named = any(fnmatch.fnmatchcase(name, p) for p in patterns)
+                named = any(pattern_mod.glob_match(name, p) for p in patterns)
                 exec_path = self._unit_exec(path) if self.install_dirs and name.endswith('.service') else None
                 if named or (exec_path and _below(exec_path, self.install_dirs)):
                     unit = {'name': name, 'path': path, 'active_state': None, 'unit_file_state': None}
@@ -706,7 +705,7 @@ class Collector:
                 name = rootfs.read_regular('/proc/%s/comm' % pid, 4096).decode('utf-8', 'backslashreplace').strip()
             except (IOError, OSError):
                 continue  # process ended while we looked
-            if any(fnmatch.fnmatchcase(name, p) for p in patterns):
+            if any(pattern_mod.glob_match(name, p) for p in patterns):
                 try:
                     exe = rootfs.safe_text(os.readlink('/proc/%s/exe' % pid))
                 except (IOError, OSError):
@@ -722,7 +721,7 @@ class Collector:
             return
         for line in rootfs.read_regular('/proc/modules', CAPS['proc']).decode('utf-8', 'backslashreplace').splitlines():
             name = line.split(' ', 1)[0]
-            if any(fnmatch.fnmatchcase(name, p) for p in patterns):
+            if any(pattern_mod.glob_match(name, p) for p in patterns):
                 self.inv['kernel_modules'].append({'name': name})
 
     # ------------------------------------------------------------------ macOS
@@ -809,7 +808,7 @@ class Collector:
         for line in out.splitlines() if rc == 0 else []:
             pid, _sep, name = line.strip().partition(' ')
             name = name.strip()
-            if pid.isdigit() and any(fnmatch.fnmatchcase(name, p) for p in patterns):
+            if pid.isdigit() and any(pattern_mod.glob_match(name, p) for p in patterns):
                 self.inv['processes'].append({'name': name, 'pid': int(pid), 'exe': None})
 
     def collect_commands(self, probe):

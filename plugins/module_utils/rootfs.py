@@ -164,6 +164,10 @@ class RootFS:
     def __init__(self, root='/'):
         self.root = os.path.realpath(root or '/')
         self.live = self.root == '/'
+        # The live system only: each directory a file is looked up in is resolved once per scan
+        # (``_resolve``).  Nothing lies outside ``/``, so a directory that changes during the scan
+        # cannot lead a read out of the root; below any other root every lookup resolves afresh.
+        self._dirs = {} if self.live else None
 
     # ------------------------------------------------------------------ resolution
     def host(self, parts):
@@ -175,9 +179,23 @@ class RootFS:
     def _resolve(self, path, follow):
         """The real in-root components of ``path`` (no symbolic link among them, except the
         last one when ``follow`` is false)."""
-        todo = split(path)
-        done = []
-        links = 0
+        parts = split(path)
+        if self._dirs is None or len(parts) < 2 or parts[-1] == '..':
+            return self._walk(path, parts, follow, [], 0)[0]
+        # a scan reads many files of one directory (every unit file, every init script): its
+        # components are looked up once, not once per file
+        key = tuple(parts[:-1])
+        if key not in self._dirs:
+            done, links = self._walk(path, list(key), True, [], 0)
+            if done and not stat.S_ISDIR(os.lstat(self.host(done)).st_mode):
+                raise NotADirectoryError(errno.ENOTDIR, 'not a directory', '/' + '/'.join(done))
+            self._dirs[key] = (done, links)
+        done, links = self._dirs[key]
+        return self._walk(path, parts[-1:], follow, list(done), links)[0]
+
+    def _walk(self, path, todo, follow, done, links):
+        """Resolve the components ``todo`` of ``path`` below the resolved components ``done``,
+        ``links`` links followed so far: ``(resolved components, links followed)``."""
         while todo:
             part = todo.pop(0)
             if part == '..':
@@ -198,7 +216,7 @@ class RootFS:
             if todo and not stat.S_ISDIR(st.st_mode):
                 raise NotADirectoryError(errno.ENOTDIR, 'not a directory', '/' + '/'.join(candidate))
             done = candidate
-        return done
+        return done, links
 
     def resolve(self, path, follow=True):
         """The in-root path ``path`` leads to, with every link resolved inside the root."""

@@ -37,7 +37,7 @@ import collections
 import fnmatch
 import re
 
-from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import patterns
 
 SCHEMA_VERSION = 1
 
@@ -370,12 +370,12 @@ def probe_list(probe, name):
 
 def compile_patterns(probe, name, inventory):
     """The probe's regular expressions, searched case-insensitively in at most the first
-    ``catalog.MAX_VALUE_LENGTH`` characters of a value (``catalog.compile_pattern``); one that
+    ``patterns.MAX_VALUE_LENGTH`` characters of a value (``patterns.compile_pattern``); one that
     does not compile is reported (source ``probe``) and ignored."""
     compiled = []
     for pattern in probe_list(probe, name):
         try:
-            compiled.append(catalog.compile_pattern(pattern))
+            compiled.append(patterns.compile_pattern(pattern))
         except re.error as exc:
             error(inventory, 'probe', "probe.%s pattern '%s' is not a valid regular expression and was ignored: %s"
                   % (name, pattern, exc))

@@ -5,6 +5,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 from unittest import mock
 
 import pytest
@@ -209,23 +210,54 @@ def test_timeout_typo_names_the_field():
     execute.assert_not_called()
 
 
+DETECT_CHILD = r'''
+import json, sys
+from unittest import mock
+from ansible.plugins.action import ActionBase
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog
+from ansible_collections.fleetsec.banned_av.tests.unit.plugins.action import test_av_facts as t
+args = json.loads(sys.argv[1])
+with mock.patch.object(ActionBase, "run", return_value={}), mock.patch.object(catalog, "load", wraps=catalog.load) as load:
+    action = t.make_action(args)
+    with mock.patch.object(action, "_execute_module", return_value={"inventory": t.linux_inventory()}):
+        facts = action.run(task_vars={"inventory_hostname": "h1"})["ansible_facts"]["banned_av"]
+prefix = "ansible_collections.fleetsec.banned_av.plugins.module_utils."
+print(json.dumps({"findings": [f["id"] for f in facts["findings"]], "catalog_loaded": load.called,
+                  "modules": sorted(m[len(prefix):] for m in sys.modules if m.startswith(prefix))}))
+'''
+
+
+def detect_in_child(args):
+    """A Linux host's detection with ``args`` in a fresh process, as an Ansible worker runs it:
+    its findings, whether it loaded the catalogue files, and the module_utils it imported."""
+    import json
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, '-c', DETECT_CHILD, json.dumps(args)], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
 def test_a_linux_detection_does_not_import_the_windows_code():
     """Each host's detection runs in a fresh worker that compiles every module it imports (Ansible's
     collection loader keeps no bytecode): the Windows request, reader and registry rules, 1,700
     lines, are imported for Windows targets only (docs/performance.md)."""
-    import subprocess
-    import sys
-    code = '\n'.join([
-        'import sys',
-        'from unittest import mock',
-        'from ansible.plugins.action import ActionBase',
-        'from ansible_collections.fleetsec.banned_av.tests.unit.plugins.action import test_av_facts as t',
-        'with mock.patch.object(ActionBase, "run", return_value={}):',
-        '    action = t.make_action({})',
-        '    with mock.patch.object(action, "_execute_module", return_value={"inventory": t.linux_inventory()}):',
-        '        facts = action.run(task_vars={})["ansible_facts"]["banned_av"]',
-        'assert [f["id"] for f in facts["findings"]], facts',
-        'print(sorted(m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("ansible_collections.fleetsec.banned_av.plugins.module_utils.windows")))',
-    ])
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == '[]', out
+    result = detect_in_child({})
+    assert result['findings'], result
+    assert [m for m in result['modules'] if m.startswith('windows')] == [], result
+
+
+def test_a_detection_from_the_run_snapshot_does_not_import_the_pattern_checker(tmp_path):
+    """With the run's validated catalogue snapshot in the spool, a host's detection imports neither
+    the regular-expression checker (regex_subset, 450 lines) nor the YAML catalogue files: the
+    input check validated them once for the run (docs/performance.md).  Without a snapshot it
+    loads and checks the catalogue itself."""
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
+    from ansible_collections.fleetsec.banned_av.plugins.plugin_utils import run_spool
+    spool = str(tmp_path / 'spool')
+    run_spool.write_catalog(spool, catalog_mod.load(), run_spool.catalog_key([], []))
+    result = detect_in_child({'spool': spool})
+    assert result['findings'] and not result['catalog_loaded'], result
+    assert 'regex_subset' not in result['modules'], result
+    assert os.path.isfile(run_spool.record_path(spool, 'h1'))  # the detection was recorded for the report
+    alone = detect_in_child({})
+    assert alone['findings'] == result['findings'] and alone['catalog_loaded'] and 'regex_subset' in alone['modules'], alone

@@ -207,6 +207,94 @@ def test_live_root_gets_the_same_file_type_protection():
         fs.read_bytes('/proc/self/status', 16)
 
 
+def _outcome(call):
+    """What a call gives: its value, or the type and errno of what it raises."""
+    try:
+        return 'ok', call()
+    except OSError as exc:
+        return type(exc).__name__, exc.errno
+
+
+def test_live_root_resolves_each_path_as_the_kernel_does(tmp_path):
+    """The live root looks each directory up once per scan; a lookup through the cache gives
+    what the kernel gives (os.path.realpath, open) for links of every kind, .., loops, files
+    used as directories and dangling links, on the first lookup in a directory and after it."""
+    base = str(tmp_path)
+    write(tmp_path / 'real' / 'sub' / 'a.service', b'A')
+    write(tmp_path / 'real' / 'sub' / 'b.service', b'B')
+    write(tmp_path / 'real' / 'top.txt', b'T')
+    os.symlink('real', str(tmp_path / 'rel'))                      # relative directory link
+    os.symlink(base + '/real/sub', str(tmp_path / 'abs'))           # absolute directory link
+    os.symlink('rel', str(tmp_path / 'chain'))                     # link to a link
+    os.symlink('a.service', str(tmp_path / 'real' / 'sub' / 'c.service'))
+    os.symlink('missing', str(tmp_path / 'real' / 'sub' / 'dangling.service'))
+    os.symlink('loop2', str(tmp_path / 'loop1'))
+    os.symlink('loop1', str(tmp_path / 'loop2'))
+    paths = ['/real/sub/a.service', '/rel/sub/b.service', '/abs/a.service', '/chain/sub/c.service',
+             '/abs/../top.txt', '/rel/sub/../top.txt', '/abs/dangling.service', '/abs/nothing',
+             '/real/top.txt/x', '/loop1/x', '/loop1', '/nodir/x', '/chain/sub/a.service']
+    fs = rootfs.RootFS('/')
+    for _round in range(2):                                         # the second round hits the cache
+        for path in paths:
+            full = base + path
+
+            def kernel():
+                with open(full, 'rb') as handle:
+                    return handle.read()
+            assert _outcome(lambda: fs.read_bytes(full, 10)) == _outcome(kernel), path
+            assert _outcome(lambda: rootfs.RootFS('/').read_bytes(full, 10)) == _outcome(kernel), path
+            if os.path.exists(full):
+                assert fs.resolve(full) == os.path.realpath(full), path
+
+
+def test_live_root_looks_each_directory_up_once(tmp_path, monkeypatch):
+    """100 unit files of one directory five links deep: about one lstat per file, not six."""
+    directory = tmp_path / 'a' / 'b' / 'c' / 'd'
+    for i in range(100):
+        write(directory / ('u%03d.service' % i), b'[Service]\nExecStart=/bin/true\n')
+    fs = rootfs.RootFS('/')
+    calls = []
+    real_lstat = os.lstat
+    monkeypatch.setattr(rootfs.os, 'lstat', lambda path, *a, **k: calls.append(path) or real_lstat(path, *a, **k))
+    for i in range(100):
+        assert fs.read_text('%s/u%03d.service' % (directory, i), 1024).startswith('[Service]')
+    depth = len(str(directory).split('/'))
+    # per file: the lookup of its name and open_regular's lstat; the directory's components once
+    assert len(calls) <= 2 * 100 + depth + 1, len(calls)
+
+
+def test_live_root_files_of_a_known_directory_keep_their_protection(tmp_path):
+    """After a directory is known, a FIFO, a link to /dev/zero or a directory in it is still
+    never read, and a link in it is still followed by name."""
+    write(tmp_path / 'units' / 'ok.service', b'ok')
+    os.mkfifo(str(tmp_path / 'units' / 'fifo.service'))
+    os.symlink('/dev/zero', str(tmp_path / 'units' / 'zero.service'))
+    os.mkdir(str(tmp_path / 'units' / 'dir.service'))
+    os.symlink('ok.service', str(tmp_path / 'units' / 'alias.service'))
+    fs = rootfs.RootFS('/')
+    units = str(tmp_path / 'units')
+    with must_finish(5):
+        assert fs.read_bytes(units + '/ok.service', 10) == b'ok'
+        for name in ('fifo.service', 'zero.service', 'dir.service'):
+            with pytest.raises(rootfs.NotRegularFile):
+                fs.read_bytes(units + '/' + name, 1 << 20)
+        assert fs.read_bytes(units + '/alias.service', 10) == b'ok'
+
+
+def test_image_root_resolves_every_lookup_afresh(tree):
+    """Below a root other than /, a directory swapped for a link to the host between two reads
+    never leads the second read out of the root (nothing is remembered between lookups)."""
+    root, host = tree
+    write(root / 'opt' / 'vendor' / 'file', b'image file')
+    write(host / 'vendor' / 'file', b'host secret')
+    fs = rootfs.RootFS(str(root))
+    assert fs.read_bytes('/opt/vendor/file', 100) == b'image file'
+    os.rename(str(root / 'opt' / 'vendor'), str(root / 'opt' / 'old'))
+    os.symlink(str(host / 'vendor'), str(root / 'opt' / 'vendor'))
+    with pytest.raises(FileNotFoundError):
+        fs.read_bytes('/opt/vendor/file', 100)
+
+
 def test_size_cap(tree):
     root, host = tree
     write(root / 'big', b'x' * 1001)

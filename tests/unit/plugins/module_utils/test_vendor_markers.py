@@ -31,6 +31,7 @@ from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import evidence as ev
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import matcher
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import parsers
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import patterns as pattern_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import posix_collect
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import remediation as rem
@@ -419,7 +420,7 @@ def test_decoys_that_merely_resemble_the_vendor_stay_clean(catalog, tmp_path):
 
 def test_the_maintainer_markers_are_anchored_on_the_vendor(catalog):
     patterns = catalog.by_id['kaspersky.other']['match']['maintainers']
-    wanted = parsers.package_filter([], [catalog_mod.compile_pattern(p) for p in patterns])
+    wanted = parsers.package_filter([], [pattern_mod.compile_pattern(p) for p in patterns])
     for mark in ('AO Kaspersky Lab <support@kaspersky.com>', 'Kaspersky Lab ZAO', 'Kaspersky Lab',
                  'AO Kaspersky Lab / AO Kaspersky Lab <support@kaspersky.com>', 'Kaspersky / build farm',
                  'Kaspersky', 'Build Farm <build@kaspersky.com>', 'Eugene K <e@kaspersky.ru>'):
