@@ -465,15 +465,64 @@ def explain_bench(fleet, count, reps, forks, pipelining, workdir):
             times[name].append(timed(argv, venv, os.path.join(logs, 'explain-N%d-%s-%d.log' % (count, name, rep))))
             cpu[name].append(CPU_LOG[-1])
         log('explain N=%d rep %d/%d: %s' % (count, rep + 1, reps, ', '.join('%s %.2f' % (k, v[-1]) for k, v in times.items())))
-    out = {'hosts': count, 'forks': forks, 'pipelining': pipelining}
-    ping = statistics.median(times['ping'])
-    ping_cpu = statistics.median(cpu['ping'])
+    return against_ping({'hosts': count, 'forks': forks, 'pipelining': pipelining}, times, cpu)
+
+
+def against_ping(out, times, cpu):
+    """``out`` plus, per variant, the stats of its wall times and controller CPU and their
+    medians' ratio to ping's."""
+    ping, ping_cpu = statistics.median(times['ping']), statistics.median(cpu['ping'])
     for name, values in times.items():
         out[name] = stats(values)
         out[name]['vs_ping'] = round(statistics.median(values) / ping, 3)
         out[name]['controller_cpu'] = stats(cpu[name])
         out[name]['controller_cpu_vs_ping'] = round(statistics.median(cpu[name]) / ping_cpu, 3)
     return out
+
+
+# =========================================================================== compare
+
+def compare_bench(fleet, count, reps, forks, pipelining, versions, workdir):
+    """Before and after a change, in one session: ``ansible -m ping`` and the audit of each code
+    version (``versions``: ``[(name, collections root)]``) on the same containers, interleaved,
+    the versions' order reversed every other repetition, after one warm-up each.  Separate runs
+    of ``run`` differ by up to 0.1 in audit/ping on this machine; interleaving takes that out."""
+    inv = fleet.inventory(os.path.join(workdir, 'inventory-compare-%d.yml' % count), count)
+    cmds = commands(inv, os.path.join(workdir, 'compare-reports'), os.path.join(workdir, 'naive-compare.csv'))
+    base = ansible_env(forks, pipelining)
+    variants = [('ping', cmds['ping'], base)]
+    # each version's root first, so that its fleetsec.banned_av is the one found; the other
+    # collections (containers.podman for the connection) from the usual path after it
+    others = base.get('ANSIBLE_COLLECTIONS_PATH', '')
+    variants += [(name, cmds['audit'], dict(base, ANSIBLE_COLLECTIONS_PATH=os.pathsep.join(p for p in (root, others) if p)))
+                 for name, root in versions]
+    logs = os.path.join(workdir, 'logs')
+    os.makedirs(logs, exist_ok=True)
+    times = dict((name, []) for name, _a, _e in variants)
+    cpu = dict((name, []) for name, _a, _e in variants)
+    for name, argv, env in variants:
+        timed(argv, env, os.path.join(logs, 'compare-%s-warmup.log' % name))
+    for rep in range(reps):
+        order = variants if rep % 2 == 0 else variants[:1] + variants[:0:-1]
+        for name, argv, env in order:
+            times[name].append(timed(argv, env, os.path.join(logs, 'compare-%s-%d.log' % (name, rep))))
+            cpu[name].append(CPU_LOG[-1])
+        log('compare N=%d rep %d/%d: %s (load %.1f)' % (count, rep + 1, reps, ', '.join(
+            '%s %.2fs' % (name, values[-1]) for name, values in times.items()), os.getloadavg()[0]))
+    return against_ping({'hosts': count, 'forks': forks, 'pipelining': pipelining, 'layout': fleet.layout(count),
+                         'versions': dict(versions), 'reps': reps}, times, cpu)
+
+
+def compare_table(result):
+    comp = result['compare']
+    lines = ['', 'N=%d hosts (%s), forks %d, %d interleaved repetitions' % (
+        comp['hosts'], ', '.join('%s %d' % kv for kv in sorted(comp['layout'].items())), comp['forks'], comp['reps']),
+        '  %-12s %9s %9s %9s %9s %18s' % ('', 'min s', 'median s', 'max s', 'vs ping', 'controller CPU/ping')]
+    for name in ['ping'] + list(comp['versions']):
+        row = comp[name]
+        values = (name, row['min'], row['median'], row['max'], row['vs_ping'], row['controller_cpu_vs_ping'])
+        lines.append('  %-12s %9.2f %9.2f %9.2f %9.3f %18.3f' % values)
+    return '\n'.join(lines)
 
 
 # =========================================================================== target side
@@ -1106,6 +1155,38 @@ def save(result):
 
 # =========================================================================== main
 
+def compare_main(args):
+    versions = []
+    for item in args.versions:
+        name, _sep, root = item.partition('=')
+        if not name or name == 'ping' or not os.path.isdir(os.path.join(root, 'ansible_collections', 'fleetsec', 'banned_av')):
+            raise SystemExit('compare: %r is not NAME=COLLECTIONS_ROOT with fleetsec.banned_av installed below it' % item)
+        versions.append((name, os.path.abspath(root)))
+    stamp = datetime.datetime.now().strftime('%Y%m%dT%H%M%S')
+    run_id = args.run_id or '%s-%d' % (stamp.lower(), os.getpid())
+    result = {'meta': {'timestamp': stamp, 'run_id': run_id, 'argv': sys.argv[1:], 'machine': host_facts()}}
+    workdir = tempfile.mkdtemp(prefix='bav-bench-')
+    build_images(False)
+    fleet = Fleet(run_id, args.hosts)
+    fleet.connection = CONNECTIONS[args.connection or ('podman_pipelined' if os.path.isfile(
+        os.path.join(PIPELINED_PLUGINS, 'podman_pipelined.py')) else 'podman')]
+    try:
+        fleet.start()
+        result['compare'] = compare_bench(fleet, args.hosts, args.reps, args.forks, True, versions, workdir)
+    finally:
+        cleanup(run_id)
+        shutil.rmtree(workdir, ignore_errors=True)
+    os.makedirs(RESULTS, exist_ok=True)
+    path = os.path.join(RESULTS, '%s-compare-%s.json' % (stamp, '+'.join(name for name, _root in versions)))
+    with open(path, 'w') as handle:
+        json.dump(result, handle, indent=2, sort_keys=True)
+        handle.write('\n')
+    print(compare_table(result))
+    print('')
+    print('results: %s (latest.json is left alone)' % os.path.relpath(path))
+    return 0
+
+
 def parse_list(text):
     return [int(v) for v in str(text).replace(' ', '').split(',') if v]
 
@@ -1152,6 +1233,14 @@ def main(argv=None):
     mrg.add_argument('--size', type=int, required=True)
     mrg.add_argument('--slices', type=int, default=4)
     mrg.add_argument('--out', required=True)
+    cmp_ = sub.add_parser('compare', help='the audit of several code versions against ping, interleaved on one fleet')
+    cmp_.add_argument('versions', nargs='+', metavar='NAME=COLLECTIONS_ROOT',
+                      help='a name and the collections root (ANSIBLE_COLLECTIONS_PATH) holding that version')
+    cmp_.add_argument('--hosts', type=int, default=20)
+    cmp_.add_argument('--reps', type=int, default=10)
+    cmp_.add_argument('--forks', type=int, default=5)
+    cmp_.add_argument('--connection', choices=sorted(CONNECTIONS), default=None)
+    cmp_.add_argument('--run-id', default=None)
     clean = sub.add_parser('cleanup', help='remove bench containers')
     clean.add_argument('--run-id', default=None)
     pl = sub.add_parser('plot', help='redraw the plot from a results JSON')
@@ -1178,6 +1267,8 @@ def main(argv=None):
         with open(args.json) as handle:
             print(plot(json.load(handle), os.path.join(RESULTS, 'report_scaling.png')))
         return 0
+    if args.cmd == 'compare':
+        return compare_main(args)
     if args.cmd not in ('run', 'report'):
         parser.print_help()
         return 2

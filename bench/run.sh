@@ -20,6 +20,11 @@
 #   --explain     also time variants that show where the audit's time goes (ping as a playbook,
 #                 av_facts alone, the audit without its per-host set_fact/include, libyaml)
 #   --skip-fleet  no containers: only the report scaling test (a few minutes)
+#
+#   bench/run.sh --compare REV [--hosts N] [--reps R] [--forks F]
+#                 before and after a change in one session: ping, the audit of git revision REV
+#                 and the audit of the working tree, interleaved on the same N containers (default
+#                 20 hosts, 10 repetitions). Results: bench/results/<timestamp>-compare-*.json.
 #   BENCH_RESULTS=DIR   write the JSON and the plot to DIR instead of bench/results
 #
 # It runs scripts/bootstrap.sh first (idempotent: it installs only what is missing and copies
@@ -61,10 +66,26 @@ if [ "$(cat "${stamp}" 2>/dev/null || true)" != "${want}" ]; then
 fi
 
 RUN_ID="$(date +%Y%m%dt%H%M%S)-$$"
+COMPARE_ROOT=""
 # bench.py removes its containers itself; this is the second line of defence (kill -9 of
 # python, a failing podman call during clean-up). Only containers labelled with this run's id.
-cleanup() { "${BANNED_AV_VENV}/bin/python" "${BENCH}/bench.py" cleanup --run-id "${RUN_ID}" || true; }
+cleanup() {
+    "${BANNED_AV_VENV}/bin/python" "${BENCH}/bench.py" cleanup --run-id "${RUN_ID}" || true
+    if [ -n "${COMPARE_ROOT}" ]; then rm -rf "${COMPARE_ROOT}"; fi
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
+if [ "${1:-}" = "--compare" ]; then
+    rev="${2:?--compare needs a git revision}"
+    shift 2
+    # the revision's collection, as bootstrap installs the working tree's: its files in a
+    # collections root of their own
+    COMPARE_ROOT="$(mktemp -d "${TMPDIR:-/tmp}/bav-compare.XXXXXX")"
+    mkdir -p "${COMPARE_ROOT}/ansible_collections/fleetsec/banned_av"
+    git -C "${ROOT}" archive "${rev}" | tar -x -C "${COMPARE_ROOT}/ansible_collections/fleetsec/banned_av"
+    "${BANNED_AV_VENV}/bin/python" "${BENCH}/bench.py" compare --run-id "${RUN_ID}" "$@" \
+        "${rev}=${COMPARE_ROOT}" "working-tree=${BANNED_AV_COLLECTIONS}"
+    exit
+fi
 "${BANNED_AV_VENV}/bin/python" "${BENCH}/bench.py" run --run-id "${RUN_ID}" "$@"
