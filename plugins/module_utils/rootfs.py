@@ -9,7 +9,9 @@ through :class:`RootFS`:
 * every path is resolved inside the root, one component at a time, the way the kernel
   resolves it after ``chroot``: an absolute symbolic link target starts again at the root,
   ``..`` stops at the root, and more than :data:`MAX_LINKS` links give ``ELOOP``.  No path
-  the caller gets back, and no file this module opens, can lie outside the root;
+  the caller gets back, and no file this module opens, can lie outside the root.  On the
+  live system (``/``) the directory a file is looked up in is resolved once per
+  :class:`RootFS`; below any other root every lookup resolves afresh;
 * globs are expanded one path component at a time inside the root (never ``glob.glob`` on
   host paths);
 * only regular files are read.  A FIFO, device, socket or directory where a file is
