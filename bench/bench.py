@@ -913,7 +913,7 @@ def render_breakdown(size, outdir):
         if fmt == 'json':
             report['sha256'] = json_report.write(report, stream)
         else:
-            writer.write_format(fmt, report, stream, report['sha256'], catalog.entries, json_file)
+            writer.write_format(fmt, report, stream, report['sha256'], catalog.entries)
         stream.flush()
         out[fmt] = time.process_time() - s
         stream.close()

@@ -1128,8 +1128,7 @@ def _slots(report, static_limit, page_size, sha):
 
 def write(report, out, static_limit=STATIC_LIMIT, page_size=PAGE_SIZE, sha=None):
     """Write the dashboard to the text stream ``out``.  ``sha``: the report's SHA-256, when the
-    caller computed it; ``json_file``: the JSON report file of ``report``, whose text the page
-    embeds (``writer.write_reports``)."""
+    caller computed it."""
     sha = sha or json_report.digest(report)
     slots = _slots(report, static_limit, page_size, sha)
     pos = 0

@@ -36,14 +36,11 @@ FORMATS = {
 }
 
 
-def write_format(fmt, report, out, sha, catalog_entries, json_file=None):
-    """Write one format of ``report`` (whose SHA-256 is ``sha``) to the text stream ``out``.
-    ``json_file``: the JSON report already written (no format reads it since the dashboard embeds a
-    compact view instead of the whole report; kept for callers)."""
+def write_format(fmt, report, out, sha, catalog_entries):
+    """Write one format of ``report`` (whose SHA-256 is ``sha``) to the text stream ``out``."""
     if fmt == 'json':
         json_report.write(report, out)
     elif fmt == 'html':
-        del json_file
         html_report.write(report, out, sha=sha)
     elif fmt == 'sarif':
         sarif_report.write(report, out, catalog_entries=catalog_entries)
@@ -73,7 +70,7 @@ def write_reports(report, report_dir, formats, catalog_entries=None):
             if fmt != 'json':
                 staged[fmt], out = common.open_temp(paths[fmt])
                 with out:
-                    write_format(fmt, report, out, report['sha256'], catalog_entries, staged.get('json'))
+                    write_format(fmt, report, out, report['sha256'], catalog_entries)
         # fsync'ed only now: the kernel wrote the first files back while the others were rendered
         for fmt in formats:
             common.sync_file(staged[fmt])
