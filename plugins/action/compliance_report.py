@@ -198,7 +198,7 @@ def generate(args, task_vars, run, as_of, policies, waivers, catalog_entries, pr
     result = report_common.task_result(report, args['fail_on'])
     result.update(changed=False, reports=paths, report_dir=report_dir)
     if previous is not None:
-        result['trend'] = dict((key, len(report['trend'][key])) for key in trend_mod.LISTS + ('not_audited',))
+        result['trend'] = trend_mod.sizes(report['trend'])
     return result
 
 

@@ -72,5 +72,5 @@ class ActionModule(ActionBase):
         result.update(changed=False, reports=paths, report_dir=report_dir, slices=len(report['run']['slices']),
                       mixed=common.mixed(report))
         if previous is not None:
-            result['trend'] = dict((key, len(report['trend'][key])) for key in trend.LISTS + ('not_audited',))
+            result['trend'] = trend.sizes(report['trend'])
         return result

@@ -939,17 +939,13 @@ def _trend_lists(trend):
 
 
 def _trend_counts(trend):
-    counts = trend.get("counts") or {}
-    then, now = counts.get("previous") or {}, counts.get("now") or {}
-    statuses = [s for s in STATUS_ORDER if then.get(s) or now.get(s)]
-    statuses += sorted(s for s in set(then) | set(now) if s not in STATUSES and (then.get(s) or now.get(s)))
     rows = []
-    for status in statuses:
-        delta = now.get(status, 0) - then.get(status, 0)
+    for status, then, now in trend_mod.status_changes(trend):
+        delta = now - then
         worse = is_failing(status) and delta > 0 or not is_failing(status) and delta < 0
         rows.append('<tr data-status="%s"><td><span class="pill %s">%s</span></td><td class="num">%s</td><td class="num">%s</td>'
                     '<td class="num %s">%+d</td></tr>' % (esc(status), _status_class(status), esc(_label(status)),
-                                                          format(then.get(status, 0), ","), format(now.get(status, 0), ","),
+                                                          format(then, ","), format(now, ","),
                                                           "up" if worse else "down" if delta else "", delta))
     return ('<table class="changes" id="trend-counts"><thead><tr><th scope="col">Status</th><th scope="col" class="num">Then</th>'
             '<th scope="col" class="num">Now</th><th scope="col" class="num">Change</th></tr></thead><tbody>%s</tbody></table>'

@@ -151,12 +151,8 @@ def _trend(report, max_hosts):
             shown += " ...and %d more" % (len(names) - max_hosts)
         rows.append([title, str(len(names)), shown or "-"])
     out += _table(["Change", "Hosts", "Names"], rows, ["---", "--:", "---"]) + [""]
-    counts = trend.get("counts") or {}
-    then, now = counts.get("previous") or {}, counts.get("now") or {}
-    statuses = [s for s in STATUS_ORDER if then.get(s) or now.get(s)]
-    statuses += sorted(s for s in set(then) | set(now) if s not in STATUSES and (then.get(s) or now.get(s)))
-    rows = [[escape(s) + (" (failing)" if is_failing(s) else ""), str(then.get(s, 0)), str(now.get(s, 0)),
-             "%+d" % (now.get(s, 0) - then.get(s, 0))] for s in statuses]
+    rows = [[escape(s) + (" (failing)" if is_failing(s) else ""), str(then), str(now), "%+d" % (now - then)]
+            for s, then, now in trend_mod.status_changes(trend)]
     out += _table(["Status", "Then", "Now", "Change"], rows, ["---", "--:", "--:", "--:"]) + [""]
     deadlines = trend_mod.deadlines(report)
     if deadlines:

@@ -42,7 +42,7 @@ __metaclass__ = type
 import datetime
 import json
 
-from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.common import STATUSES, is_failing, parse_date
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.common import STATUS_ORDER, STATUSES, is_failing, parse_date
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports.json_report import (
     SCHEMA,
     SHA_KEY,
@@ -60,6 +60,8 @@ MAX_PREVIOUS_BYTES = 2 * 1024 ** 3
 HISTORY_LIMIT = 400
 
 LISTS = ("fixed", "new_failing", "still_failing", "new_hosts", "gone_hosts")
+#: every host list of a trend section
+ALL_LISTS = LISTS + ("not_audited",)
 _SHOWN = 5
 
 
@@ -218,7 +220,7 @@ def compute(previous, hosts, inventory=None):
     this run (``--limit``, ``banned_av_hosts``): it is ``not_audited``, not gone."""
     now = dict((h["name"], h.get("status")) for h in hosts)
     then = previous.statuses
-    out = dict((name, []) for name in LISTS + ("not_audited",))
+    out = dict((name, []) for name in ALL_LISTS)
     for name, status in now.items():
         if name not in then:
             out["new_hosts"].append(name)
@@ -234,7 +236,7 @@ def compute(previous, hosts, inventory=None):
     for name in then:
         if name not in now:
             out["not_audited" if name in inventory else "gone_hosts"].append(name)
-    for name in LISTS + ("not_audited",):
+    for name in ALL_LISTS:
         out[name].sort()
     history = (previous.history + [previous.point()])[-HISTORY_LIMIT:]
     out.update(previous={"generated_at": previous.generated_at, "as_of": previous.as_of, "sha256": previous.sha256,
@@ -242,6 +244,22 @@ def compute(previous, hosts, inventory=None):
                counts={"previous": by_status(then.values()), "now": by_status(now.values())},
                history=history)
     return out
+
+
+def sizes(section):
+    """How many hosts each list of a ``trend`` section holds (the plugins' ``trend`` return value)."""
+    return dict((name, len(section[name])) for name in ALL_LISTS)
+
+
+def status_changes(section):
+    """``[(status, count then, count now)]`` of a ``trend`` section, for every status either report
+    has hosts in: the vocabulary's most severe first, then any other status sorted (the Markdown and
+    HTML tables of counts then and now)."""
+    counts = section.get("counts") or {}
+    then, now = counts.get("previous") or {}, counts.get("now") or {}
+    statuses = [s for s in STATUS_ORDER if then.get(s) or now.get(s)]
+    statuses += sorted(s for s in set(then) | set(now) if s not in STATUSES and (then.get(s) or now.get(s)))
+    return [(s, then.get(s, 0), now.get(s, 0)) for s in statuses]
 
 
 def deadlines(report):

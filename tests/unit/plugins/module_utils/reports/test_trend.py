@@ -89,6 +89,37 @@ def test_failing_is_the_vocabulary_and_an_unknown_status_fails_safe(tmp_path, fa
     assert out['counts']['now']['brand_new_status'] == 1
 
 
+def test_counts_then_and_now_most_severe_first_then_unknown_statuses_in_both_formats(tmp_path, factory):
+    """One order for the table of counts in Markdown and HTML: the vocabulary's statuses most severe
+    first, then statuses this version does not know, sorted; a status no host has then or now is
+    left out. In the HTML a change for the worse is marked up (an unknown status counts as failing)."""
+    import re
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import html_report, markdown_report
+    then = [factory.host('a', 'warning'), factory.host('b', 'reboot_pending'), factory.host('c', 'blocked'),
+            factory.host('d', 'degraded'), factory.host('e', 'remediated'), factory.host('f', 'zeta_status')]
+    now = [factory.host('a', 'brand_new_status'), factory.host('b', 'compliant'), factory.host('c', 'remediated'),
+           factory.host('d', 'degraded'), factory.host('e', 'waiver_expired'), factory.host('f', 'alpha_status')]
+    report = factory.report(hosts=now)
+    report['trend'] = trend.compute(trend.load_previous(write(tmp_path, factory.report(hosts=then))), now)
+    expected = [('blocked', 1, 0), ('waiver_expired', 0, 1), ('degraded', 1, 1), ('reboot_pending', 1, 0),
+                ('warning', 1, 0), ('remediated', 1, 1), ('compliant', 0, 1),
+                ('alpha_status', 0, 1), ('brand_new_status', 0, 1), ('zeta_status', 1, 0)]
+    assert trend.status_changes(report['trend']) == expected
+    text = markdown_report.render(report).decode('utf-8')
+    section = text.split('## Since the previous report', 1)[1].split('\n## ', 1)[0]
+    # Markdown escapes the underscores of a status
+    rows = [line for line in section.splitlines() if re.match(r'^\| [a-z\\_]+( \(failing\))? \| \d+ \| \d+ \| [+-]\d+ \|$', line)]
+    assert [r.split(' | ')[0][2:].replace(' (failing)', '').replace('\\_', '_') for r in rows] == [s for s, _t, _n in expected]
+    assert '| waiver\\_expired (failing) | 0 | 1 | +1 |' in rows and '| compliant | 0 | 1 | +1 |' in rows
+    page = html_report.render(report).decode('utf-8')
+    table = page.split('id="trend-counts"', 1)[1].split('</table>', 1)[0]
+    assert re.findall(r'<tr data-status="([^"]+)">', table) == [s for s, _t, _n in expected]
+    marks = dict(re.findall(r'<tr data-status="([^"]+)">.*?<td class="num ?([a-z]*)">[+-]\d+</td></tr>', table))
+    assert marks == {'blocked': 'down', 'waiver_expired': 'up', 'degraded': '', 'reboot_pending': 'up', 'warning': 'up',
+                     'remediated': '', 'compliant': 'down', 'alpha_status': 'up', 'brand_new_status': 'up',
+                     'zeta_status': 'down'}
+
+
 def test_history_grows_by_one_report_and_is_bounded(tmp_path, factory, monkeypatch):
     first = factory.report(generated_at='2026-11-01T06:00:00Z')
     prev = trend.load_previous(write(tmp_path, first))
@@ -114,6 +145,7 @@ def test_no_host_at_all_is_a_trend_too(tmp_path, factory):
 
 
 # ------------------------------------------------------------------ hostile previous reports
+
 
 def refused(path, *words, **kwargs):
     with pytest.raises(trend.TrendError) as info:
@@ -276,6 +308,7 @@ def test_a_previous_report_with_a_time_that_is_not_a_time_is_refused(tmp_path, f
 
 # ------------------------------------------------------------------ deadlines for the chart
 
+
 def test_deadlines_of_the_policies_that_apply(factory):
     report = factory.report(hosts=[
         factory.host('us1', 'noncompliant', policies=['bis-kaspersky-2024', 'au-pspf-002-2025']),
@@ -293,6 +326,7 @@ def test_deadlines_of_the_policies_that_apply(factory):
 
 
 # ------------------------------------------------------------------ formats
+
 
 def with_trend(tmp_path, factory):
     previous = trend.load_previous(write(tmp_path, previous_fleet(factory)))
