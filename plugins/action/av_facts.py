@@ -137,17 +137,6 @@ class ActionModule(ActionBase):
         run_spool.write_result(spool, host, result, host_vars=host_vars)
         return result
 
-    @staticmethod
-    def _catalog(args):
-        """The catalogue: the run's snapshot that the input check left in the spool when it was made
-        from the same files and entries (JSON, already validated), else loaded and validated here."""
-        files, entries = args['catalog_files'], args['catalog_entries']
-        if args.get('spool'):
-            snapshot = run_spool.read_catalog(args['spool'], run_spool.catalog_key(files, entries))
-            if snapshot is not None:
-                return snapshot
-        return catalog_mod.load(extra_files=files, extra_entries=entries)
-
     def _detect(self, tmp, task_vars):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
@@ -161,7 +150,7 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg="timeout: must be a positive number of seconds, got %r" % new_args['timeout'])
             return result
         try:
-            catalog = self._catalog(new_args)
+            catalog = run_spool.load_catalog(new_args['spool'], new_args['catalog_files'], new_args['catalog_entries'])
         except catalog_mod.CatalogError as exc:
             result.update(failed=True, msg='catalog: %s' % exc)
             return result

@@ -149,7 +149,8 @@ class ActionModule(ActionBase):
         try:
             as_of, policy_version, policies, waivers = policy_mod.load_context(
                 args['as_of'], args['policy_files'], args['policies'], args['waivers'])
-            catalog = catalog_mod.load(extra_files=args['catalog_files'], extra_entries=args['catalog_entries'])
+            # the run's validated snapshot when the input check left one in the spool
+            catalog = run_spool.load_catalog(args.get('spool'), args['catalog_files'], args['catalog_entries'])
             # read and verified before any host is evaluated; only its hosts' statuses are kept
             # (and not written after this run: a swapped file or a clock problem would reverse the trend)
             previous = trend_mod.load_previous(args['previous_report'], now=now) if args['previous_report'] else None

@@ -64,6 +64,9 @@ options:
         unreachable or its detection failed or did not finish - is also recorded there, one file per host, for
         M(fleetsec.banned_av.compliance_report) to read (its O(fleetsec.banned_av.compliance_report#module:spool)
         option). The playbooks take it from M(fleetsec.banned_av.check_inputs).
+      - The catalogue is then read from the validated snapshot M(fleetsec.banned_av.check_inputs) left in the spool,
+        when it was made from the same O(catalog_files) and O(catalog_entries); otherwise it is loaded and validated
+        here.
     type: path
 extends_documentation_fragment:
   - fleetsec.banned_av.inputs

@@ -55,6 +55,8 @@ options:
         detection result of this run (its own O(fleetsec.banned_av.av_facts#module:spool) option). The playbooks
         take it from M(fleetsec.banned_av.check_inputs).
       - Without it no host has a detection result, and every host is C(unknown).
+      - The catalogue is read from the validated snapshot M(fleetsec.banned_av.check_inputs) left in the spool, when it
+        was made from the same O(catalog_files) and O(catalog_entries); otherwise it is loaded and validated here.
     type: path
   remove_spool:
     description:

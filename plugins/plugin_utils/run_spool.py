@@ -200,6 +200,16 @@ def read_catalog(spool, key):
     return catalog_mod.Catalog(snapshot['entries'], snapshot['version'])
 
 
+def load_catalog(spool, catalog_files, catalog_entries):
+    """The run's catalogue: the snapshot the input check left in ``spool`` when it was made from the
+    same files and entries (JSON, already validated), else loaded and validated (``catalog.load``)."""
+    if spool:
+        snapshot = read_catalog(spool, catalog_key(catalog_files, catalog_entries))
+        if snapshot is not None:
+            return snapshot
+    return catalog_mod.load(extra_files=catalog_files, extra_entries=catalog_entries)
+
+
 def write_result(spool, host, result, host_vars=None):
     """Record an action result (``av_facts``'s): its facts, or why there are none."""
     facts = (result.get('ansible_facts') or {}).get('banned_av')

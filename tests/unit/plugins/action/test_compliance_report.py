@@ -222,6 +222,26 @@ def test_report_from_the_run_spool(fleet, tmp_path):
 
 
 @pytest.mark.usefixtures('no_base_run')
+def test_the_report_uses_the_run_catalogue_snapshot_of_the_same_inputs(fleet, tmp_path, catalog):
+    """The input check validated the catalogue once and left it in the spool: the report uses it
+    (its version is the report's catalog_version) instead of loading the YAML again, and only when
+    it was made from the same catalogue inputs."""
+    from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
+    snapshot = catalog_mod.Catalog(catalog.entries, catalog.version + '+snapshot')
+    run_spool.write_catalog(fleet['spool'], snapshot, run_spool.catalog_key([], []))
+    with mock.patch.object(catalog_mod, 'load', wraps=catalog_mod.load) as load:
+        _result, report = run_report(fleet, tmp_path)
+        assert not load.called
+    assert report['run']['catalog_version'] == catalog.version + '+snapshot'
+    other = [{'id': 'site.extra', 'vendor': 'Site', 'product': 'Extra', 'category': 'banned', 'platforms': ['linux'],
+              'confidence': 'high', 'sources': ['https://example.invalid/site-extra'], 'match': {'packages': ['site-extra']}}]
+    with mock.patch.object(catalog_mod, 'load', wraps=catalog_mod.load) as load:
+        _result, report = run_report(fleet, tmp_path, catalog_entries=other)  # other inputs: the snapshot is not theirs
+        assert load.called
+    assert report['run']['catalog_version'] == catalog.version + '+site'
+
+
+@pytest.mark.usefixtures('no_base_run')
 def test_unknown_fails_by_default_and_the_message_counts_right(fleet, tmp_path):
     result, _report = run_report(fleet, tmp_path)
     assert result['fail_on'] == list(policy_mod.FAILING) and 'unknown' in result['fail_on']
