@@ -16,7 +16,6 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import inputs
-from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
 from ansible_collections.fleetsec.banned_av.plugins.plugin_utils import report_targets, run_spool
 
 display = Display()
@@ -88,16 +87,16 @@ class ActionModule(ActionBase):
         playbook = args['playbook']
         given = self._given(playbook, task_vars)
         try:
-            values = inputs.check(playbook, given)
+            values, catalog = inputs.check_and_load(playbook, given)
             hosts = select_hosts(values, task_vars.get('groups') or {}, task_vars.get('ansible_play_hosts_all') or [],
                                  self._loader, limit=task_vars.get('ansible_limit'))
             run_id, spool, removed = run_spool.create()
-            files, entries = values['banned_av_catalog_files'], values['banned_av_catalog_entries']
-            run_spool.write_catalog(spool, catalog_mod.load(extra_files=files, extra_entries=entries),
-                                    run_spool.catalog_key(files, entries))
+            # the catalogue the check loaded, kept for every host's detection (run_spool.load_catalog)
+            run_spool.write_catalog(spool, catalog, run_spool.catalog_key(values['banned_av_catalog_files'],
+                                                                          values['banned_av_catalog_entries']))
         except inputs.InputError as exc:
             raise AnsibleActionFail('fleetsec.banned_av.%s: invalid input: %s' % (playbook, exc))
-        except (run_spool.SpoolError, catalog_mod.CatalogError, OSError) as exc:
+        except (run_spool.SpoolError, OSError) as exc:
             raise AnsibleActionFail(to_native(exc))
         for name in self._unknown_names(task_vars):
             display.warning(name)

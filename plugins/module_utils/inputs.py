@@ -26,9 +26,9 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import catalog as catalog_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as policy_mod
-from ansible_collections.fleetsec.banned_av.plugins.module_utils import remediation as remediation_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import trend as trend_mod
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.reports import writer
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.vocabulary import REPLACEMENTS
 
 PLAYBOOKS = ('audit', 'enforce')
 FORMATS = tuple(writer.FORMATS)
@@ -113,7 +113,7 @@ AUDIT = dict()
 ENFORCE_REPORTS = (writer.FORMATS['json'], os.path.join('before', writer.FORMATS['json']))
 
 ENFORCE = dict(
-    banned_av_replacement=dict(type='str', choices=list(remediation_mod.REPLACEMENTS), default='clamav'),
+    banned_av_replacement=dict(type='str', choices=list(REPLACEMENTS), default='clamav'),
     banned_av_force=dict(type='bool', default=False),
     banned_av_reboot_allowed=dict(type='bool', default=False),
     banned_av_encryption_acknowledged=dict(type='bool', default=False),
@@ -159,6 +159,12 @@ def check(playbook, given, cwd=None):
     missing) and ``banned_av_as_of`` normalised (``None``: today).  Raises InputError with every
     problem found, each naming its variable; no secret value appears in the message.
     """
+    return check_and_load(playbook, given, cwd=cwd)[0]
+
+
+def check_and_load(playbook, given, cwd=None):
+    """:func:`check`, and the catalogue it loaded to check the catalogue inputs: ``(values,
+    catalog)``.  The input check keeps that catalogue for the run instead of loading it again."""
     options = spec(playbook)
     params = dict((k, v) for k, v in given.items() if k in options)
     result = ArgumentSpecValidator(options).validate(params)
@@ -167,13 +173,15 @@ def check(playbook, given, cwd=None):
     if params.get('banned_av_from_report') and 'banned_av_hosts' in params:
         errors.append('banned_av_from_report: give banned_av_hosts or banned_av_from_report, not both '
                       '(use --limit to narrow the hosts of a report)')
+    catalog = None
     if not errors:
         for checker in (_check_as_of, _check_formats, _check_numbers, _check_files, _check_policy_and_catalog,
                         _check_report_dir, functools.partial(_check_previous_report, playbook=playbook)):
             if playbook == 'audit' and checker is _check_files:
                 continue
             try:
-                checker(values, cwd)
+                # only the catalogue's check returns something: the catalogue it loaded
+                catalog = checker(values, cwd) or catalog
             except InputError as exc:
                 errors.append(str(exc))
     if errors:
@@ -181,7 +189,7 @@ def check(playbook, given, cwd=None):
         for secret in secrets(playbook, params):
             message = message.replace(secret, '********')
         raise InputError(message)
-    return values
+    return values, catalog
 
 
 def _check_as_of(values, _cwd):
@@ -223,7 +231,8 @@ def _check_files(values, _cwd):
 
 
 def _check_policy_and_catalog(values, _cwd):
-    """Policies, waivers and catalogue, with the messages of their loaders (which name the variables)."""
+    """Policies, waivers and catalogue, with the messages of their loaders (which name the
+    variables).  Returns the catalogue, loaded once when the inputs are good."""
     try:
         policy_mod.load_context(values['banned_av_as_of'], values['banned_av_policy_files'],
                                 values['banned_av_policies'], values['banned_av_waivers'])
@@ -232,13 +241,17 @@ def _check_policy_and_catalog(values, _cwd):
         if 'banned_av_' not in message:
             message = 'banned_av_policy_files: %s' % message
         raise InputError(message)
-    for name, files, entries in (('banned_av_catalog_files', values['banned_av_catalog_files'], []),
-                                 ('banned_av_catalog_entries', values['banned_av_catalog_files'],
-                                  values['banned_av_catalog_entries'])):
-        try:
-            catalog_mod.load(extra_files=files, extra_entries=entries)
-        except catalog_mod.CatalogError as exc:
-            raise InputError('%s: %s' % (name, exc))
+    files = values['banned_av_catalog_files']
+    try:
+        return catalog_mod.load(extra_files=files, extra_entries=values['banned_av_catalog_entries'])
+    except catalog_mod.CatalogError as exc:
+        refused = exc
+    # which variable to name: the files when they fail by themselves, else the entries added to them
+    try:
+        catalog_mod.load(extra_files=files, extra_entries=[])
+    except catalog_mod.CatalogError as exc:
+        raise InputError('banned_av_catalog_files: %s' % exc)
+    raise InputError('banned_av_catalog_entries: %s' % refused)
 
 
 def _check_previous_report(values, cwd, playbook='audit'):

@@ -29,10 +29,8 @@ from ansible_collections.fleetsec.banned_av.plugins.module_utils import msi
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_safety
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.evidence import describe
 from ansible_collections.fleetsec.banned_av.plugins.module_utils.policy import REMEDIATION_OUTCOMES, waiver_for
-from ansible_collections.fleetsec.banned_av.plugins.module_utils.vocabulary import FAILING_VERDICTS
+from ansible_collections.fleetsec.banned_av.plugins.module_utils.vocabulary import FAILING_VERDICTS, REPLACEMENTS
 
-#: replacement products the alternative_av role knows
-REPLACEMENTS = ('clamav', 'mdatp', 'defender', 'custom', 'none')
 #: verdicts (policy.evaluate_host) that are removed without ``force``
 ENFORCED_VERDICTS = FAILING_VERDICTS
 #: removal methods the remediate role carries out itself (Linux and macOS entries have none)

@@ -35,6 +35,9 @@ NEEDS_ACTION = FAILING + ('warning', 'reboot_pending')
 #: outcomes the remediate role reports; each is also a host status
 REMEDIATION_OUTCOMES = ('remediated', 'reboot_pending', 'blocked', 'degraded')
 
+#: replacement products the alternative_av role knows (``banned_av_replacement``, remediation plans)
+REPLACEMENTS = ('clamav', 'mdatp', 'defender', 'custom', 'none')
+
 #: the severity a status gives a host by itself (None: the policy's severity decides)
 SEVERITY_OF_STATUS = {'degraded': 'critical', 'blocked': 'high', 'unknown': 'high', 'waiver_expired': None, 'noncompliant': None}
 

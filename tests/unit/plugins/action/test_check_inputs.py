@@ -163,3 +163,17 @@ def test_a_query_with_nothing_to_do(tmp_path):
     previous = report_with(tmp_path, [('web01', 'compliant')])
     assert 'no host selected: banned_av_from_report' in failure('enforce', {'banned_av_from_report': previous},
                                                                 tmp_path=tmp_path)
+
+
+def test_the_checked_catalogue_is_kept_in_the_spool_loaded_once(tmp_path):
+    """The run's catalogue snapshot (read by every host's detection) is the catalogue the input
+    check validated, site entries included; the YAML is read once for the whole run."""
+    entry = {'id': 'acme.av', 'vendor': 'Acme', 'product': 'Acme AV', 'category': 'banned', 'platforms': ['linux'],
+             'sources': ['https://example.invalid/acme'], 'match': {'packages': ['acme-av']}}
+    with mock.patch.object(ci.inputs.catalog_mod, 'load', wraps=ci.inputs.catalog_mod.load) as load:
+        result = run('audit', {'banned_av_catalog_entries': [entry]}, tmp_path=tmp_path)
+    assert load.call_count == 1
+    snapshot = run_spool.read_catalog(result['spool'], run_spool.catalog_key([], [entry]))
+    assert snapshot is not None and 'acme.av' in snapshot.by_id and snapshot.version.endswith('+site')
+    # made from these inputs only: a detection given other catalogue inputs loads its own
+    assert run_spool.read_catalog(result['spool'], run_spool.catalog_key([], [])) is None

@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import inputs
 from ansible_collections.fleetsec.banned_av.plugins.module_utils import policy as policy_mod
@@ -202,6 +203,46 @@ def test_waivers_policies_and_catalogue_name_their_variable(tmp_path):
     refused('banned_av_policies', cwd=tmp_path, banned_av_policies=[{'id': 'bis-kaspersky-2024', 'severity': 'urgent'}])
     refused('banned_av_catalog_entries', cwd=tmp_path, banned_av_catalog_entries=[{'id': 'Bad Id'}])
     refused('banned_av_catalog_files', cwd=tmp_path, banned_av_catalog_files=['/nonexistent/catalog.yml'])
+
+
+SITE_ENTRY = {'id': 'acme.av', 'vendor': 'Acme', 'product': 'Acme AV', 'category': 'banned', 'platforms': ['linux'],
+              'sources': ['https://example.invalid/acme'], 'match': {'packages': ['acme-av']}}
+
+
+def site_file(tmp_path, entry):
+    path = tmp_path / 'site.yml'
+    path.write_text(yaml.safe_dump({'products': [entry]}))
+    return str(path)
+
+
+@pytest.mark.parametrize('good_file,good_entries,named', [
+    (True, False, 'banned_av_catalog_entries'),
+    (False, True, 'banned_av_catalog_files'),
+    (False, False, 'banned_av_catalog_files'),
+])
+def test_a_bad_catalogue_input_is_named_whichever_fails(tmp_path, good_file, good_entries, named):
+    """The files and the entries are loaded together; when that fails, the variable named is the
+    files' when they fail by themselves, else the entries'."""
+    path = site_file(tmp_path, SITE_ENTRY if good_file else dict(SITE_ENTRY, category='bannd'))
+    entries = [dict(SITE_ENTRY, id='acme.other')] if good_entries else [{'id': 'Bad Id'}]
+    message = refused(named, cwd=tmp_path, banned_av_catalog_files=[path], banned_av_catalog_entries=entries)
+    other = 'banned_av_catalog_entries' if named == 'banned_av_catalog_files' else 'banned_av_catalog_files'
+    assert not message.startswith(other), message
+
+
+def test_good_catalogue_inputs_are_loaded_once_and_returned(tmp_path, monkeypatch):
+    """check_and_load returns the catalogue it checked (files and entries merged), so that the input
+    check keeps it for the run without loading the YAML again."""
+    loads = []
+    real = inputs.catalog_mod.load
+    monkeypatch.setattr(inputs.catalog_mod, 'load', lambda *a, **k: loads.append(k) or real(*a, **k))
+    given = {'banned_av_report_dir': str(tmp_path / 'reports'), 'banned_av_catalog_files': [site_file(tmp_path, SITE_ENTRY)],
+             'banned_av_catalog_entries': [dict(SITE_ENTRY, id='acme.other')]}
+    values, catalog = inputs.check_and_load('audit', given, cwd=str(tmp_path))
+    assert len(loads) == 1, loads
+    assert {'acme.av', 'acme.other'} <= set(catalog.by_id) and catalog.version.endswith('+site')
+    assert values['banned_av_catalog_entries'] == given['banned_av_catalog_entries']
+    assert inputs.check('audit', given, cwd=str(tmp_path)) == values
 
 
 def test_every_problem_is_reported_at_once(tmp_path):
