@@ -162,7 +162,9 @@ class ActionModule(ActionBase):
                                                "it is not supported on a Windows target")
                 return result
             module_name = WINDOWS_COLLECTOR
-            # imported for Windows targets only: a Linux or macOS host's detection does not compile it
+            # imported here, for Windows targets only: Ansible imports this action once per run (in
+            # its parent process), so a top-level import would compile the Windows code (12 ms) in
+            # every run; this way a Windows host's worker compiles it, small beside its WinRM calls
             from ansible_collections.fleetsec.banned_av.plugins.module_utils import windows_live
             windows_plan = windows_live.plan(catalog.probe('windows'), seconds=new_args['timeout'])
             module_args = {'request': windows_plan.args}

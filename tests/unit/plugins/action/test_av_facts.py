@@ -238,9 +238,10 @@ def detect_in_child(args):
 
 
 def test_a_linux_detection_does_not_import_the_windows_code():
-    """Each host's detection runs in a fresh worker that compiles every module it imports (Ansible's
-    collection loader keeps no bytecode): the Windows request, reader and registry rules, 1,700
-    lines, are imported for Windows targets only (docs/performance.md)."""
+    """Ansible imports the action once per run, in its parent process; what the action imports while
+    it runs, each host's worker (a new process) compiles from source, as the collection loader keeps
+    no bytecode.  The Windows request, reader and registry rules, 1,700 lines, are imported that
+    way, for Windows targets only: a run over Linux hosts never compiles them (docs/performance.md)."""
     result = detect_in_child({})
     assert result['findings'], result
     assert [m for m in result['modules'] if m.startswith('windows')] == [], result
@@ -261,3 +262,46 @@ def test_a_detection_from_the_run_snapshot_does_not_import_the_pattern_checker(t
     assert os.path.isfile(run_spool.record_path(spool, 'h1'))  # the detection was recorded for the report
     alone = detect_in_child({})
     assert alone['findings'] == result['findings'] and alone['catalog_loaded'] and 'regex_subset' in alone['modules'], alone
+
+
+def audit_detection_templates():
+    """The strings ansible-core templates for every host of the audit's detection task: the task's
+    arguments and keywords, and the play's module_defaults for av_facts and for its action group."""
+    import yaml
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
+    with open(os.path.join(root, 'playbooks', 'audit.yml')) as handle:
+        plays = yaml.safe_load(handle)
+    found = []
+
+    def strings(value):
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                strings(item)
+
+    for play in plays:
+        defaults = play.get('module_defaults') or {}
+        for task in play.get('tasks') or []:
+            if 'fleetsec.banned_av.av_facts' in task:
+                strings(task)
+                strings(defaults.get('fleetsec.banned_av.av_facts'))
+                strings(defaults.get('group/fleetsec.banned_av.banned_av'))
+    return [s for s in found if '{{' in s or '{%' in s]
+
+
+def test_the_audit_detection_templates_use_no_filter():
+    """Each host's detection is templated in a new worker process, and the first Jinja filter a
+    process looks up makes ansible-core load every filter plugin: about 8 ms of CPU per host, which
+    the audit/ping budget measured (docs/performance.md).  Tests such as ``is defined`` are looked
+    up by the play's host selection in the parent process already."""
+    import jinja2
+    from jinja2 import nodes
+    templates = audit_detection_templates()
+    assert len(templates) >= 4, templates  # root, timeout, spool, the catalogue: the check checks something
+    environment = jinja2.Environment()
+    with_filters = [t for t in templates if list(environment.parse(t).find_all(nodes.Filter))]
+    assert with_filters == []
