@@ -141,8 +141,20 @@ def open_regular(host_path, cap, shown=None):
 
 def read_capped(handle, cap, shown):
     """Read a whole file object, at most ``cap`` bytes (files that grow, or that report no size
-    such as /proc files, are held to the cap too)."""
-    data = handle.read(cap + 1)
+    such as /proc files, are held to the cap too).
+
+    The first read asks for the size the file has, not for the cap: Python allocates a buffer of
+    the size asked for before it reads, and a scan reads hundreds of small files under caps of
+    megabytes (every unit file: 1 MB).  A file that gives more than its size is read on to the cap.
+    """
+    try:
+        size = os.fstat(handle.fileno()).st_size
+    except (AttributeError, OSError, ValueError):  # not a file of the system (io.BytesIO)
+        size = cap
+    want = min(size, cap) + 1
+    data = handle.read(want)
+    if len(data) == want and want <= cap:
+        data += handle.read(cap + 1 - want)  # it grew, or it reports no size (/proc)
     if len(data) > cap:
         raise TooLarge(errno.EFBIG, '%s is over the %d-byte limit of this source: not read' % (shown, cap), shown)
     return data

@@ -305,6 +305,64 @@ def test_size_cap(tree):
     assert '1001 bytes' in str(caught.value) and '/big' in str(caught.value)
 
 
+class _Reads(object):
+    """A file object that records the sizes asked of ``read``."""
+
+    def __init__(self, handle):
+        self.handle, self.asked = handle, []
+
+    def fileno(self):
+        return self.handle.fileno()
+
+    def read(self, size):
+        self.asked.append(size)
+        return self.handle.read(size)
+
+
+def test_a_small_file_is_read_without_a_cap_sized_buffer(tmp_path):
+    """The first read asks for the file's size plus one byte, not for the cap (1 MB for a unit
+    file): a scan reads hundreds of small files (docs/performance.md)."""
+    path = write(tmp_path / 'unit.service', b'[Service]\nExecStart=/opt/x/bin/x\n')
+    with open(path, 'rb') as handle:
+        reads = _Reads(handle)
+        assert rootfs.read_capped(reads, 1024 * 1024, path) == b'[Service]\nExecStart=/opt/x/bin/x\n'
+    assert reads.asked == [len(b'[Service]\nExecStart=/opt/x/bin/x\n') + 1]
+
+
+@pytest.mark.parametrize('told,content,cap,whole', [
+    (0, b'x' * 5000, 10000, True),       # a /proc file: size 0, read on to the cap
+    (10, b'x' * 5000, 10000, True),      # it grew after its size was taken, within the cap
+    (10, b'x' * 10001, 10000, False),    # it grew past the cap: refused, never read beyond cap + 1
+    (10, b'x' * 10000, 10000, True),     # exactly the cap
+    (20000, b'x' * 10001, 10000, False),  # says it is over the cap, and is
+    (20000, b'x' * 50, 10000, True),     # says it is over the cap, but shrank: what is there
+])
+def test_the_cap_holds_whatever_size_the_file_reports(tmp_path, monkeypatch, told, content, cap, whole):
+    path = write(tmp_path / 'f', content)
+    real_fstat = os.fstat
+
+    class Stat(object):
+        def __init__(self, st):
+            self.st_mode, self.st_size = st.st_mode, told
+
+    monkeypatch.setattr(rootfs.os, 'fstat', lambda fd: Stat(real_fstat(fd)))
+    with open(path, 'rb') as handle:
+        reads = _Reads(handle)
+        if whole:
+            assert rootfs.read_capped(reads, cap, path) == content
+        else:
+            with pytest.raises(rootfs.TooLarge):
+                rootfs.read_capped(reads, cap, path)
+    assert sum(reads.asked) <= cap + 1
+
+
+def test_a_file_object_without_a_descriptor_is_held_to_the_cap():
+    import io
+    assert rootfs.read_capped(io.BytesIO(b'abc'), 3, 'x') == b'abc'
+    with pytest.raises(rootfs.TooLarge):
+        rootfs.read_capped(io.BytesIO(b'abcd'), 3, 'x')
+
+
 def test_final_link_swapped_to_a_fifo_is_refused_by_fstat(tree, monkeypatch):
     """Between the lstat and the open, the file is replaced by a FIFO: fstat still refuses it."""
     root, host = tree
