@@ -6,17 +6,15 @@
 Collectors run tool queries and return stdout untouched; these parsers run on the controller
 (one tested implementation for every OS).  Each parser takes the text and returns plain data.
 The package database readers (:func:`parse_dpkg_status`, :func:`parse_rpm` with vendor and
-packager) and the Mach-O code signature reader (:func:`macho_team_id`) also run on the target,
-where the POSIX collector filters packages and bundles before anything is sent back.
+packager) also run on the target, where the POSIX collector filters packages before anything is
+sent back (the Mach-O code signature reader is macOS's: ``macos_collect.py``).
 
 Formats: dpkg's status file and ``dpkg-query`` fields (deb-control(5), dpkg-query(1),
 https://man7.org/linux/man-pages/man1/dpkg-query.1.html), rpm query tags (rpm(8),
 https://rpm-software-management.github.io/rpm/manual/tags.html), ``kesl-control --app-info``
 (https://support.kaspersky.com/KES4Linux/12.1.0/en-US/197654.htm; glpi-project/glpi-agent and
 Checkmk's kaspersky_av plugin parse the same labels), ``mdatp health``
-(https://learn.microsoft.com/en-us/defender-endpoint/linux-resources), Mach-O load commands and
-code signature blobs (Apple's ``mach-o/loader.h`` and xnu ``osfmk/kern/cs_blobs.h``,
-https://github.com/apple-oss-distributions/xnu/blob/main/osfmk/kern/cs_blobs.h).
+(https://learn.microsoft.com/en-us/defender-endpoint/linux-resources).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,7 +25,6 @@ import datetime
 import fnmatch
 import json
 import re
-import struct
 
 # --------------------------------------------------------------------------- packages
 
@@ -154,94 +151,6 @@ def package_filter(patterns, maintainer_regexes):
             return True
         return any(r.search(m) for r in maintainer_regexes for m in marks)
     return wanted
-
-
-# --------------------------------------------------------------------------- Mach-O code signatures
-
-_FAT_MAGIC = {b'\xca\xfe\xba\xbe': ('>5I', 20), b'\xca\xfe\xba\xbf': ('>2I2Q2I', 32)}
-_MACHO = {b'\xce\xfa\xed\xfe': ('<', 28), b'\xcf\xfa\xed\xfe': ('<', 32),
-          b'\xfe\xed\xfa\xce': ('>', 28), b'\xfe\xed\xfa\xcf': ('>', 32)}
-LC_CODE_SIGNATURE = 0x1d
-CSMAGIC_EMBEDDED_SIGNATURE = 0xfade0cc0
-CSMAGIC_CODEDIRECTORY = 0xfade0c02
-CSSLOT_CODEDIRECTORY = 0
-CS_SUPPORTSTEAMID = 0x20200
-MAX_FAT_ARCHS = 16
-
-
-def macho_slices(head):
-    """Offsets of the Mach-O images in a file whose first bytes are ``head`` (a fat/universal
-    file holds several), or [] when it is not Mach-O."""
-    magic = head[:4]
-    if magic in _MACHO:
-        return [0]
-    if magic not in _FAT_MAGIC or len(head) < 8:
-        return []
-    fmt, size = _FAT_MAGIC[magic]
-    count = struct.unpack('>I', head[4:8])[0]
-    if count > MAX_FAT_ARCHS:
-        return []  # also what Java class files (same magic) look like
-    offsets = []
-    for i in range(count):
-        start = 8 + i * size
-        if len(head) < start + size:
-            break
-        fields = struct.unpack(fmt, head[start:start + size])
-        offsets.append(fields[2])
-    return offsets
-
-
-def macho_code_signature(image_head):
-    """``(offset, size)`` of the code signature of one Mach-O image (relative to the image), from
-    its header and load commands (``image_head``: enough bytes to hold them), or None."""
-    kind = _MACHO.get(image_head[:4])
-    if kind is None:
-        return None
-    endian, header_size = kind
-    if len(image_head) < header_size:
-        return None
-    ncmds, sizeofcmds = struct.unpack(endian + '2I', image_head[16:24])
-    offset = header_size
-    end = min(len(image_head), header_size + sizeofcmds)
-    for _i in range(ncmds):
-        if offset + 8 > end:
-            break
-        cmd, cmdsize = struct.unpack(endian + '2I', image_head[offset:offset + 8])
-        if cmd == LC_CODE_SIGNATURE and offset + 16 <= end:
-            return struct.unpack(endian + '2I', image_head[offset + 8:offset + 16])
-        if cmdsize < 8:
-            break
-        offset += cmdsize
-    return None
-
-
-def macho_team_id(signature):
-    """The Team ID in an embedded code signature (the CodeDirectory's ``teamOffset``, code
-    directory version 0x20200 and later), or None."""
-    if len(signature) < 12:
-        return None
-    magic, _length, count = struct.unpack('>3I', signature[:12])
-    if magic != CSMAGIC_EMBEDDED_SIGNATURE:
-        return None
-    for i in range(min(count, 64)):
-        start = 12 + i * 8
-        if start + 8 > len(signature):
-            break
-        slot, offset = struct.unpack('>2I', signature[start:start + 8])
-        if slot != CSSLOT_CODEDIRECTORY or offset + 52 > len(signature):
-            continue
-        cd_magic, cd_length, version = struct.unpack('>3I', signature[offset:offset + 12])
-        if cd_magic != CSMAGIC_CODEDIRECTORY or version < CS_SUPPORTSTEAMID:
-            return None
-        team_offset = struct.unpack('>I', signature[offset + 48:offset + 52])[0]
-        if not team_offset or team_offset >= cd_length:
-            return None
-        start = offset + team_offset
-        end = signature.find(b'\0', start, offset + cd_length)
-        if end < 0:
-            return None
-        return signature[start:end].decode('ascii', 'backslashreplace') or None
-    return None
 
 
 # --------------------------------------------------------------------------- dates

@@ -8,6 +8,7 @@ inventory (``docs/architecture.md``).  It never ships the whole package database
 decides what is banned; the controller does that.  Commands run with the C locale and argv
 lists.  ``root`` other than ``/`` scans a mounted image, container root or chroot; live-only
 sources (processes, kernel modules, unit states, vendor tools) are then skipped and said so.
+macOS's own sources are in ``macos_collect.py``, offline Windows volumes in ``windows_offline.py``.
 
 It fails closed (issue 11):
 
@@ -276,7 +277,7 @@ def empty_inventory(platform, root, live):
     }
 
 
-def _compile(probe, kind, inventory):
+def compile_patterns(probe, kind, inventory):
     """The probe's regular expressions of ``kind``, each searched in at most the first
     ``patterns.MAX_VALUE_LENGTH`` characters of a value (``patterns.compile_pattern``)."""
     compiled = []
@@ -308,7 +309,8 @@ def _exec_start(text):
 
 
 class Collector:
-    """Collect the raw inventory of one Linux or macOS system under ``fs``.
+    """Collect the raw inventory of one Linux system under ``fs`` (macOS: its subclass
+    ``macos_collect.MacosCollector``, see :func:`collector_class`).
 
     ``run(argv, environ_update)`` returns ``(rc, stdout, stderr)`` and ``which(name)`` returns a
     path or None; without ``run`` the collector runs commands itself (:func:`run_command`,
@@ -347,23 +349,14 @@ class Collector:
         self.inv['commands'].append({'id': ident, 'argv': list(argv), 'rc': rc, 'stdout': out, 'stderr': err})
         return rc, out, err
 
-    def read_plist(self, path):
-        return _plist(self.fs.read_bytes(path, CAPS['plist']))
-
     # ------------------------------------------------------------------ entry point
     def steps(self):
-        steps = [('os', self.collect_os), ('paths', self.collect_paths)]
-        if self.platform == 'linux':
-            steps += [('packages', self.collect_linux_packages), ('units', self.collect_units),
-                      ('services', self.collect_init_scripts), ('executables', self.collect_executables),
-                      ('groups', self.collect_groups), ('processes', self.collect_linux_processes),
-                      ('kernel_modules', self.collect_kernel_modules)]
-        else:
-            steps += [('receipts', self.collect_receipts), ('bundles', self.collect_bundles),
-                      ('launchd', self.collect_launchd), ('executables', self.collect_executables),
-                      ('groups', self.collect_groups), ('processes', self.collect_darwin_processes)]
-        steps.append(('commands', self.collect_commands))
-        return steps
+        """``(source, method)`` in the order they run (Linux; macos_collect.MacosCollector has macOS's)."""
+        return [('os', self.collect_os), ('paths', self.collect_paths), ('packages', self.collect_linux_packages),
+                ('units', self.collect_units), ('services', self.collect_init_scripts),
+                ('executables', self.collect_executables), ('groups', self.collect_groups),
+                ('processes', self.collect_linux_processes), ('kernel_modules', self.collect_kernel_modules),
+                ('commands', self.collect_commands)]
 
     def collect(self):
         steps = self.steps()
@@ -397,19 +390,6 @@ class Collector:
 
     # ------------------------------------------------------------------ OS and paths
     def collect_os(self, probe):
-        if self.platform == 'darwin':
-            self.inv['os'] = {'name': None, 'family': 'darwin', 'version': None, 'installation_type': None}
-            if self.fs.kind(SYSTEM_VERSION) is None:
-                return
-            raw = self.fs.read_bytes(SYSTEM_VERSION, CAPS['plist'])  # not a regular file: an error of this source
-            try:
-                data = _plist(raw)
-            except Exception as exc:  # a damaged plist only loses the OS name: no product can hide behind it
-                self.warn('os', 'cannot parse %s: %s' % (SYSTEM_VERSION, exc))
-                return
-            self.inv['os'] = {'name': '%s %s' % (data.get('ProductName', 'macOS'), data.get('ProductVersion', '')),
-                              'family': 'darwin', 'version': data.get('ProductVersion'), 'installation_type': None}
-            return
         self.inv['os'] = {'name': None, 'family': 'unknown', 'version': None, 'installation_type': None}
         for candidate in OS_RELEASE:
             if self.fs.kind(candidate) in (None, 'link'):
@@ -435,7 +415,7 @@ class Collector:
 
     # ------------------------------------------------------------------ packages
     def package_filter(self, probe):
-        return parsers.package_filter(probe.get('packages') or [], _compile(probe, 'maintainers', self.inv))
+        return parsers.package_filter(probe.get('packages') or [], compile_patterns(probe, 'maintainers', self.inv))
 
     def collect_linux_packages(self, probe):
         if not probe.get('packages') and not probe.get('maintainers'):
@@ -724,93 +704,6 @@ class Collector:
             if any(pattern_mod.glob_match(name, p) for p in patterns):
                 self.inv['kernel_modules'].append({'name': name})
 
-    # ------------------------------------------------------------------ macOS
-    def collect_receipts(self, probe):
-        patterns = _compile(probe, 'receipts', self.inv)
-        directory = '/var/db/receipts'
-        if not patterns or self.fs.kind(directory) is None:
-            return
-        for name in self.fs.listdir(directory):
-            if not name.endswith('.plist'):
-                continue
-            ident = rootfs.safe_text(name[:-len('.plist')])
-            if not any(p.search(ident) for p in patterns):
-                continue
-            try:
-                data = self.read_plist(directory + '/' + name)
-            except Exception as exc:  # the receipt's name is the evidence; only its version is lost
-                self.warn('receipts', 'cannot read %s/%s: %s' % (directory, rootfs.safe_text(name), exc))
-                data = {}
-            self.inv['receipts'].append({'id': data.get('PackageIdentifier', ident), 'version': data.get('PackageVersion'),
-                                         'install_date': _plist_date(data.get('InstallDate'))})
-
-    def collect_bundles(self, probe):
-        patterns = _compile(probe, 'bundle_ids', self.inv)
-        team_ids = set(probe.get('team_ids') or [])
-        if (not patterns and not team_ids) or self.fs.kind('/Applications') is None:
-            return
-        for name in self.fs.listdir('/Applications'):
-            if not name.endswith('.app'):
-                continue
-            path = '/Applications/' + name
-            info = path + '/Contents/Info.plist'
-            if self.fs.kind(info) is None:
-                continue
-            try:
-                data = self.read_plist(info)
-            except OSError as exc:
-                self.error('bundles', 'cannot read %s: %s' % (rootfs.safe_text(info), exc))
-                continue
-            except Exception as exc:  # a damaged Info.plist: the app cannot start either
-                self.warn('bundles', 'cannot parse %s: %s' % (rootfs.safe_text(info), exc))
-                continue
-            ident = str(data.get('CFBundleIdentifier') or '')
-            team_id = self.team_id(path, data) if team_ids else None
-            if any(p.search(ident) for p in patterns) or (team_id and team_id in team_ids):
-                bundle = {'path': path, 'id': ident,
-                          'version': data.get('CFBundleShortVersionString') or data.get('CFBundleVersion')}
-                if team_id:
-                    bundle['team_id'] = team_id
-                self.inv['bundles'].append(bundle)
-
-    def team_id(self, bundle, info):
-        """The Team ID of the bundle's main executable's code signature, or None."""
-        executable = info.get('CFBundleExecutable')
-        if not isinstance(executable, str) or '/' in executable:
-            return None
-        path = bundle + '/Contents/MacOS/' + executable
-        try:
-            with self.fs.open(path, CAPS['macho']) as handle:
-                return read_team_id(handle)
-        except (OSError, ValueError) as exc:
-            self.warn('bundles', 'cannot read the code signature of %s: %s' % (rootfs.safe_text(path), exc))
-            return None
-
-    def collect_launchd(self, probe):
-        patterns = _compile(probe, 'launchd', self.inv)
-        for directory in ('/Library/LaunchDaemons', '/Library/LaunchAgents'):
-            if not patterns or self.fs.kind(directory) is None:
-                continue
-            for name in self.fs.listdir(directory):
-                label = rootfs.safe_text(name[:-len('.plist')] if name.endswith('.plist') else name)
-                if any(p.search(label) for p in patterns):
-                    self.inv['launchd'].append({'label': label, 'path': directory + '/' + name})
-
-    def collect_darwin_processes(self, probe):
-        if not self.live:
-            self.skip('processes', 'offline root: live-only source')
-            return
-        patterns = probe.get('processes', [])
-        ps = self.which('ps')
-        if not patterns or not ps:
-            return
-        rc, out, _err = self.run([ps, '-axco', 'pid=,comm='], environ_update=C_LOCALE)
-        for line in out.splitlines() if rc == 0 else []:
-            pid, _sep, name = line.strip().partition(' ')
-            name = name.strip()
-            if pid.isdigit() and any(pattern_mod.glob_match(name, p) for p in patterns):
-                self.inv['processes'].append({'name': name, 'pid': int(pid), 'exe': None})
-
     def collect_commands(self, probe):
         commands = probe.get('commands', [])
         if not commands:
@@ -822,31 +715,6 @@ class Collector:
             argv = spec['argv']
             if os.path.isfile(argv[0]) and os.access(argv[0], os.X_OK):
                 self.command(spec['parser'], argv)
-
-
-def read_team_id(handle):
-    """The Team ID of a Mach-O file (the first image of a universal file that has one)."""
-    head = handle.read(CAPS['macho_header'])
-    for offset in parsers.macho_slices(head):
-        handle.seek(offset)
-        location = parsers.macho_code_signature(handle.read(CAPS['macho_header']))
-        if not location or location[1] > CAPS['code_signature']:
-            continue
-        handle.seek(offset + location[0])
-        team_id = parsers.macho_team_id(handle.read(location[1]))
-        if team_id:
-            return team_id
-    return None
-
-
-def _plist(data):
-    import plistlib  # macOS only
-    data = plistlib.loads(data)
-    return data if isinstance(data, dict) else {}
-
-
-def _plist_date(value):
-    return value.isoformat() if hasattr(value, 'isoformat') else value
 
 
 def read_dpkg_status(path, patterns):
@@ -877,6 +745,15 @@ def _windows(probe, fs, clock):
     return inventory
 
 
+def collector_class(platform):
+    """The collector of ``platform``.  macOS's sources (receipts, bundles and their code signatures,
+    launchd) are imported for macOS only: a Linux host does not compile them (docs/performance.md)."""
+    if platform == 'darwin':
+        from ansible_collections.fleetsec.banned_av.plugins.module_utils import macos_collect
+        return macos_collect.MacosCollector
+    return Collector
+
+
 def collect_all(probe, root='/', run=None, which=None, platform=None, timeout=DEFAULT_TIMEOUT):
     """Collect one raw inventory per operating system under ``root`` (a list, never empty).
 
@@ -902,7 +779,7 @@ def collect_all(probe, root='/', run=None, which=None, platform=None, timeout=DE
         if name == 'windows':
             inventory = _windows(probe, fs, clock)
         else:
-            inventory = Collector(probe, fs, name, run=run, which=which, clock=clock).collect()
+            inventory = collector_class(name)(probe, fs, name, run=run, which=which, clock=clock).collect()
         inventory['root'] = shown_root
         if markers:
             inventory['identified_by'] = markers

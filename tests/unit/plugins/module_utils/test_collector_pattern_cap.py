@@ -45,7 +45,7 @@ def test_a_huge_display_name_cannot_stall_the_windows_collectors():
 
 
 @pytest.mark.parametrize('compile_one', [
-    lambda p: posix_collect._compile({'maintainers': [p]}, 'maintainers', {'errors': []})[0],  # pylint: disable=protected-access
+    lambda p: posix_collect.compile_patterns({'maintainers': [p]}, 'maintainers', {'errors': []})[0],
     lambda p: wr.compile_patterns({'display_name': [p]}, 'display_name', {'errors': []})[0],
     lambda p: pattern_mod.compile_pattern(p),  # pylint: disable=unnecessary-lambda
 ], ids=['posix_collect', 'windows_registry', 'catalog'])

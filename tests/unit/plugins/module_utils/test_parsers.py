@@ -138,37 +138,3 @@ def test_rpm_vendor_and_packager_make_the_maintainer():
     wanted = parsers.package_filter([], [re.compile('^kaspersky', re.IGNORECASE)])
     assert [r['name'] for r in parsers.parse_rpm(text, wanted)] == ['kess']  # the packager starts with it
     assert 'maintainer' not in parsers.parse_rpm('foo\t0:1-1\tnoarch\tinstalled\n')[0]  # the old format
-
-
-# --------------------------------------------------------------------------- Mach-O code signatures
-
-def test_macho_team_id_thin_and_universal():
-    from ansible_collections.fleetsec.banned_av.tests.support import roots
-    signed = roots.macho_image(roots.code_signature('com.kaspersky.kav', '2Y8XE5CQ94'))
-    assert parsers.macho_slices(signed[:4096]) == [0]
-    offset, size = parsers.macho_code_signature(signed[:4096])
-    assert offset == 0x1000 and parsers.macho_team_id(signed[offset:offset + size]) == '2Y8XE5CQ94'
-    fat = roots.fat_macho([roots.macho_image(None, 0x0100000c), signed])
-    slices = parsers.macho_slices(fat[:4096])
-    assert len(slices) == 2 and parsers.macho_code_signature(fat[slices[0]:slices[0] + 4096]) is None
-    offset, size = parsers.macho_code_signature(fat[slices[1]:slices[1] + 4096])
-    assert parsers.macho_team_id(fat[slices[1] + offset:slices[1] + offset + size]) == '2Y8XE5CQ94'
-
-
-@pytest.mark.parametrize('data', [
-    b'', b'\xca\xfe\xba\xbe\x00\x00\x00\x34',                        # a Java class file (same magic, version 52)
-    b'\xcf\xfa\xed\xfe' + b'\xff' * 28,                                # a header with absurd ncmds
-    b'\x7fELF\x02\x01\x01' + b'\x00' * 100,                            # not Mach-O
-])
-def test_macho_readers_do_not_trust_the_input(data):
-    assert parsers.macho_slices(data) in ([], [0])
-    assert parsers.macho_code_signature(data) is None
-    assert parsers.macho_team_id(data) is None
-
-
-def test_code_signature_without_team_id():
-    from ansible_collections.fleetsec.banned_av.tests.support import roots
-    blob = bytearray(roots.code_signature('com.example', 'TEAM'))
-    blob[20 + 8:20 + 12] = (0x20100).to_bytes(4, 'big')  # CodeDirectory version before team ids
-    assert parsers.macho_team_id(bytes(blob)) is None
-    assert parsers.macho_team_id(b'\xfa\xde\x0c\xc0' + b'\x00' * 8) is None
