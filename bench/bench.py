@@ -33,6 +33,7 @@ import json
 import math
 import os
 import platform
+import random
 import re
 import shutil
 import signal
@@ -509,8 +510,26 @@ def compare_bench(fleet, count, reps, forks, pipelining, versions, workdir):
             cpu[name].append(CPU_LOG[-1])
         log('compare N=%d rep %d/%d: %s (load %.1f)' % (count, rep + 1, reps, ', '.join(
             '%s %.2fs' % (name, values[-1]) for name, values in times.items()), os.getloadavg()[0]))
-    return against_ping({'hosts': count, 'forks': forks, 'pipelining': pipelining, 'layout': fleet.layout(count),
-                         'versions': dict(versions), 'reps': reps}, times, cpu)
+    out = against_ping({'hosts': count, 'forks': forks, 'pipelining': pipelining, 'layout': fleet.layout(count),
+                        'versions': dict(versions), 'reps': reps}, times, cpu)
+    first = versions[0][0]
+    out['paired'] = dict((name, paired(times[first], times[name], times['ping'])) for name, _root in versions[1:])
+    return out
+
+
+def paired(base, other, ping, resamples=5000):
+    """``other`` against ``base``, repetition by repetition (the two ran within seconds of each
+    other): the median difference in seconds and in units of that repetition's ping, a 95 %
+    bootstrap interval of the median (fixed seed: the same data gives the same interval), and in
+    how many repetitions ``other`` was slower.  An interval that includes 0 is no evidence of a
+    difference either way."""
+    diffs = [b - a for a, b in zip(base, other)]
+    ratios = [d / p for d, p in zip(diffs, ping)]
+    rng = random.Random(17)
+    medians = sorted(statistics.median(rng.choices(ratios, k=len(ratios))) for _sample in range(resamples))
+    return {'median_s': round(statistics.median(diffs), 4), 'median_vs_ping': round(statistics.median(ratios), 4),
+            'interval_vs_ping_95': [round(medians[int(resamples * 0.025)], 4), round(medians[int(resamples * 0.975) - 1], 4)],
+            'slower': sum(1 for d in diffs if d > 0), 'reps': len(diffs)}
 
 
 def compare_table(result):
@@ -522,6 +541,11 @@ def compare_table(result):
         row = comp[name]
         values = (name, row['min'], row['median'], row['max'], row['vs_ping'], row['controller_cpu_vs_ping'])
         lines.append('  %-12s %9.2f %9.2f %9.2f %9.3f %18.3f' % values)
+    for name, diff in sorted((comp.get('paired') or {}).items()):
+        lines.append('  %s - %s, repetition by repetition: median %+.3f s, %+.3f x ping (95%% interval %+.3f to %+.3f), '
+                     'slower in %d of %d' % (name, list(comp['versions'])[0], diff['median_s'], diff['median_vs_ping'],
+                                             diff['interval_vs_ping_95'][0], diff['interval_vs_ping_95'][1],
+                                             diff['slower'], diff['reps']))
     return '\n'.join(lines)
 
 

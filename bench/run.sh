@@ -21,10 +21,12 @@
 #                 av_facts alone, the audit without its per-host set_fact/include, libyaml)
 #   --skip-fleet  no containers: only the report scaling test (a few minutes)
 #
-#   bench/run.sh --compare REV [--hosts N] [--reps R] [--forks F]
+#   bench/run.sh --compare REV [--hosts N] [--reps R] [--forks F] [--connection C]
 #                 before and after a change in one session: ping, the audit of git revision REV
 #                 and the audit of the working tree, interleaved on the same N containers (default
-#                 20 hosts, 10 repetitions). Results: bench/results/<timestamp>-compare-*.json.
+#                 20 hosts, 10 repetitions), and the working tree's difference repetition by
+#                 repetition (median, 95 % bootstrap interval, in units of ping).
+#                 Results: bench/results/<timestamp>-compare-*.json.
 #   BENCH_RESULTS=DIR   write the JSON and the plot to DIR instead of bench/results
 #
 # It runs scripts/bootstrap.sh first (idempotent: it installs only what is missing and copies
