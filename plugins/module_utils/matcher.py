@@ -49,7 +49,6 @@ SLUG_LENGTH = 64
 #: characters of an unlisted product's name
 NAME_LENGTH = 256
 _SLUG_SPLIT = re.compile(r'[\W_]+')
-_MAGIC = re.compile(r'[*?[]')
 _LIVE_DRIVE = re.compile(r'^([A-Za-z]):\\?$')
 _CONTROL = re.compile(u'[\x00-\x1f\x7f-\x9f\u2028\u2029]+')
 
@@ -192,7 +191,7 @@ class _Scan(object):
                     continue
                 text = _norm_path(windows_pattern(pattern, self.env) if self.windows else pattern, self.windows)
                 parts = text.lower().split(self.sep) if self.windows else text.split(self.sep)
-                found.append((pattern, parts, bool(_MAGIC.search(parts[-1]))))
+                found.append((pattern, parts, pattern_mod.has_magic(parts[-1])))
         return found
 
     def below(self, path, dir_patterns):

@@ -58,6 +58,24 @@ def compile_pattern(pattern):
     return CappedPattern(pattern)
 
 
+def compile_probe(values, kind, errors):
+    """The :class:`CappedPattern` of each regular expression in ``values`` (the probe's ``kind``); one
+    that does not compile is appended to the inventory's ``errors`` (source ``probe``) and left out."""
+    compiled = []
+    for pattern in values:
+        try:
+            compiled.append(compile_pattern(pattern))
+        except re.error as exc:
+            errors.append({'source': 'probe', 'message': "probe.%s pattern '%s' is not a valid regular expression "
+                                                         "and was ignored: %s" % (kind, pattern, exc)})
+    return compiled
+
+
+def has_magic(text):
+    """Whether the glob ``text`` has a wildcard (``*``, ``?`` or ``[``)."""
+    return _MAGIC.search(text) is not None
+
+
 def glob_match(value, pattern):
     """``fnmatch.fnmatchcase(value, pattern)``.  A pattern without wildcards is compared as text,
     and one whose text before its first wildcard does not start ``value`` is not compiled: a

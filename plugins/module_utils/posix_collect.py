@@ -279,15 +279,8 @@ def empty_inventory(platform, root, live):
 
 def compile_patterns(probe, kind, inventory):
     """The probe's regular expressions of ``kind``, each searched in at most the first
-    ``patterns.MAX_VALUE_LENGTH`` characters of a value (``patterns.compile_pattern``)."""
-    compiled = []
-    for pattern in probe.get(kind) or []:
-        try:
-            compiled.append(pattern_mod.compile_pattern(pattern))
-        except re.error as exc:
-            inventory['errors'].append({'source': 'probe', 'message': "probe.%s pattern '%s' is not a valid regular "
-                                                                      "expression and was ignored: %s" % (kind, pattern, exc)})
-    return compiled
+    ``patterns.MAX_VALUE_LENGTH`` characters of a value (``patterns.compile_probe``)."""
+    return pattern_mod.compile_probe(probe.get(kind) or [], kind, inventory['errors'])
 
 
 def _below(path, patterns):

@@ -36,13 +36,13 @@ __metaclass__ = type
 import errno
 import fnmatch
 import os
-import re
 import stat
+
+from ansible_collections.fleetsec.banned_av.plugins.module_utils import patterns as pattern_mod
 
 #: symbolic links followed while resolving one path (Linux's own limit is 40)
 MAX_LINKS = 40
 
-_MAGIC = re.compile(r'[*?[]')
 
 _KINDS = (
     (stat.S_ISDIR, 'a directory'),
@@ -100,10 +100,6 @@ def kind_of(mode):
         if test(mode):
             return name
     return 'not a regular file'
-
-
-def has_magic(part):
-    return _MAGIC.search(part) is not None
 
 
 def split(path):
@@ -341,7 +337,7 @@ class RootFS:
                 try:
                     if part == '..':
                         nxt.append(base + '/..')
-                    elif has_magic(part):
+                    elif pattern_mod.has_magic(part):
                         for name in self.listdir(base or '/'):
                             if fnmatch.fnmatchcase(name, part) and (not name.startswith('.') or part.startswith('.')):
                                 nxt.append(base + '/' + name)

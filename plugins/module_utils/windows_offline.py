@@ -43,7 +43,6 @@ import fnmatch
 import io
 import logging
 import os
-import re
 import stat
 import sys
 
@@ -62,8 +61,6 @@ SYSTEM_HIVE = ('Windows', 'System32', 'config', 'SYSTEM')
 HIVE_SIGNATURE = b'regf'
 #: hives over this size are not read (regipy holds the whole hive in memory)
 MAX_HIVE_BYTES = 1024 * 1024 * 1024
-
-_MAGIC = re.compile(r'[*?[]')
 
 
 class MissingParser(ImportError):
@@ -190,7 +187,7 @@ class _Volume:
             for path, names in current:
                 if not self.is_dir(path):
                     continue
-                if not _MAGIC.search(part):
+                if not wr.is_glob(part):
                     found = self.child(path, part)
                     if found:
                         nxt.append((found[0], names + [found[1]]))

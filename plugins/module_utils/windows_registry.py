@@ -130,7 +130,6 @@ PROFILE_VARS = {
 }
 PROFILES_GLOB = '%SystemDrive%\\Users\\*'
 
-_MAGIC = re.compile(r'[*?[]')
 _DRIVE = re.compile(r'^([A-Za-z]):(?:[\\/]|$)')
 _VAR = re.compile(r'%([^%\\/]+)%')
 _USER_SID = re.compile(r'^S-1-(?:5-21|12-1)-[0-9-]+$', re.IGNORECASE)
@@ -371,15 +370,8 @@ def probe_list(probe, name):
 def compile_patterns(probe, name, inventory):
     """The probe's regular expressions, searched case-insensitively in at most the first
     ``patterns.MAX_VALUE_LENGTH`` characters of a value (``patterns.compile_pattern``); one that
-    does not compile is reported (source ``probe``) and ignored."""
-    compiled = []
-    for pattern in probe_list(probe, name):
-        try:
-            compiled.append(patterns.compile_pattern(pattern))
-        except re.error as exc:
-            error(inventory, 'probe', "probe.%s pattern '%s' is not a valid regular expression and was ignored: %s"
-                  % (name, pattern, exc))
-    return compiled
+    does not compile is reported (source ``probe``) and ignored (``patterns.compile_probe``)."""
+    return patterns.compile_probe(probe_list(probe, name), name, inventory['errors'])
 
 
 def search_any(value, regexes):
@@ -392,7 +384,7 @@ def glob_any(value, patterns):
 
 
 def is_glob(segment):
-    return bool(_MAGIC.search(segment))
+    return patterns.has_magic(segment)
 
 
 # --------------------------------------------------------------------------- paths
